@@ -1,0 +1,19 @@
+# EventSpool — `make demo` runs the main job on local defaults; `make test` builds and runs every test.
+SWIFT ?= swift
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+.PHONY: deps test build demo clean
+
+# Installs what the build needs when it is missing: libcurl's headers (Debian: libcurl4-openssl-dev).
+deps:
+	@scripts/ensure-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
+	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build .eventspool-demo

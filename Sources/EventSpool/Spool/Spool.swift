@@ -1,0 +1,45 @@
+/// A durable store of events waiting for delivery, shaped like an object-store bucket.
+///
+/// Every object is written whole or not at all and named by a ``SpoolKey`` whose byte order is
+/// publish order. ``DirectorySpool`` keeps objects in a local directory; an S3-compatible
+/// implementation fits the same shape.
+public protocol Spool: Sendable {
+    /// Writes `events` as one new object in `pending`.
+    ///
+    /// - Important: Returns only once the object is on stable storage. Concurrent calls may share
+    ///   one flush (group commit); each returns after its own events are durable.
+    /// - Returns: The key of the new object.
+    /// - Throws: ``SpoolError`` when the events are not durably stored; then no part of them is visible.
+    func put(_ events: [SpooledEvent]) async throws(SpoolError) -> SpoolKey
+
+    /// Reads and verifies one whole object.
+    ///
+    /// - Throws: ``SpoolError`` with code `.corrupt` when framing or a checksum is wrong,
+    ///   `.unsafe` when the path is not a regular file, `.notFound` when there is no such object.
+    func get(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError) -> SpoolObject
+
+    /// Reads only the fixed-size header of an object: cheap enough to call for every object in a pass.
+    func header(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError) -> SpoolObjectHeader
+
+    /// Atomically replaces an existing object with `object` (same key and state): readers see the
+    /// old object or the new one, never a mix.
+    func replace(_ object: SpoolObject) async throws(SpoolError)
+
+    /// Removes an object.
+    func delete(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError)
+
+    /// Moves an object from one state to another in one atomic step.
+    func move(_ key: SpoolKey, from source: SpoolState, to destination: SpoolState) async throws(SpoolError)
+
+    /// Lists the objects in `state` in key order, streaming: memory stays flat however many there are.
+    ///
+    /// - Parameter prefix: Only keys that start with this text (for example `20261127T23`).
+    func list(_ state: SpoolState, prefix: String) -> any AsyncSequence<SpoolEntry, SpoolError>
+}
+
+extension Spool {
+    /// Lists every object in `state` in key order.
+    public func list(_ state: SpoolState) -> any AsyncSequence<SpoolEntry, SpoolError> {
+        list(state, prefix: "")
+    }
+}

@@ -1,0 +1,65 @@
+public import SystemPackage
+
+/// A spool operation that failed; it names the operation and the path.
+public struct SpoolError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is. A struct over a private enum so that codes can be added.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: String, Sendable, Hashable {
+            case io
+            case full
+            case corrupt
+            case notFound
+            case alreadyExists
+            case unsafe
+            case invalidKey
+        }
+
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// A system call failed (see ``SpoolError/errno``).
+        public static let io = Code(.io)
+        /// A spool limit (bytes or objects) is reached.
+        public static let full = Code(.full)
+        /// The object's framing, checksum or contents are invalid.
+        public static let corrupt = Code(.corrupt)
+        /// No object with that key.
+        public static let notFound = Code(.notFound)
+        /// An object with that key already exists.
+        public static let alreadyExists = Code(.alreadyExists)
+        /// The spool or an object is not safe to use: wrong owner or mode, a symlink, not a regular file.
+        public static let unsafe = Code(.unsafe)
+        /// A key or id that could name a path outside the spool.
+        public static let invalidKey = Code(.invalidKey)
+
+        public var description: String { base.rawValue }
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
+    /// What was being done, for example `fsync` or `rename`.
+    public var operation: String
+    /// The path involved.
+    public var path: String
+    /// What went wrong, in words.
+    public var message: String
+    /// The system error, when a system call failed.
+    public var errno: Errno?
+
+    public init(code: Code, operation: String, path: String, message: String, errno: Errno? = nil) {
+        self.code = code
+        self.operation = operation
+        self.path = path
+        self.message = message
+        self.errno = errno
+    }
+
+    public var description: String {
+        var text = "spool \(operation) failed for \(path): \(message)"
+        if let errno { text += " (\(errno))" }
+        return text
+    }
+
+    /// A short, bounded description fit for a metric label: `spool.<code>`.
+    public var shortDescription: String { "spool.\(code)" }
+}

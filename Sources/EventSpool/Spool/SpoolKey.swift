@@ -1,0 +1,137 @@
+public import struct Foundation.Date
+
+/// The name of one spool object, S3-style: its byte order is publish order.
+///
+/// A key reads `20261127T235003.123456Z-0000a1b2-5e3c9d01-00000007`: the UTC time the object was
+/// made (to the microsecond), the writing process id, a random number chosen when the process
+/// started, and a per-process counter — so keys never collide across processes sharing a spool,
+/// and keys made by one process sort in the order they were made.
+/// The object lives at `<state>/YYYY/MM/DD/HH/MM/<key>.evs` (see `docs/spool-format.md`).
+public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The key text; validated, so it never names anything outside its folder.
+    public let rawValue: String
+
+    /// The length of every key.
+    static let length = 50
+    /// The file name extension of spool objects.
+    static let fileExtension = ".evs"
+
+    /// Accepts a key only in the exact form this library writes.
+    public init?(_ rawValue: String) {
+        guard Self.isValid(Array(rawValue.utf8)) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    /// Accepts `<key>.evs` and returns the key, or `nil` for any other name.
+    public init?(fileName: String) {
+        guard fileName.hasSuffix(Self.fileExtension) else { return nil }
+        self.init(String(fileName.dropLast(Self.fileExtension.count)))
+    }
+
+    init(uncheckedRawValue: String) {
+        self.rawValue = uncheckedRawValue
+    }
+
+    public var description: String { rawValue }
+
+    public static func < (lhs: SpoolKey, rhs: SpoolKey) -> Bool {
+        lhs.rawValue.utf8.lexicographicallyPrecedes(rhs.rawValue.utf8)
+    }
+
+    /// The file name of the object: `<key>.evs`.
+    public var fileName: String { rawValue + Self.fileExtension }
+
+    /// The folder of the object below its state folder: `YYYY/MM/DD/HH/MM`.
+    public var folder: String {
+        let utf8 = Array(rawValue.utf8)
+        func part(_ range: Range<Int>) -> String { String(decoding: utf8[range], as: UTF8.self) }
+        return "\(part(0..<4))/\(part(4..<6))/\(part(6..<8))/\(part(9..<11))/\(part(11..<13))"
+    }
+
+    /// The object's path relative to its state folder: `YYYY/MM/DD/HH/MM/<key>.evs`.
+    public var relativePath: String { folder + "/" + fileName }
+
+    /// When the key was made (to the microsecond), from the key itself.
+    public var time: Date {
+        let utf8 = Array(rawValue.utf8)
+        func number(_ range: Range<Int>) -> Int {
+            utf8[range].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        }
+        let days = Self.daysFromCivil(year: number(0..<4), month: number(4..<6), day: number(6..<8))
+        let seconds = days * 86_400 + number(9..<11) * 3600 + number(11..<13) * 60 + number(13..<15)
+        return Date(timeIntervalSince1970: Double(seconds) + Double(number(16..<22)) / 1_000_000)
+    }
+
+    /// Makes the key for a new object.
+    ///
+    /// - Parameters:
+    ///   - time: The time to encode (the caller keeps it monotonic).
+    ///   - processID: The writing process.
+    ///   - nonce: A random number chosen once per process.
+    ///   - sequence: A per-process counter.
+    static func make(time: Date, processID: UInt32, nonce: UInt32, sequence: UInt32) -> SpoolKey {
+        let microseconds = Int64((time.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let seconds = Int(microseconds / 1_000_000)
+        let fraction = Int(microseconds % 1_000_000)
+        let (year, month, day) = civilFromDays(seconds / 86_400)
+        let secondOfDay = seconds % 86_400
+        var text = ""
+        text.reserveCapacity(length)
+        text += pad(year, 4) + pad(month, 2) + pad(day, 2) + "T"
+        text += pad(secondOfDay / 3600, 2) + pad(secondOfDay / 60 % 60, 2) + pad(secondOfDay % 60, 2)
+        text += "." + pad(fraction, 6) + "Z-"
+        text += hex(processID) + "-" + hex(nonce) + "-" + hex(sequence)
+        return SpoolKey(uncheckedRawValue: text)
+    }
+
+    private static func isValid(_ utf8: [UInt8]) -> Bool {
+        guard utf8.count == length else { return false }
+        for (index, byte) in utf8.enumerated() {
+            let ok: Bool
+            switch index {
+            case 8: ok = byte == UInt8(ascii: "T")
+            case 15: ok = byte == UInt8(ascii: ".")
+            case 22: ok = byte == UInt8(ascii: "Z")
+            case 23, 32, 41: ok = byte == UInt8(ascii: "-")
+            case 0..<22: ok = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+            default:
+                ok = (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                    || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
+            }
+            if !ok { return false }
+        }
+        return true
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
+    private static func hex(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 8 - digits.count) + digits
+    }
+
+    // Howard Hinnant's civil calendar algorithms: UTC dates without Foundation's Calendar.
+    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+}
