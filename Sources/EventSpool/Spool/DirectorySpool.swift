@@ -1,5 +1,7 @@
 public import Logging
 
+public import struct Foundation.Date
+
 /// A ``Spool`` in a local directory (see `docs/spool-format.md`).
 ///
 /// Placeholder with the final signatures; the implementation lands with the spool work.
@@ -43,6 +45,14 @@ public final class DirectorySpool: Spool {
     }
 
     public func list(_ state: SpoolState, prefix: String) -> any AsyncSequence<SpoolEntry, SpoolError> {
+        preconditionFailure("not implemented yet")
+    }
+
+    public func hasWaitingEvents(orderingKey: String) async throws(SpoolError) -> Bool {
+        preconditionFailure("not implemented yet")
+    }
+
+    public func releaseOrderingKeys(keeping: Set<String>, markedBefore: Date) async throws(SpoolError) {
         preconditionFailure("not implemented yet")
     }
 
