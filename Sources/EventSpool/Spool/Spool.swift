@@ -23,8 +23,9 @@ public protocol Spool: Sendable {
     /// Reads only the fixed-size header of an object: cheap enough to call for every object in a pass.
     func header(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError) -> SpoolObjectHeader
 
-    /// Atomically replaces an existing object with `object` (same key and state): readers see the
-    /// old object or the new one, never a mix.
+    /// Atomically writes `object` under its key and state, replacing the object there if there is one:
+    /// readers see the old object or the new one, never a mix. The sweeper uses it to persist attempts
+    /// and, with state `.dead`, to dead-letter some events of a multi-event object.
     func replace(_ object: SpoolObject) async throws(SpoolError)
 
     /// Removes an object.
