@@ -47,6 +47,8 @@ let package = Package(
             dependencies: [
                 "EventSpool",
                 "EventSpoolTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ]
