@@ -47,6 +47,7 @@ let package = Package(
             dependencies: [
                 "EventSpool",
                 "EventSpoolTesting",
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
