@@ -253,7 +253,8 @@ import Testing
                     logger: fixture.logger
                 )
                 let sweeper = try Sweeper(configuration: configuration, spool: reopened, clock: fixture.clock, logger: fixture.logger)
-                let stored = try #require(try await reopened.get(try #require(fixture.entries(.pending).first).key, in: .pending))
+                let storedKey = try #require(try await fixture.entries(.pending).first).key
+                let stored = try await reopened.get(storedKey, in: .pending)
                 #expect(stored.events.first?.delivery.attempts == 1)
                 #expect(stored.events.first?.delivery.lastError?.status == 503)
 
