@@ -111,6 +111,12 @@ import Testing
     @Test func orderingKeyStaysInOrderWithManyDeliveriesInFlight() async throws {
         try await SweeperFixture.with { fixture in
             try await withTestBroker { broker in
+                // Events of key k are slow to answer and the fourth one fails: with 8 deliveries in flight,
+                // later events of k would be sent meanwhile if the sweeper did not wait for each one.
+                broker.setSchedule { [unowned broker] index in
+                    guard let id = broker.requests[index].eventID, id.hasPrefix("evt-k-") else { return .status(204) }
+                    return .delay(.milliseconds(50), then: .status(id == "evt-k-9" ? 503 : 204))
+                }
                 var events: [Event] = []
                 for index in 0..<30 {
                     events.append(testEvent("free-\(index)"))
@@ -121,11 +127,13 @@ import Testing
                 let report = try await fixture.withSweeper(fixture.configuration(broker: broker, concurrency: 8)) {
                     await $0.sweep()
                 }
+                broker.setSchedule(nil)
 
-                #expect(report.delivered == events.count)
-                let keyed = events.filter { $0.orderingKey == "k" }.map(\.id)
-                let sent = broker.requests.compactMap(\.eventID).filter { $0.hasPrefix("evt-k-") }
-                #expect(sent == keyed)
+                let sent = broker.requests.compactMap(\.eventID)
+                #expect(sent.filter { $0.hasPrefix("evt-k-") } == ["evt-k-0", "evt-k-3", "evt-k-6", "evt-k-9"])
+                #expect(sent.filter { $0.hasPrefix("evt-free-") }.count == 30)
+                #expect(report.delivered == 33)
+                #expect(report.deferred == 7, "k-9 failed; k-12 … k-27 held back")
             }
         }
     }
@@ -148,6 +156,32 @@ import Testing
                 #expect(report.deferred == 1)
                 #expect(report.delivered == 1)
                 #expect(try await fixture.events(.pending).map(\.event.id) == [waiting.id, later.id])
+            }
+        }
+    }
+
+    @Test func notDueObjectIsSkippedByItsHeaderAloneUnlessItHasOrderingKeys() async throws {
+        try await SweeperFixture.with { fixture in
+            try await withTestBroker { broker in
+                // Two objects not due yet, each with a damaged body but an intact header. Only reading the
+                // body would find the damage: the sweep must skip the one without ordering keys unread, and
+                // read the other to learn which keys to hold back.
+                let later = fixture.clock.now.addingTimeInterval(600)
+                let plain = try await fixture.spoolTogether([testEvent("plain")], due: later)
+                let keyed = try await fixture.spoolTogether([testEvent("keyed", orderingKey: "k")], due: later)
+                for entry in try await fixture.entries(.pending) {
+                    let path = fixture.directory + "/" + entry.path
+                    var bytes = try #require(FileManager.default.contents(atPath: path))
+                    bytes[bytes.count - 1] ^= 0xFF
+                    try bytes.write(to: URL(fileURLWithPath: path))
+                }
+
+                let report = try await fixture.withSweeper(fixture.configuration(broker: broker)) { await $0.sweep() }
+
+                #expect(report.notDue == 1)
+                #expect(report.quarantinedObjects.map(\.key) == [keyed.rawValue])
+                #expect(try await fixture.entries(.pending).map(\.key) == [plain])
+                #expect(broker.requests.isEmpty)
             }
         }
     }
@@ -288,6 +322,36 @@ import Testing
                 #expect(objects.map(\.key) == [key])
                 #expect(objects.first?.events.map(\.event) == [events[1]])
                 #expect(objects.first?.events.first?.delivery.attempts == 1)
+            }
+        }
+    }
+
+    @Test func givenUpEventStaysPendingWhenItCannotBeWrittenToDead() async throws {
+        try await SweeperFixture.with { fixture in
+            try await withTestBroker { broker in
+                broker.setDefaultBehavior(.status(400))
+                let event = testEvent("a")
+                let key = try await fixture.spoolTogether([event])
+                // A file where the dead object's year folder belongs: the dead-letter write cannot succeed.
+                let blocker = fixture.directory + "/dead/" + key.rawValue.prefix(4)
+                #expect(FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8)))
+
+                let failed = try await fixture.withSweeper(fixture.configuration(broker: broker)) { await $0.sweep() }
+
+                #expect(failed.deadLettered == 0)
+                #expect(failed.givenUp.isEmpty)
+                #expect(failed.failure?.contains(key.rawValue) == true)
+                #expect(failed.needsAttention)
+                let pending = try await fixture.events(.pending)
+                #expect(pending.map(\.event) == [event], "it leaves pending/ only once it is in dead/")
+                #expect(pending.first?.delivery.attempts == 1)
+                #expect(pending.first?.delivery.deadReason == nil)
+
+                try FileManager.default.removeItem(atPath: blocker)
+                let retried = try await fixture.withSweeper(fixture.configuration(broker: broker)) { await $0.sweep() }
+                #expect(retried.deadLettered == 1)
+                #expect(try await fixture.events(.dead).map(\.event) == [event])
+                #expect(try await fixture.events(.pending).isEmpty)
             }
         }
     }

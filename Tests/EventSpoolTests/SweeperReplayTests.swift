@@ -104,6 +104,28 @@ import Testing
         }
     }
 
+    @Test func replayByNameTakesEventIDsAndObjectKeysTogether() async throws {
+        try await SweeperFixture.with { fixture in
+            try await withTestBroker { broker in
+                let later = fixture.clock.now.addingTimeInterval(3600)
+                let object = try await fixture.spoolTogether([testEvent("a"), testEvent("b")], due: later)
+                try await fixture.spoolTogether([testEvent("c")], due: later)
+                try await fixture.spoolTogether([testEvent("d")], due: later)
+                let absentKey = "20200101T000000.000000Z-00000001-00000002-00000003"
+
+                let report = try await fixture.withSweeper(fixture.configuration(broker: broker)) {
+                    await $0.replay(.named([object.rawValue, "evt-d", absentKey, "evt-nowhere"]))
+                }
+
+                #expect(report.selected == 3)
+                #expect(report.delivered == 3)
+                #expect(report.missing == ["evt-nowhere", absentKey])
+                #expect(broker.requests.compactMap(\.eventID) == ["evt-a", "evt-b", "evt-d"])
+                #expect(try await fixture.events(.pending).map(\.event.id) == ["evt-c"])
+            }
+        }
+    }
+
     @Test func replayByObjectKeyAndTypeFilter() async throws {
         try await SweeperFixture.with { fixture in
             try await withTestBroker { broker in

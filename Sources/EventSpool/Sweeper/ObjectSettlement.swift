@@ -24,8 +24,9 @@ struct ObjectSettlement: Sendable {
         var kept: [SpooledEvent] = []
         /// A corrupt dead object of the same key, moved to `quarantine/` to make room.
         var quarantinedDeadObject: SweepReport.QuarantinedObject?
-        /// Whether the object on disk may still hold events that were delivered or dead-lettered.
-        var writeFailed = false
+        /// Why a write failed, if one did: the given-up events stayed pending, or the object on disk may
+        /// still hold events that were delivered or dead-lettered.
+        var writeError: String?
     }
 
     let key: SpoolKey
@@ -58,6 +59,7 @@ struct ObjectSettlement: Sendable {
                     "cannot dead-letter; the events stay pending",
                     metadata: ["spool.key": "\(key)", "error": "\(error)"]
                 )
+                result.writeError = "cannot write the given-up events of \(key) to dead/: \(error)"
             }
         }
         let deadIDs = Set(result.deadLettered.map(\.event.id))
@@ -88,7 +90,7 @@ struct ObjectSettlement: Sendable {
                 "cannot update the object after delivery; its events may be sent again",
                 metadata: ["spool.key": "\(key)", "spool.state": "\(state)", "error": "\(error)"]
             )
-            result.writeFailed = true
+            result.writeError = result.writeError ?? "cannot update \(key) in \(state)/: \(error)"
         }
         return result
     }

@@ -1,47 +1,65 @@
 /// Which spooled events ``Sweeper/replay(_:dryRun:progress:)`` delivers now.
 public struct ReplaySelection: Sendable, Hashable {
-    enum Base: Sendable, Hashable {
-        /// Events with these ids, wherever they are (`pending/` or `dead/`).
-        case events(Set<String>)
-        /// Every event of the objects with these keys, in `pending/` or `dead/`.
-        case objects([SpoolKey])
-        /// Every event in `pending/`, optionally only of one type.
-        case pending(type: String?)
-        /// Every event in `dead/`, optionally only of one type.
-        case dead(type: String?)
+    enum Scope: Sendable, Hashable {
+        /// Events with these ids, and every event of the objects with these keys, in `pending/` or `dead/`.
+        case named(ids: Set<String>, keys: Set<SpoolKey>)
+        /// Every event in `pending/`.
+        case pending
+        /// Every event in `dead/`.
+        case dead
     }
 
-    let base: Base
-    private init(_ base: Base) { self.base = base }
+    let scope: Scope
+    /// Only events of this type, when set.
+    let type: String?
 
-    /// The events with these ids, found in `pending/` or `dead/`. Ids not found are named in
-    /// ``SweepReport/missing``.
-    public static func events(_ ids: some Sequence<String>) -> ReplaySelection {
-        ReplaySelection(.events(Set(ids)))
+    private init(_ scope: Scope, type: String?) {
+        self.scope = scope
+        self.type = type
     }
 
-    /// Every event of the objects with these keys, found in `pending/` or `dead/`. Keys not found are
-    /// named in ``SweepReport/missing``.
-    public static func objects(_ keys: some Sequence<SpoolKey>) -> ReplaySelection {
-        ReplaySelection(.objects(Array(Set(keys)).sorted()))
+    /// Events named by id or by the key of their object — what `spoolctl replay ID-or-KEY…` gets: a value
+    /// in the form of a ``SpoolKey`` names an object, any other an event. Found in `pending/` or `dead/`;
+    /// names not found are listed in ``SweepReport/missing``.
+    public static func named(_ idsOrKeys: some Sequence<String>, type: String? = nil) -> ReplaySelection {
+        var ids = Set<String>()
+        var keys = Set<SpoolKey>()
+        for value in idsOrKeys {
+            if let key = SpoolKey(value) {
+                keys.insert(key)
+            } else {
+                ids.insert(value)
+            }
+        }
+        return ReplaySelection(.named(ids: ids, keys: keys), type: type)
+    }
+
+    /// The events with these ids, found in `pending/` or `dead/`.
+    public static func events(_ ids: some Sequence<String>, type: String? = nil) -> ReplaySelection {
+        ReplaySelection(.named(ids: Set(ids), keys: []), type: type)
+    }
+
+    /// Every event of the objects with these keys, found in `pending/` or `dead/`.
+    public static func objects(_ keys: some Sequence<SpoolKey>, type: String? = nil) -> ReplaySelection {
+        ReplaySelection(.named(ids: [], keys: Set(keys)), type: type)
     }
 
     /// Every event waiting in `pending/` (`spoolctl replay --all`), or only those of `type`.
     public static func allPending(type: String? = nil) -> ReplaySelection {
-        ReplaySelection(.pending(type: type))
+        ReplaySelection(.pending, type: type)
     }
 
     /// Every event in `dead/` (`spoolctl replay --dead`), or only those of `type`.
     public static func dead(type: String? = nil) -> ReplaySelection {
-        ReplaySelection(.dead(type: type))
+        ReplaySelection(.dead, type: type)
     }
 
-    /// Whether `event` is selected, given the object it is in.
-    func selects(_ event: Event) -> Bool {
-        switch base {
-        case .events(let ids): ids.contains(event.id)
-        case .objects: true
-        case .pending(let type), .dead(let type): type.map { $0 == event.type } ?? true
+    /// Whether `event`, in the object `key`, is selected.
+    func selects(_ event: Event, in key: SpoolKey) -> Bool {
+        if let type, event.type != type { return false }
+        switch scope {
+        case .named(let ids, let keys): return ids.contains(event.id) || keys.contains(key)
+        case .pending, .dead: return true
         }
     }
 }

@@ -92,7 +92,9 @@ final class SweepPass {
     private var progressDelivered = 0
     /// The object `admit` is working on.
     private var admitting: Int?
+    /// Replay: named ids and keys found so far.
     private var foundIDs: Set<String> = []
+    private var foundKeys: Set<SpoolKey> = []
 
     init(
         spool: any Spool,
@@ -310,12 +312,12 @@ final class SweepPass {
                     continue
                 }
             case .replay(let selection, let dryRun):
-                guard selection.selects(spooled.event) else {
+                noteFound(spooled.event.id, in: object.key, selection: selection)
+                guard selection.selects(spooled.event, in: object.key) else {
                     leave(ticket, counted: false)
                     continue
                 }
                 report.selected += 1
-                foundIDs.insert(spooled.event.id)
                 if dryRun {
                     leave(ticket, counted: false)
                     continue
@@ -513,8 +515,9 @@ final class SweepPass {
         if let quarantined = result.quarantinedDeadObject {
             report.recordQuarantined(quarantined)
         }
-        if result.writeFailed {
+        if let writeError = result.writeError {
             knowsAllOrderingKeys = false
+            report.failure = report.failure ?? writeError
         }
         guard open.state == .pending, case .sweep = purpose else { return }
         report.remaining += result.kept.count
@@ -559,10 +562,18 @@ final class SweepPass {
         oldestPending = time
     }
 
-    /// A replay of event ids has found every one of them.
+    private func noteFound(_ id: String, in key: SpoolKey, selection: ReplaySelection) {
+        guard case .named(let ids, let keys) = selection.scope else { return }
+        if ids.contains(id) { foundIDs.insert(id) }
+        if keys.contains(key) { foundKeys.insert(key) }
+    }
+
+    /// A replay of named events and objects has found every one of them: the rest of the spool can be skipped.
     private var allSelectedFound: Bool {
-        guard case .replay(let selection, _) = purpose, case .events(let ids) = selection.base else { return false }
-        return foundIDs.count >= ids.count
+        guard case .replay(let selection, _) = purpose, case .named(let ids, let keys) = selection.scope else {
+            return false
+        }
+        return foundIDs.count == ids.count && foundKeys.count == keys.count
     }
 
     private func finishReport() {
@@ -571,8 +582,12 @@ final class SweepPass {
         }
         guard case .replay(let selection, _) = purpose else { return }
         report.remaining = max(0, report.selected - report.delivered - report.deliveredToSecondary)
-        if case .events(let ids) = selection.base {
-            report.missing = ids.subtracting(foundIDs).sorted()
+        if case .named(let ids, let keys) = selection.scope {
+            report.missing = ids.subtracting(foundIDs).sorted() + keys.subtracting(foundKeys).map(\.rawValue).sorted()
+        }
+        // The total was an estimate when a type filter met objects named by key: end the bar at 100 %.
+        if progressTotal != progressDone {
+            progress?(ReplayProgress(done: progressDone, total: progressDone, delivered: progressDelivered))
         }
     }
 }

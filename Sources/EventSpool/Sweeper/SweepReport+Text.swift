@@ -44,7 +44,7 @@ extension SweepReport {
         }
         if let failure {
             lines.append("")
-            lines.append("The pass did not cover the whole spool: \(failure)")
+            lines.append("Spool error: \(failure)")
         }
         if needsAttention { lines.append("") }
         lines.append(countsLine)
@@ -57,7 +57,7 @@ extension SweepReport {
         if deadLettered > 0 { parts.append("\(deadLettered) event\(deadLettered == 1 ? "" : "s") given up") }
         if quarantined > 0 { parts.append("\(quarantined) object\(quarantined == 1 ? "" : "s") quarantined") }
         if endpointGone { parts.append("endpoint gone") }
-        if failure != nil { parts.append("spool not fully swept") }
+        if failure != nil { parts.append("spool error") }
         return parts.joined(separator: ", ")
     }
 

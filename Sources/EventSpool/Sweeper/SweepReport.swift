@@ -56,7 +56,9 @@ public struct SweepReport: Sendable, Hashable {
     public var endpointError: AttemptError?
     /// Why the pass stopped before the end of the spool, if it did.
     public var stoppedEarly: StopReason?
-    /// Why the pass could not cover the spool (the lock or the listing failed), if it could not.
+    /// The first spool error that needs a person, if there was one: the lock or the listing failed (the
+    /// pass did not cover the spool), or a write did (given-up events could not be written to `dead/` and
+    /// stay pending; or an object could not be updated after delivery).
     public var failure: String?
 
     /// Every event given up in this pass (at most ``maxListed``).
@@ -98,7 +100,7 @@ public struct SweepReport: Sendable, Hashable {
     }
 
     /// Whether something needs a person: an event given up, an object quarantined, the endpoint gone,
-    /// or a pass that could not cover the spool. `spoolctl sweep` exits 1 when this is true.
+    /// or a spool error (``failure``). `spoolctl sweep` exits 1 when this is true.
     public var needsAttention: Bool {
         deadLettered > 0 || quarantined > 0 || endpointGone || failure != nil
     }

@@ -20,36 +20,30 @@ extension Sweeper {
     ) async -> SweepReport {
         await locked(.replay, takingLock: !dryRun) { report in
             report.dryRun = dryRun
-            let (sources, total, missing) = await plan(selection)
+            let (sources, total) = await plan(selection)
             let pass = makePass(.replay(selection, dryRun: dryRun), deadline: nil, progress: progress, report: report)
             await pass.run(sources, total: total)
             report = pass.report
-            report.missing += missing
         }
     }
 
-    /// Where the selected events are, how many there are (for progress), and which keys are not there.
-    private func plan(_ selection: ReplaySelection) async -> ([SweepPass.Source], Int, [String]) {
-        switch selection.base {
-        case .events(let ids):
-            return ([.listing(.pending), .listing(.dead)], ids.count, [])
-        case .objects(let keys):
-            var found: [(SpoolKey, SpoolState)] = []
-            var missing: [String] = []
-            var total = 0
-            for key in keys {
-                guard let (state, count) = await locate(key) else {
-                    missing.append(key.rawValue)
-                    continue
-                }
-                found.append((key, state))
+    /// Where the selected events are, and how many there are (for progress).
+    private func plan(_ selection: ReplaySelection) async -> ([SweepPass.Source], Int) {
+        switch selection.scope {
+        case .named(let ids, let keys):
+            var located: [(SpoolKey, SpoolState)] = []
+            var total = ids.count
+            for key in keys.sorted() {
+                guard let (state, count) = await locate(key) else { continue }
+                located.append((key, state))
                 total += count
             }
-            return ([.objects(found)], total, missing)
-        case .pending(let type):
-            return ([.listing(.pending)], await count(in: .pending, type: type), [])
-        case .dead(let type):
-            return ([.listing(.dead)], await count(in: .dead, type: type), [])
+            // Objects named by key are read directly; events named by id must be searched for.
+            return (ids.isEmpty ? [.objects(located)] : [.listing(.pending), .listing(.dead)], total)
+        case .pending:
+            return ([.listing(.pending)], await count(in: .pending, type: selection.type))
+        case .dead:
+            return ([.listing(.dead)], await count(in: .dead, type: selection.type))
         }
     }
 

@@ -1,5 +1,7 @@
 public import Logging
 
+import struct Foundation.Date
+
 /// Delivers the events waiting in a spool: one pass from cron (``sweep(deadline:)``), a long-running
 /// service (``run()``), or an operator's replay (``replay(_:dryRun:progress:)``), all sharing one pass.
 ///
@@ -161,8 +163,17 @@ public final class Sweeper: Sendable {
                 }
             }
             metrics.record(report, sawWholeSpool: sawWholeSpool)
+            do {
+                // Hour and minute folders emptied by this and earlier passes; recent ones are left to writers.
+                try await spool.removeEmptyFolders(before: passStart.addingTimeInterval(-Self.folderGrace.seconds))
+            } catch {
+                logger.info("cannot remove empty spool folders", metadata: ["error": "\(error)"])
+            }
         }
     }
+
+    /// How old an empty dated folder must be before a sweep removes it.
+    static let folderGrace = Duration.seconds(600)
 
     /// Builds a pass with this sweeper's clients and policies.
     func makePass(
