@@ -339,6 +339,7 @@ import Testing
                 let failed = try await fixture.withSweeper(fixture.configuration(broker: broker)) { await $0.sweep() }
 
                 #expect(failed.deadLettered == 0)
+                #expect(failed.deferred == 1 && failed.remaining == 1)
                 #expect(failed.givenUp.isEmpty)
                 #expect(failed.failure?.contains(key.rawValue) == true)
                 #expect(failed.needsAttention)

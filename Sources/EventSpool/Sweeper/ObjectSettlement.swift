@@ -20,6 +20,8 @@ struct ObjectSettlement: Sendable {
     struct Result: Sendable {
         /// Events now in `dead/`.
         var deadLettered: [SpooledEvent] = []
+        /// Given-up events that stay pending because the dead-letter write failed.
+        var notDeadLettered = 0
         /// Events left in the object, in order (including given-up ones whose dead-letter write failed).
         var kept: [SpooledEvent] = []
         /// A corrupt dead object of the same key, moved to `quarantine/` to make room.
@@ -60,6 +62,7 @@ struct ObjectSettlement: Sendable {
                     metadata: ["spool.key": "\(key)", "error": "\(error)"]
                 )
                 result.writeError = "cannot write the given-up events of \(key) to dead/: \(error)"
+                result.notDeadLettered = dead.count
             }
         }
         let deadIDs = Set(result.deadLettered.map(\.event.id))

@@ -84,7 +84,6 @@ final class SweepPass {
     /// Objects whose events all have a fate, waiting for their writes to start.
     private var toSettle: [Int] = []
     private var inFlight = 0
-    private var settling = 0
     private var consecutiveFailures = 0
     private var oldestPending: Date?
     private var progressTotal = 0
@@ -355,8 +354,9 @@ final class SweepPass {
                 hold(event(ticket)?.event.orderingKey)
                 continue
             }
-            guard inFlight < concurrency, let spooled = event(ticket) else { break }
+            guard inFlight < concurrency else { break }
             readyStart += 1
+            guard let spooled = event(ticket) else { continue }
             inFlight += 1
             let attempt = attempt
             let purpose: DeliveryAttempt.Purpose = if case .sweep = self.purpose { .sweep } else { .replay }
@@ -382,7 +382,6 @@ final class SweepPass {
             inFlight -= 1
             apply(outcome, to: ticket)
         case .settled(let number, let result):
-            settling -= 1
             if let open = objects.removeValue(forKey: number) {
                 account(result, of: open)
             }
@@ -479,7 +478,6 @@ final class SweepPass {
             account(ObjectSettlement.Result(kept: open.events), of: open)
             return
         }
-        settling += 1
         let spool = spool
         let logger = logger
         group.addTask {
@@ -515,6 +513,8 @@ final class SweepPass {
         if let quarantined = result.quarantinedDeadObject {
             report.recordQuarantined(quarantined)
         }
+        // Given-up events whose dead-letter write failed stay pending: deferred to the next pass.
+        report.deferred += result.notDeadLettered
         if let writeError = result.writeError {
             knowsAllOrderingKeys = false
             report.failure = report.failure ?? writeError
