@@ -163,13 +163,14 @@ import Testing
     @Test func notDueObjectIsSkippedByItsHeaderAloneUnlessItHasOrderingKeys() async throws {
         try await SweeperFixture.with { fixture in
             try await withTestBroker { broker in
-                // Two objects not due yet, each with a damaged body but an intact header. Only reading the
-                // body would find the damage: the sweep must skip the one without ordering keys unread, and
-                // read the other to learn which keys to hold back.
+                // Objects not due yet; the last two have a damaged body but an intact header. Only reading the
+                // body would find the damage: once the sweep has met an object that is not due, it must skip
+                // the next one without ordering keys unread, and read the one with a key to learn it.
                 let later = fixture.clock.now.addingTimeInterval(600)
+                let first = try await fixture.spoolTogether([testEvent("first")], due: later)
                 let plain = try await fixture.spoolTogether([testEvent("plain")], due: later)
                 let keyed = try await fixture.spoolTogether([testEvent("keyed", orderingKey: "k")], due: later)
-                for entry in try await fixture.entries(.pending) {
+                for entry in try await fixture.entries(.pending) where entry.key != first {
                     let path = fixture.directory + "/" + entry.path
                     var bytes = try #require(FileManager.default.contents(atPath: path))
                     bytes[bytes.count - 1] ^= 0xFF
@@ -178,9 +179,9 @@ import Testing
 
                 let report = try await fixture.withSweeper(fixture.configuration(broker: broker)) { await $0.sweep() }
 
-                #expect(report.notDue == 1)
+                #expect(report.notDue == 2)
                 #expect(report.quarantinedObjects.map(\.key) == [keyed.rawValue])
-                #expect(try await fixture.entries(.pending).map(\.key) == [plain])
+                #expect(try await fixture.entries(.pending).map(\.key) == [first, plain])
                 #expect(broker.requests.isEmpty)
             }
         }

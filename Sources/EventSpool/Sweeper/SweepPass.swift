@@ -91,6 +91,8 @@ final class SweepPass {
     private var progressDelivered = 0
     /// The object `admit` is working on.
     private var admitting: Int?
+    /// Whether the last object a sweep visited was due (see `visit`).
+    private var lastWasDue = true
     /// Replay: named ids and keys found so far.
     private var foundIDs: Set<String> = []
     private var foundKeys: Set<SpoolKey> = []
@@ -189,9 +191,12 @@ final class SweepPass {
 
     // MARK: - Reading objects
 
-    /// Reads one object (its header first, when a sweep may skip it as not due) and admits its events.
+    /// Reads one object and admits its events; a sweep skips an object that is not due.
+    ///
+    /// While objects keep being due (draining a backlog) a sweep reads each one whole at once; after one
+    /// that is not due it reads headers first, so a run of objects waiting for later costs no body reads.
     private func visit(_ key: SpoolKey, in state: SpoolState) async {
-        if case .sweep = purpose {
+        if case .sweep = purpose, !lastWasDue {
             let header: SpoolObjectHeader
             do {
                 header = try await spool.header(key, in: state)
@@ -200,7 +205,7 @@ final class SweepPass {
                 return
             }
             if header.nextAttemptAt > clock.now {
-                await skipNotDue(key, header: header)
+                await skipNotDue(key, eventCount: header.eventCount, orderingKeys: header.orderingKeys)
                 return
             }
         }
@@ -211,15 +216,23 @@ final class SweepPass {
             await unreadable(key, in: state, error)
             return
         }
+        if case .sweep = purpose {
+            lastWasDue = object.nextAttemptAt <= clock.now
+            guard lastWasDue else {
+                let orderingKeys = Set(object.events.compactMap(\.event.orderingKey))
+                await skipNotDue(key, eventCount: object.events.count, orderingKeys: orderingKeys)
+                return
+            }
+        }
         admit(object)
     }
 
-    /// Counts a whole object whose next attempt is later, reading no body when the header names its
-    /// ordering keys; those keys are held back for the rest of the pass.
-    private func skipNotDue(_ key: SpoolKey, header: SpoolObjectHeader) async {
-        var orderingKeys = header.orderingKeys
+    /// Counts a whole object whose next attempt is later; its ordering keys are held back for the rest of
+    /// the pass. When they are not known (`nil`: the header does not say) the object is read to learn them.
+    private func skipNotDue(_ key: SpoolKey, eventCount: Int, orderingKeys: Set<String>?) async {
+        var orderingKeys = orderingKeys
         if orderingKeys == nil {
-            // The header does not say: read the object, or a later event of one of its keys could overtake it.
+            // A later event of one of its keys must not overtake it.
             do {
                 orderingKeys = Set(try await spool.get(key, in: .pending).events.compactMap(\.event.orderingKey))
             } catch {
@@ -227,8 +240,8 @@ final class SweepPass {
                 return
             }
         }
-        report.notDue += header.eventCount
-        report.remaining += header.eventCount
+        report.notDue += eventCount
+        report.remaining += eventCount
         notePending(since: key.time)
         for orderingKey in orderingKeys ?? [] {
             pendingOrderingKeys.insert(orderingKey)
