@@ -14,11 +14,7 @@ import Testing
                 let events = (0..<5).map { testEvent("\($0)") }
                 try await fixture.spoolEach(events)
                 // A second process: its own spool instance on the same directory.
-                let otherSpool = try DirectorySpool(
-                    configuration: SpoolConfiguration(directory: fixture.directory),
-                    clock: fixture.clock,
-                    logger: fixture.logger
-                )
+                let otherSpool = try fixture.openSpoolAgain()
                 let configuration = fixture.configuration(broker: broker, concurrency: 4)
                 let first = try fixture.sweeper(configuration)
                 let second = try Sweeper(configuration: configuration, spool: otherSpool, clock: fixture.clock, logger: fixture.logger)
@@ -50,11 +46,7 @@ import Testing
                 broker.setDefaultBehavior(.delay(.milliseconds(20), then: .status(204)))
                 let events = (0..<20).map { testEvent("\($0)") }
                 try await fixture.spoolEach(events)
-                let otherSpool = try DirectorySpool(
-                    configuration: SpoolConfiguration(directory: fixture.directory),
-                    clock: fixture.clock,
-                    logger: fixture.logger
-                )
+                let otherSpool = try fixture.openSpoolAgain()
                 let configuration = fixture.configuration(broker: broker, concurrency: 4)
                 let one = try fixture.sweeper(configuration)
                 let two = try Sweeper(configuration: configuration, spool: otherSpool, clock: fixture.clock, logger: fixture.logger)
@@ -282,11 +274,7 @@ import Testing
                 #expect(first.deferred == 1)
 
                 // A new process: a fresh spool instance and sweeper on the same directory.
-                let reopened = try DirectorySpool(
-                    configuration: SpoolConfiguration(directory: fixture.directory),
-                    clock: fixture.clock,
-                    logger: fixture.logger
-                )
+                let reopened = try fixture.openSpoolAgain()
                 let sweeper = try Sweeper(configuration: configuration, spool: reopened, clock: fixture.clock, logger: fixture.logger)
                 let storedKey = try #require(try await fixture.entries(.pending).first).key
                 let stored = try await reopened.get(storedKey, in: .pending)

@@ -58,6 +58,11 @@ final class SweeperFixture: Sendable {
         )
     }
 
+    /// Opens the fixture's spool directory again, as a second process (or a restarted one) would.
+    func openSpoolAgain() throws -> DirectorySpool {
+        try DirectorySpool(configuration: SpoolConfiguration(directory: directory), clock: clock, logger: logger)
+    }
+
     /// A sweeper over this fixture's spool and clock, with seeded jitter.
     func sweeper(_ configuration: Sweeper.Configuration) throws -> Sweeper {
         try Sweeper(
