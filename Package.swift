@@ -37,6 +37,7 @@ let package = Package(
         .target(
             name: "EventSpoolTesting",
             dependencies: [
+                "EventSpool",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -47,6 +48,16 @@ let package = Package(
             dependencies: [
                 "EventSpool",
                 "EventSpoolTesting",
+            ]
+        ),
+        .testTarget(
+            name: "EventSpoolTestingTests",
+            dependencies: [
+                "EventSpool",
+                "EventSpoolTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
     ]
