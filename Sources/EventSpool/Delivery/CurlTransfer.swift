@@ -298,7 +298,7 @@ final class CurlTransfer {
             status = Self.statusCode(in: line)
             retryAfter = nil
             responseBody.removeAll(keepingCapacity: true)
-        } else if retryAfter == nil, line.count > 12,
+        } else if retryAfter == nil, line.count > 12, line[0] | 0x20 == UInt8(ascii: "r"),
             line.prefix(12).lazy.map({ $0 | 0x20 }).elementsEqual("retry-after:".utf8)
         {
             retryAfter = String(decoding: line.dropFirst(12), as: UTF8.self).trimmingWhitespace()
