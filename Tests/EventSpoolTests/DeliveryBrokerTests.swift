@@ -453,6 +453,30 @@ struct DeliveryBrokerTests {
         }
     }
 
+    @Test func aTaskPinnedToTheClientExecutorDeliversAndOutlivesTheClient() async throws {
+        try await withTestBroker { broker in
+            let client = try BrokerClient(
+                configuration: BrokerConfiguration(url: broker.url),
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            )
+            let results = await withTaskExecutorPreference(client.executor) {
+                var results: [DeliveryResult] = []
+                for index in 0..<20 {
+                    results.append(await client.deliver(event("\(index)")))
+                }
+                await client.shutdown()
+                // The transfer thread is gone; this task goes on, on the global executor.
+                results.append(await client.deliver(event()))
+                return results
+            }
+            #expect(results.count == 21)
+            #expect(results.prefix(20).allSatisfy { $0.isDelivered })
+            #expect(results.last?.error?.message == "broker client shut down before the broker answered: \(broker.url)")
+            #expect(broker.requestCount == 20)
+            #expect(broker.acceptedConnections == 1)
+        }
+    }
+
     // MARK: - Secrets
 
     @Test func secretsNeverReachMessagesOrLogs() async throws {
