@@ -220,7 +220,8 @@ struct DeliveryBrokerTests {
 
     @Test func retryAfterOfAnInterimResponseIsForgotten() async throws {
         try await withTestBroker { broker in
-            let raw = "HTTP/1.1 100 Continue\r\nRetry-After: 999\r\n\r\n"
+            let raw =
+                "HTTP/1.1 100 Continue\r\nRetry-After: 999\r\n\r\n"
                 + "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbusy"
             broker.enqueue(.raw(Array(raw.utf8)))
             let result = try await withClient(broker) { client in await client.deliver(event()) }

@@ -175,11 +175,13 @@ public final class BrokerClient: Sendable {
     /// Why a configured header cannot be sent, or `nil` when it can.
     static func problem(withHeaderName name: String, value: String) -> String? {
         let tokenPunctuation = Set("!#$%&'*+-.^_`|~".utf8)
-        let isToken = !name.isEmpty && name.utf8.allSatisfy { byte in
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-                || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || tokenPunctuation.contains(byte)
-        }
+        let isToken =
+            !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                    || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || tokenPunctuation.contains(byte)
+            }
         guard isToken else { return "is not a valid HTTP header name" }
         let lowercased = name.lowercased()
         if BrokerRequest.reservedHeaderNames.contains(lowercased) || lowercased.hasPrefix("ce-") {

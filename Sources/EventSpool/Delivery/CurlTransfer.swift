@@ -124,7 +124,8 @@ final class CurlTransfer {
         try check(eventspool_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2), "CURLOPT_SSL_VERIFYHOST", settings)
     }
 
-    private func check(_ code: CURLcode, _ option: String, _ settings: CurlTransport.Settings) throws(BrokerClientError) {
+    private func check(_ code: CURLcode, _ option: String, _ settings: CurlTransport.Settings) throws(BrokerClientError)
+    {
         guard code == CURLE_OK else {
             throw BrokerClientError(
                 url: settings.url.redacted,
