@@ -20,7 +20,9 @@ import Testing
             // The first put into a new minute folder also creates the folders and flushes each level.
             let first = try await spool.put([spoolTestEvent(1)])
             let temporary = "tmp/\(first.rawValue).tmp"
-            let levels = ["pending/2026", "pending/2026/11", "pending/2026/11/26", "pending/2026/11/26/23", Self.folder]
+            let levels = [
+                "pending/2026", "pending/2026/11", "pending/2026/11/26", "pending/2026/11/26/23", Self.folder,
+            ]
             #expect(
                 Self.durabilitySteps(recorder.calls) == [
                     "open \(temporary)",
@@ -204,7 +206,9 @@ import Testing
                 #expect(stored[key]?.contains(spoolTestEvent(index)) == true)
             }
             await reopened.shutdown()
-            #expect(await spoolError { _ = try await spool.put([spoolTestEvent(0)]) }?.message == "the spool is shut down")
+            #expect(
+                await spoolError { _ = try await spool.put([spoolTestEvent(0)]) }?.message == "the spool is shut down"
+            )
         }
     }
 

@@ -1,7 +1,7 @@
 public import Logging
+import SystemPackage
 
 import struct Foundation.Date
-import SystemPackage
 
 /// A ``Spool`` in a local directory (the layout and object format are in `docs/spool-format.md`).
 ///
@@ -10,7 +10,8 @@ import SystemPackage
 /// Call ``shutdown()`` when done: it waits for accepted puts to become durable, then stops the threads.
 ///
 /// ```swift
-/// let spool = try DirectorySpool(configuration: SpoolConfiguration(directory: "/var/spool/orders"), logger: logger)
+/// let configuration = SpoolConfiguration(directory: "/var/spool/orders")
+/// let spool = try DirectorySpool(configuration: configuration, logger: logger)
 /// let key = try await spool.put([SpooledEvent(event: event, delivery: DeliveryRecord(spooledAt: .now))])
 /// for try await entry in spool.list(.pending) { … }
 /// await spool.shutdown()
@@ -148,7 +149,11 @@ public final class DirectorySpool: Spool {
     /// listed whatever they are, so a symbolic link or FIFO planted there fails ``get(_:in:)`` as `.unsafe`
     /// and can be moved to quarantine.
     public func list(_ state: SpoolState, prefix: String) -> any AsyncSequence<SpoolEntry, SpoolError> {
-        SpoolListing(walk: SpoolFolderWalk(directory: directory, state: state, prefix: prefix), threads: threads)
+        SpoolListing(
+            walk: SpoolFolderWalk(directory: directory, state: state, prefix: prefix),
+            threads: threads,
+            owner: self
+        )
     }
 
     /// Removes the empty dated folders of `pending/` and `dead/` that lie wholly before `cutoff`, for the
@@ -226,7 +231,13 @@ extension SpoolDirectory {
         }
         let file: FileDescriptor
         do {
-            file = try syscalls.open(root, FilePath(name), .readWrite, [.create, .noFollow, .closeOnExec], Self.filePermissions)
+            file = try syscalls.open(
+                root,
+                FilePath(name),
+                .readWrite,
+                [.create, .noFollow, .closeOnExec],
+                Self.filePermissions
+            )
         } catch {
             throw SpoolError.syscall("open", path: displayPath(name), error, "could not open the lock file")
         }

@@ -89,7 +89,7 @@ extension SpoolDirectory {
                 let names: [String]
                 do {
                     names = try folderNames(path)
-                } catch where error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory {
+                } catch let error where error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory {
                     return
                 }
                 for name in SpoolFolderWalk.sortedDescending(names).reversed() {

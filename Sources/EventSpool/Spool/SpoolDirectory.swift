@@ -42,15 +42,38 @@ final class SpoolDirectory: Sendable {
         self.syscalls = syscalls
         self.logger = logger
         guard !path.isEmpty else {
-            throw SpoolError(code: .notFound, operation: "open", path: path, message: "no spool directory is configured")
+            throw SpoolError(
+                code: .notFound,
+                operation: "open",
+                path: path,
+                message: "no spool directory is configured"
+            )
         }
         let workingDirectory = FileDescriptor.currentWorkingDirectory
-        let components = Self.components(of: path)
-        try Self.makeFolders(components, in: workingDirectory, display: { $0 }, syscalls: syscalls, syncExisting: false)
-        do {
-            root = try syscalls.open(workingDirectory, FilePath(path), .readOnly, [.directory, .closeOnExec], nil)
-        } catch {
-            throw SpoolError.syscall("open", path: path, error, "could not open the spool directory")
+        // The spool directory itself may be reached through a symbolic link: the operator configured it.
+        func openRoot() throws(SpoolError) -> FileDescriptor? {
+            do {
+                return try syscalls.open(workingDirectory, FilePath(path), .readOnly, [.directory, .closeOnExec], nil)
+            } catch .noSuchFileOrDirectory {
+                return nil
+            } catch {
+                throw SpoolError.syscall("open", path: path, error, "could not open the spool directory")
+            }
+        }
+        if let opened = try openRoot() {
+            root = opened
+        } else {
+            try Self.makeFolders(
+                Self.components(of: path),
+                in: workingDirectory,
+                display: { $0 },
+                syscalls: syscalls,
+                syncExisting: false
+            )
+            guard let opened = try openRoot() else {
+                throw SpoolError(code: .notFound, operation: "open", path: path, message: "vanished as it was created")
+            }
+            root = opened
         }
         do {
             try Self.checkOwnership(of: root, path: path, allowUnsafePermissions: allowUnsafePermissions)
@@ -109,7 +132,7 @@ final class SpoolDirectory: Sendable {
                 [.directory, .noFollow, .closeOnExec],
                 nil
             )
-        } catch where error == .tooManySymbolicLinkLevels || error == .notDirectory {
+        } catch let error where error == .tooManySymbolicLinkLevels || error == .notDirectory {
             // With O_NOFOLLOW, a symbolic link fails as ELOOP, or as ENOTDIR together with O_DIRECTORY.
             throw SpoolError(
                 code: .unsafe,

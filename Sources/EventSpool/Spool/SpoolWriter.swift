@@ -152,7 +152,7 @@ final class SpoolWriter: Sendable {
                     mode: .create
                 )
                 return key
-            } catch where error.code == .alreadyExists && attempt < 2 {
+            } catch let error where error.code == .alreadyExists && attempt < 2 {
                 attempt += 1
             }
         }
