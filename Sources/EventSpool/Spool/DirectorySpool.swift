@@ -1,7 +1,7 @@
 public import Logging
 import SystemPackage
 
-import struct Foundation.Date
+public import struct Foundation.Date
 
 /// A ``Spool`` in a local directory (the layout and object format are in `docs/spool-format.md`).
 ///
@@ -167,6 +167,14 @@ public final class DirectorySpool: Spool {
             try directory.removeEmptyFolders(in: .pending, before: cutoff)
                 + directory.removeEmptyFolders(in: .dead, before: cutoff)
         }
+    }
+
+    public func hasWaitingEvents(orderingKey: String) async throws(SpoolError) -> Bool {
+        preconditionFailure("not implemented yet")
+    }
+
+    public func releaseOrderingKeys(keeping: Set<String>, markedBefore: Date) async throws(SpoolError) {
+        preconditionFailure("not implemented yet")
     }
 
     /// Takes the lock `name` in the spool directory (a non-blocking `flock` on `<spool>/<name>`).

@@ -1,3 +1,5 @@
+public import struct Foundation.Date
+
 /// A durable store of events waiting for delivery, shaped like an object-store bucket.
 ///
 /// Every object is written whole or not at all and named by a ``SpoolKey`` whose byte order is
@@ -21,8 +23,9 @@ public protocol Spool: Sendable {
     /// Reads only the fixed-size header of an object: cheap enough to call for every object in a pass.
     func header(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError) -> SpoolObjectHeader
 
-    /// Atomically replaces an existing object with `object` (same key and state): readers see the
-    /// old object or the new one, never a mix.
+    /// Atomically writes `object` under its key and state, replacing the object there if there is one:
+    /// readers see the old object or the new one, never a mix. The sweeper uses it to persist attempts
+    /// and, with state `.dead`, to dead-letter some events of a multi-event object.
     func replace(_ object: SpoolObject) async throws(SpoolError)
 
     /// Removes an object.
@@ -35,6 +38,20 @@ public protocol Spool: Sendable {
     ///
     /// - Parameter prefix: Only keys that start with this text (for example `20261127T23`).
     func list(_ state: SpoolState, prefix: String) -> any AsyncSequence<SpoolEntry, SpoolError>
+
+    /// Whether events with this ordering key may be waiting in `pending/`.
+    ///
+    /// `put` marks the ordering keys of the events it writes; a publisher asks before sending so
+    /// that a new event cannot overtake spooled ones of the same key, also across processes.
+    func hasWaitingEvents(orderingKey: String) async throws(SpoolError) -> Bool
+
+    /// Removes the marks of ordering keys that have no event in `pending/` any more.
+    ///
+    /// - Parameters:
+    ///   - keeping: Ordering keys that still have events in `pending/` (found by a complete pass).
+    ///   - markedBefore: Only marks last set before this time are removed, so a key marked by a
+    ///     `put` during the pass survives.
+    func releaseOrderingKeys(keeping: Set<String>, markedBefore: Date) async throws(SpoolError)
 }
 
 extension Spool {

@@ -1,0 +1,55 @@
+/// What ``Publisher/publish(_:)`` did with an event. Either way the event is safe.
+public enum PublishOutcome: Sendable, Hashable, CustomStringConvertible {
+    /// A broker answered 2xx.
+    case delivered
+    /// The event is on stable storage in the spool, under `key`, for the sweeper to deliver.
+    case spooled(key: SpoolKey, reason: SpoolReason)
+
+    public var description: String {
+        switch self {
+        case .delivered: "delivered"
+        case .spooled(let key, let reason): "spooled \(key) (\(reason))"
+        }
+    }
+}
+
+/// Why an event went to the spool instead of (or before) a broker.
+public struct SpoolReason: Sendable, Hashable, CustomStringConvertible {
+    private enum Base: Sendable, Hashable {
+        case deliveryFailed(AttemptError)
+        case circuitOpen
+        case writeAhead
+        case orderingKeyWaiting(String)
+        case shuttingDown
+    }
+
+    private let base: Base
+    private init(_ base: Base) { self.base = base }
+
+    /// The broker (and the secondary, if any) did not take the event.
+    public static func deliveryFailed(_ error: AttemptError) -> SpoolReason { SpoolReason(.deliveryFailed(error)) }
+    /// The circuit breaker is open: the broker was not tried.
+    public static let circuitOpen = SpoolReason(.circuitOpen)
+    /// Write-ahead mode, and the broker did not take the event after it was spooled.
+    public static let writeAhead = SpoolReason(.writeAhead)
+    /// Earlier events with the same ordering key are waiting in the spool; this one must not overtake them.
+    public static func orderingKeyWaiting(_ key: String) -> SpoolReason { SpoolReason(.orderingKeyWaiting(key)) }
+    /// The publisher is shutting down and stopped sending.
+    public static let shuttingDown = SpoolReason(.shuttingDown)
+
+    /// The delivery error that led to spooling, when there was one.
+    public var deliveryError: AttemptError? {
+        if case .deliveryFailed(let error) = base { return error }
+        return nil
+    }
+
+    public var description: String {
+        switch base {
+        case .deliveryFailed(let error): error.message
+        case .circuitOpen: "circuit open: broker not tried"
+        case .writeAhead: "write-ahead: not yet delivered"
+        case .orderingKeyWaiting(let key): "ordering key \(key) has events waiting in the spool"
+        case .shuttingDown: "publisher shutting down"
+        }
+    }
+}

@@ -1,0 +1,370 @@
+public import Logging
+import Metrics
+import Synchronization
+
+import struct Foundation.Date
+
+/// Publishes events to a webhook broker and never loses one: an event a broker does not take goes
+/// to a durable spool for the sweeper to deliver.
+///
+/// ```swift
+/// try await withPublisher(configuration: configuration, logger: logger) { publisher in
+///     try await publisher.publish(Event(type: "com.example.order.created", source: "/orders", text: json))
+/// }
+/// ```
+///
+/// - Important: ``publish(_:)`` returns only once the event is delivered (2xx) or on stable storage.
+///   It throws ``PublishError`` only when neither is true.
+public final class Publisher: Sendable {
+    /// The configuration the publisher was made with.
+    public let configuration: Configuration
+
+    /// The primary broker, then the secondary one when configured.
+    private let brokers: [BrokerClient]
+    private let spool: any Spool
+    /// The spool this publisher opened itself, and so shuts down.
+    private let ownedSpool: DirectorySpool?
+    private let clock: any WallClock
+    private let logger: Logger
+    private let state: Mutex<State>
+    private let writeAheadObjects = WriteAheadObjects()
+    private let metrics = PublisherMetrics()
+
+    private struct State {
+        var breaker: CircuitBreaker
+        var inFlight = 0
+        var isShutDown = false
+        var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiterID = 0
+    }
+
+    /// Opens the spool directory and prepares the broker clients; no connection is made yet.
+    ///
+    /// - Throws: ``SpoolError`` when the spool cannot be opened, ``BrokerClientError`` when a broker
+    ///   configuration is unusable.
+    public convenience init(
+        configuration: Configuration,
+        clock: any WallClock = SystemWallClock(),
+        logger: Logger
+    ) throws {
+        let spool = try DirectorySpool(configuration: configuration.spool, clock: clock, logger: logger)
+        try self.init(configuration: configuration, spool: spool, ownedSpool: spool, clock: clock, logger: logger)
+    }
+
+    /// Creates a publisher over any ``Spool``; the caller keeps ownership of `spool`.
+    public convenience init(
+        configuration: Configuration,
+        spool: any Spool,
+        clock: any WallClock = SystemWallClock(),
+        logger: Logger
+    ) throws {
+        try self.init(configuration: configuration, spool: spool, ownedSpool: nil, clock: clock, logger: logger)
+    }
+
+    private init(
+        configuration: Configuration,
+        spool: any Spool,
+        ownedSpool: DirectorySpool?,
+        clock: any WallClock,
+        logger: Logger
+    ) throws {
+        var brokers = [
+            try BrokerClient(
+                configuration: configuration.broker,
+                classification: configuration.classification,
+                clock: clock,
+                logger: logger
+            )
+        ]
+        if let secondary = configuration.secondaryBroker {
+            brokers.append(
+                try BrokerClient(
+                    configuration: secondary,
+                    classification: configuration.classification,
+                    clock: clock,
+                    logger: logger
+                )
+            )
+        }
+        self.configuration = configuration
+        self.brokers = brokers
+        self.spool = spool
+        self.ownedSpool = ownedSpool
+        self.clock = clock
+        self.logger = logger
+        self.state = Mutex(State(breaker: CircuitBreaker(configuration: configuration.circuitBreaker)))
+    }
+
+    /// Publishes one event: delivers it to a broker, or writes it to the spool.
+    ///
+    /// - Important: Returns only once the event is delivered (2xx) or durably spooled (fsynced,
+    ///   renamed into place, directory fsynced).
+    /// - Returns: ``PublishOutcome/delivered`` or ``PublishOutcome/spooled(key:reason:)``.
+    /// - Throws: ``PublishError`` when the event is invalid, when the publisher is shut down, or when
+    ///   it is neither delivered nor durably spooled. The error carries the event.
+    public func publish(_ event: Event) async throws(PublishError) -> PublishOutcome {
+        do {
+            try event.validate(maxBodyBytes: configuration.maxBodyBytes)
+        } catch {
+            throw lastResort(PublishError(code: .invalidEvent, event: event, cause: error))
+        }
+        guard enter() else {
+            throw lastResort(PublishError(code: .shutDown, event: event))
+        }
+        defer { leave() }
+
+        let start = ContinuousClock.now
+        do {
+            let outcome =
+                configuration.mode == .writeAhead
+                ? try await publishWriteAhead(event)
+                : try await publishFallback(event)
+            metrics.record(outcome, duration: ContinuousClock.now - start)
+            return outcome
+        } catch {
+            metrics.recordFailure()
+            throw lastResort(error)
+        }
+    }
+
+    /// Stops accepting publishes, waits (at most `shutdownTimeout`) for those in flight, then closes
+    /// the broker connections and the spool. Publishes still waiting on a broker then are spooled.
+    public func shutdown() async {
+        let alreadyShutDown = state.withLock { state in
+            defer { state.isShutDown = true }
+            return state.isShutDown
+        }
+        guard !alreadyShutDown else { return }
+        await waitUntilIdle(timeout: configuration.shutdownTimeout)
+        for broker in brokers {
+            // Aborts transfers still in flight; their publishes fall back to the spool.
+            await broker.shutdown()
+        }
+        await waitUntilIdle(timeout: configuration.shutdownTimeout)
+        await ownedSpool?.shutdown()
+    }
+
+    // MARK: - Modes
+
+    private func publishFallback(_ event: Event) async throws(PublishError) -> PublishOutcome {
+        let now = clock.now
+        var record = DeliveryRecord(spooledAt: now)
+        if let orderingKey = event.orderingKey, await orderingKeyIsWaiting(orderingKey) {
+            return try await write(event, record: record, reason: .orderingKeyWaiting(orderingKey))
+        }
+        guard let result = await attempt(event, record: &record) else {
+            return try await write(event, record: record, reason: .circuitOpen)
+        }
+        if result.isDelivered {
+            return .delivered
+        }
+        record.nextAttemptAt = nextAttempt(after: result, record: record)
+        let error = result.error ?? AttemptError(status: result.status, message: "not delivered")
+        return try await write(event, record: record, reason: .deliveryFailed(error))
+    }
+
+    private func publishWriteAhead(_ event: Event) async throws(PublishError) -> PublishOutcome {
+        let now = clock.now
+        if let orderingKey = event.orderingKey, await orderingKeyIsWaiting(orderingKey) {
+            return try await write(event, record: DeliveryRecord(spooledAt: now), reason: .orderingKeyWaiting(orderingKey))
+        }
+        // Until this lease ends a sweeper leaves the object alone: the publisher is still sending.
+        let lease = writeAheadLease
+        var record = DeliveryRecord(spooledAt: now, nextAttemptAt: now.addingTimeInterval(lease.seconds))
+        let key: SpoolKey
+        do {
+            key = try await spool.put([SpooledEvent(event: event, delivery: record)])
+        } catch {
+            // Not durable: a delivery is now the only way to keep the event.
+            var unsaved = DeliveryRecord(spooledAt: now)
+            if let result = await attempt(event, record: &unsaved), result.isDelivered {
+                return .delivered
+            }
+            throw PublishError(code: .notDurable, event: event, deliveryError: unsaved.lastError, cause: error)
+        }
+
+        let outcome: PublishOutcome
+        if let result = await attempt(event, record: &record) {
+            if result.isDelivered {
+                await writeAheadObjects.finish(event.id, in: key, as: .delivered, spool: spool, logger: logger)
+                return .delivered
+            }
+            record.nextAttemptAt = nextAttempt(after: result, record: record)
+            let error = result.error ?? AttemptError(status: result.status, message: "not delivered")
+            outcome = .spooled(key: key, reason: .deliveryFailed(error))
+        } else {
+            record.nextAttemptAt = clock.now
+            outcome = .spooled(key: key, reason: .circuitOpen)
+        }
+        await writeAheadObjects.finish(event.id, in: key, as: .kept(record), spool: spool, logger: logger)
+        return outcome
+    }
+
+    /// How long a write-ahead object is left to its publisher: every broker's total timeout, plus margin.
+    private var writeAheadLease: Duration {
+        let brokers = [configuration.broker] + (configuration.secondaryBroker.map { [$0] } ?? [])
+        return brokers.reduce(Duration.seconds(10)) { $0 + $1.timeout.total }
+    }
+
+    // MARK: - Steps
+
+    /// Tries the brokers in order, recording every attempt in `record`.
+    ///
+    /// - Returns: The last result, or `nil` when the circuit breaker kept the event off the network.
+    private func attempt(_ event: Event, record: inout DeliveryRecord) async -> DeliveryResult? {
+        let decision = state.withLock { $0.breaker.decide(now: clock.now) }
+        guard decision != .reject else { return nil }
+
+        var last: DeliveryResult?
+        for broker in brokers {
+            let attemptTime = clock.now
+            let result = await broker.deliver(event)
+            record.record(attemptAt: attemptTime, error: result.error)
+            last = result
+            if result.isDelivered { break }
+        }
+        guard let last else { return nil }
+
+        let brokerIsUp: Bool
+        switch last.outcome {
+        case .delivered, .permanent: brokerIsUp = true
+        case .retryable, .endpointGone: brokerIsUp = false
+        }
+        let opened = state.withLock { $0.breaker.record(success: brokerIsUp, now: clock.now) }
+        if opened {
+            logger.info(
+                "circuit open: spooling without sending for \(configuration.circuitBreaker.breakDuration)",
+                metadata: ["broker.url": "\(brokers[0].url)", "delivery.error": "\(last.error?.message ?? "")"]
+            )
+        }
+        return last
+    }
+
+    /// When the sweeper should try a failed event first: the retry policy's backoff, never before
+    /// the broker's `Retry-After`; at once for a permanent failure, so the sweeper decides promptly.
+    private func nextAttempt(after result: DeliveryResult, record: DeliveryRecord) -> Date {
+        let now = clock.now
+        switch result.outcome {
+        case .retryable(let retryAfter):
+            return configuration.retry.nextAttempt(after: now, attempts: record.attempts, retryAfter: retryAfter)
+        case .delivered, .permanent, .endpointGone:
+            return now
+        }
+    }
+
+    private func write(_ event: Event, record: DeliveryRecord, reason: SpoolReason) async throws(PublishError)
+        -> PublishOutcome
+    {
+        do {
+            let key = try await spool.put([SpooledEvent(event: event, delivery: record)])
+            logger.info(
+                "event spooled",
+                metadata: [
+                    "event.id": "\(event.id)", "event.type": "\(event.type)", "spool.key": "\(key)",
+                    "spool.reason": "\(reason)",
+                ]
+            )
+            return .spooled(key: key, reason: reason)
+        } catch {
+            throw PublishError(code: .notDurable, event: event, deliveryError: reason.deliveryError, cause: error)
+        }
+    }
+
+    private func orderingKeyIsWaiting(_ orderingKey: String) async -> Bool {
+        do {
+            return try await spool.hasWaitingEvents(orderingKey: orderingKey)
+        } catch {
+            // Unknown: spooling keeps the order, sending might not.
+            logger.info("cannot check the ordering key; spooling to keep order", metadata: ["error": "\(error)"])
+            return true
+        }
+    }
+
+    /// Logs an event that is not safe, body included, at error level: the last place it exists.
+    private func lastResort(_ error: PublishError) -> PublishError {
+        let event = error.event
+        logger.error(
+            "event NOT published: \(error)",
+            metadata: [
+                "event.id": "\(event.id)", "event.type": "\(event.type)", "event.source": "\(event.source)",
+                "event.time": "\(event.time)", "event.contentType": "\(event.contentType)",
+                "event.body": "\(LoggedBody(event.body))",
+            ]
+        )
+        return error
+    }
+
+    // MARK: - In-flight accounting
+
+    private func enter() -> Bool {
+        state.withLock { state in
+            guard !state.isShutDown else { return false }
+            state.inFlight += 1
+            return true
+        }
+    }
+
+    private func leave() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.inFlight -= 1
+            guard state.inFlight == 0 else { return [] }
+            defer { state.idleWaiters = [:] }
+            return Array(state.idleWaiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns when no publish is in flight, or after `timeout`.
+    private func waitUntilIdle(timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.idle() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func idle() async {
+        let id = state.withLock { state -> Int in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.inFlight == 0 || Task.isCancelled { return true }
+                    state.idleWaiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.idleWaiters.removeValue(forKey: id) }?.resume()
+        }
+    }
+}
+
+/// Runs `body` with a new publisher and always shuts it down afterwards, also when `body` throws.
+///
+/// - Parameters:
+///   - configuration: The publisher's configuration.
+///   - clock: The wall clock; tests pass one they move by hand.
+///   - logger: Where the publisher logs.
+///   - body: The work to do with the publisher.
+public func withPublisher<Result: Sendable>(
+    configuration: Publisher.Configuration,
+    clock: any WallClock = SystemWallClock(),
+    logger: Logger,
+    _ body: (Publisher) async throws -> Result
+) async throws -> Result {
+    let publisher = try Publisher(configuration: configuration, clock: clock, logger: logger)
+    let result: Result
+    do {
+        result = try await body(publisher)
+    } catch {
+        await publisher.shutdown()
+        throw error
+    }
+    await publisher.shutdown()
+    return result
+}
