@@ -96,15 +96,20 @@ public final class DirectorySpool: Spool {
         }
     }
 
-    /// Atomically replaces the existing object `object.key` in `object.state` with `object`'s events.
+    /// Atomically writes `object` under its key and state, replacing the object there if there is one
+    /// (the sweeper creates dead objects this way).
     ///
     /// - Important: Returns only once the new object is on stable storage; readers see the old object or
     ///   the new one, never a mix.
-    /// - Throws: ``SpoolError`` with code `.notFound` when there is no such object to replace.
     public func replace(_ object: SpoolObject) async throws(SpoolError) {
         let bytes = SpoolObjectFormat.encodeObject([try encode(object.events, operation: "replace")])
         try await onIOThread("replace") { [directory, keys, usage] () throws(SpoolError) in
-            let oldSize = try directory.objectSize(SpoolDirectory.objectPath(object.key, in: object.state))
+            let oldSize: Int64?
+            do {
+                oldSize = try directory.objectSize(SpoolDirectory.objectPath(object.key, in: object.state))
+            } catch where error.code == .notFound {
+                oldSize = nil
+            }
             try directory.writeObject(
                 bytes,
                 key: object.key,
@@ -113,7 +118,7 @@ public final class DirectorySpool: Spool {
                 mode: .replace
             )
             if object.state == .pending {
-                usage.adjust(bytes: Int64(bytes.count) - oldSize, objects: 0)
+                usage.adjust(bytes: Int64(bytes.count) - (oldSize ?? 0), objects: oldSize == nil ? 1 : 0)
             }
         }
     }

@@ -43,7 +43,9 @@ extension SpoolDirectory {
                 version: header.version,
                 eventCount: header.eventCount,
                 nextAttemptAt: header.nextAttemptAt,
-                size: size
+                size: size,
+                // Known to be none when the flag is clear; otherwise only a full read tells which.
+                orderingKeys: header.hasOrderingKeys ? nil : []
             )
         } catch {
             throw SpoolError.corrupt("read", path: displayPath(path), error.reason)

@@ -4,7 +4,7 @@ import struct Foundation.Date
 /// record per event.
 ///
 /// ```
-/// header:  magic "EVSP" | version u16 | flags u16 | event count u32 | next attempt time f64
+/// header:  magic "EVSP" | version u16 | flags u16 (bit 0: ordering keys) | event count u32 | next attempt time f64
 ///          | records length u64 | CRC-32C of the 28 bytes before it u32
 /// record:  payload length u32 | CRC-32C of length and payload u32
 ///          | payload = metadata length u32, metadata (tagged fields), body
@@ -25,6 +25,8 @@ enum SpoolObjectFormat {
         var nextAttemptAt: Date
         /// The bytes after the header; the object's size is this plus ``headerSize``.
         var recordsLength: UInt64
+        /// Flag ``orderingKeysFlag``: some event in the object has an ordering key.
+        var hasOrderingKeys = false
     }
 
     /// Records of one or more events, encoded and ready to be put into an object.
@@ -32,11 +34,18 @@ enum SpoolObjectFormat {
         var bytes: [UInt8]
         var eventCount: Int
         var nextAttemptAt: Date
+        /// Some event has an ordering key.
+        var hasOrderingKeys = false
     }
 
     static let magic: [UInt8] = Array("EVSP".utf8)
     static let version: UInt16 = 1
     static let headerSize = 32
+    /// Header flag bit 0: some event in the object has an ordering key. A reader that skips an object by its
+    /// header alone (the sweeper, for one not due yet) needs the object's ordering keys only when it is set.
+    static let orderingKeysFlag: UInt16 = 0x0001
+    /// Every flag this version defines; others are rejected.
+    static let knownFlags: UInt16 = orderingKeysFlag
     /// The payload length and checksum in front of every record.
     static let recordFrameSize = 8
     /// The smallest record: its frame and an empty metadata length. Bounds how many events a header may claim.
@@ -83,7 +92,12 @@ enum SpoolObjectFormat {
             throw FormatError("\(events.count) events need \(writer.count) bytes, more than an object holds")
         }
         let nextAttemptAt = events.map(\.delivery.nextAttemptAt).min() ?? .distantPast
-        return Records(bytes: writer.bytes, eventCount: events.count, nextAttemptAt: nextAttemptAt)
+        return Records(
+            bytes: writer.bytes,
+            eventCount: events.count,
+            nextAttemptAt: nextAttemptAt,
+            hasOrderingKeys: events.contains { $0.event.orderingKey != nil }
+        )
     }
 
     /// One whole object: the header for `parts`, then their records in order.
@@ -92,7 +106,7 @@ enum SpoolObjectFormat {
         var writer = BinaryWriter(capacity: headerSize + recordsLength)
         writer.append(contentsOf: magic)
         writer.append(version)
-        writer.append(UInt16(0))  // flags: none defined in version 1
+        writer.append(parts.contains(where: \.hasOrderingKeys) ? orderingKeysFlag : 0)
         writer.append(UInt32(parts.reduce(0) { $0 + $1.eventCount }))
         writer.append(parts.map(\.nextAttemptAt).min() ?? .distantPast)
         writer.append(UInt64(recordsLength))
@@ -128,7 +142,7 @@ enum SpoolObjectFormat {
         guard version == Self.version else {
             throw FormatError("unsupported format version \(version); this library reads version \(Self.version)")
         }
-        guard flags == 0 else {
+        guard flags & ~knownFlags == 0 else {
             throw FormatError("unknown header flags 0x\(String(flags, radix: 16))")
         }
         guard eventCount >= 1, UInt64(eventCount) <= recordsLength / UInt64(minimumRecordSize) else {
@@ -138,7 +152,8 @@ enum SpoolObjectFormat {
             version: Int(version),
             eventCount: Int(eventCount),
             nextAttemptAt: nextAttemptAt,
-            recordsLength: recordsLength
+            recordsLength: recordsLength,
+            hasOrderingKeys: flags & orderingKeysFlag != 0
         )
     }
 
