@@ -33,6 +33,30 @@ import Testing
         #expect(header.recordsLength == UInt64(bytes.count - SpoolObjectFormat.headerSize))
     }
 
+    @Test func theHeaderFlagsObjectsWithOrderingKeys() throws {
+        var ordered = spoolTestEvent(1)
+        ordered.event.orderingKey = "customer-7"
+        let withKey = SpoolObjectFormat.encodeObject([
+            try SpoolObjectFormat.encodeRecords([spoolTestEvent(0)]), try SpoolObjectFormat.encodeRecords([ordered]),
+        ])
+        #expect(try SpoolObjectFormat.decodeHeader(withKey).hasOrderingKeys)
+        let without = try Self.sampleObject()
+        #expect(try !SpoolObjectFormat.decodeHeader(without).hasOrderingKeys)
+
+        // A flag this version does not know is refused, not ignored.
+        var unknown = without
+        unknown[7] = 0x02
+        let checksum = CRC32C.checksum(unknown[0..<28])
+        for index in 0..<4 {
+            unknown[28 + index] = UInt8(truncatingIfNeeded: checksum >> (8 * (3 - index)))
+        }
+        #expect {
+            try SpoolObjectFormat.decodeHeader(unknown)
+        } throws: { error in
+            "\(error)".contains("unknown header flags 0x2")
+        }
+    }
+
     @Test func everyTruncationIsReportedAsCorrupt() throws {
         let bytes = try Self.sampleObject()
         for length in 0..<bytes.count {

@@ -40,16 +40,20 @@ import Testing
         }
     }
 
-    @Test func replaceOfAMissingObjectThrowsNotFound() async throws {
+    @Test func replaceCreatesAMissingObjectAndWritesIntoAnyState() async throws {
         try await withSpoolTest { context in
             let spool = try context.open()
-            let key = try await spool.put([spoolTestEvent(1)])
+            let key = try await spool.put([spoolTestEvent(1), spoolTestEvent(2)])
             try await spool.delete(key, in: .pending)
-            let error = await spoolError {
-                try await spool.replace(SpoolObject(key: key, state: .pending, events: [spoolTestEvent(1)]))
-            }
-            #expect(error?.code == .notFound)
-            #expect(try await spool.keys(in: .pending).isEmpty)
+            try await spool.replace(SpoolObject(key: key, state: .pending, events: [spoolTestEvent(1)]))
+            #expect(try await spool.get(key, in: .pending).events == [spoolTestEvent(1)])
+
+            // The sweeper dead-letters some events of an object by writing them under the same key in dead/.
+            var dead = spoolTestEvent(2)
+            dead.delivery.deadReason = "HTTP 400"
+            try await spool.replace(SpoolObject(key: key, state: .dead, events: [dead]))
+            #expect(try await spool.get(key, in: .dead).events == [dead])
+            #expect(try await spool.keys(in: .pending) == [key])
             #expect(await spoolError { _ = try await spool.put([]) }?.code == .invalidObject)
             await spool.shutdown()
         }

@@ -105,7 +105,7 @@ public final class DirectorySpool: Spool {
         let bytes = SpoolObjectFormat.encodeObject([try encode(object.events, operation: "replace")])
         try await onIOThread("replace") { [directory, keys, usage] () throws(SpoolError) in
             let oldSize: Int64?
-            do {
+            do throws(SpoolError) {
                 oldSize = try directory.objectSize(SpoolDirectory.objectPath(object.key, in: object.state))
             } catch where error.code == .notFound {
                 oldSize = nil
