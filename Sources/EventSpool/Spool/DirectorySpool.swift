@@ -21,6 +21,7 @@ public final class DirectorySpool: Spool {
     public let configuration: SpoolConfiguration
 
     let directory: SpoolDirectory
+    private let clock: any WallClock
     private let keys: SpoolKeySource
     private let usage: SpoolUsage
     private let writer: SpoolWriter
@@ -55,12 +56,14 @@ public final class DirectorySpool: Spool {
             syscalls: syscalls,
             logger: logger
         )
+        self.clock = clock
         keys = SpoolKeySource(clock: clock)
         usage = SpoolUsage(limits: configuration.limits)
         writer = SpoolWriter(
             directory: directory,
             usage: usage,
             keys: keys,
+            clock: clock,
             maxEventsPerObject: configuration.maxEventsPerObject
         )
         directory.removeStaleTemporaryFiles(now: clock.now, maximumAge: configuration.staleTemporaryFileAge)
@@ -80,7 +83,7 @@ public final class DirectorySpool: Spool {
     ///   `.invalidObject` for no events or more than an object holds, `.io` when a system call failed.
     public func put(_ events: [SpooledEvent]) async throws(SpoolError) -> SpoolKey {
         let records = try encode(events, operation: "put")
-        return try await writer.write(records).get()
+        return try await writer.write(records, orderingKeys: Self.orderingKeys(of: events)).get()
     }
 
     public func get(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError) -> SpoolObject {
@@ -103,13 +106,15 @@ public final class DirectorySpool: Spool {
     ///   the new one, never a mix.
     public func replace(_ object: SpoolObject) async throws(SpoolError) {
         let bytes = SpoolObjectFormat.encodeObject([try encode(object.events, operation: "replace")])
-        try await onIOThread("replace") { [directory, keys, usage] () throws(SpoolError) in
+        let orderingKeys = object.state == .pending ? Self.orderingKeys(of: object.events) : []
+        try await onIOThread("replace") { [directory, keys, usage, clock] () throws(SpoolError) in
             let oldSize: Int64?
             do throws(SpoolError) {
                 oldSize = try directory.objectSize(SpoolDirectory.objectPath(object.key, in: object.state))
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 oldSize = nil
             }
+            try directory.markOrderingKeys(orderingKeys, at: clock.now)
             try directory.writeObject(
                 bytes,
                 key: object.key,
@@ -138,7 +143,16 @@ public final class DirectorySpool: Spool {
     /// A symbolic link or other non-regular file named like an object is moved itself, never followed.
     public func move(_ key: SpoolKey, from source: SpoolState, to destination: SpoolState) async throws(SpoolError) {
         guard source != destination else { return }
-        try await onIOThread("move") { [directory, usage] () throws(SpoolError) in
+        try await onIOThread("move") { [directory, usage, clock] () throws(SpoolError) in
+            if destination == .pending {
+                // A replayed object's ordering keys are waiting again. An object too damaged to tell has
+                // none that can be delivered.
+                if (try? directory.readHeader(key, in: source).orderingKeys) != [],
+                    let events = try? directory.readObject(key, in: source)
+                {
+                    try directory.markOrderingKeys(Self.orderingKeys(of: events), at: clock.now)
+                }
+            }
             let size = try directory.move(key, from: source, to: destination)
             if source == .pending {
                 usage.adjust(bytes: -size, objects: -1)
@@ -174,12 +188,26 @@ public final class DirectorySpool: Spool {
         }
     }
 
+    /// Whether `ordering/` holds the mark of `orderingKey`: set by every put of an event with that key,
+    /// removed by ``releaseOrderingKeys(keeping:markedBefore:)`` once a sweeper found no such event left.
     public func hasWaitingEvents(orderingKey: String) async throws(SpoolError) -> Bool {
-        preconditionFailure("not implemented yet")
+        try await onIOThread("stat") { [directory] () throws(SpoolError) in
+            try directory.hasOrderingMark(orderingKey)
+        }
     }
 
+    /// Removes the marks of ordering keys not in `keeping` last set before `markedBefore`, without ever
+    /// undoing a put that marks a key at the same time, and marks every key in `keeping` again (a crash
+    /// may have lost one).
     public func releaseOrderingKeys(keeping: Set<String>, markedBefore: Date) async throws(SpoolError) {
-        preconditionFailure("not implemented yet")
+        _ = try await onIOThread("release") { [directory, keys, clock] () throws(SpoolError) in
+            try directory.releaseOrderingMarks(
+                keeping: keeping,
+                markedBefore: markedBefore,
+                now: clock.now,
+                temporaryName: keys.nextTemporaryName
+            )
+        }
     }
 
     /// Takes the lock `name` in the spool directory (a non-blocking `flock` on `<spool>/<name>`).
@@ -200,6 +228,10 @@ public final class DirectorySpool: Spool {
     public func shutdown() async {
         await writer.shutdown()
         await threads.shutdown()
+    }
+
+    private static func orderingKeys(of events: [SpooledEvent]) -> Set<String> {
+        Set(events.compactMap(\.event.orderingKey))
     }
 
     private func encode(_ events: [SpooledEvent], operation: String) throws(SpoolError) -> SpoolObjectFormat.Records {

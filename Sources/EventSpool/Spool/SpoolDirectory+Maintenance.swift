@@ -37,8 +37,7 @@ extension SpoolDirectory {
                     reason = "its writer, process \(key.processID), is gone"
                 }
             }
-            let modified = status.st_mtim
-            let age = now.timeIntervalSince1970 - (Double(modified.tv_sec) + Double(modified.tv_nsec) / 1e9)
+            let age = now.timeIntervalSince(Self.modificationTime(status))
             if reason == nil && age > maximumSeconds {
                 reason = "it is older than \(maximumAge)"
             }

@@ -11,6 +11,7 @@ import SystemPackage
 ///   dead/YYYY/MM/DD/HH/MM/<key>.evs       given up
 ///   quarantine/<key>.evs                  unreadable, kept for a person
 ///   tmp/<key>.tmp                         being written; never read
+///   ordering/<SHA-256 of an ordering key> marks: events of that key may be waiting
 ///   sweeper.lock                          flock of the running sweeper
 /// ```
 /// The directory is opened once; every path below is relative to that descriptor (the `*at` calls).
@@ -78,7 +79,7 @@ final class SpoolDirectory: Sendable {
         }
         do {
             try Self.checkOwnership(of: root, path: path, allowUnsafePermissions: allowUnsafePermissions)
-            for folder in SpoolState.allCases.map(\.rawValue) + [Self.temporaryFolder] {
+            for folder in SpoolState.allCases.map(\.rawValue) + [Self.temporaryFolder, Self.orderingFolder] {
                 try Self.makeFolders(
                     [folder],
                     in: root,

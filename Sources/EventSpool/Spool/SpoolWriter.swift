@@ -12,6 +12,7 @@ import class Foundation.NSCondition
 final class SpoolWriter: Sendable {
     private struct Request: Sendable {
         var records: SpoolObjectFormat.Records
+        var orderingKeys: Set<String>
         var continuation: CheckedContinuation<Result<SpoolKey, SpoolError>, Never>
     }
 
@@ -31,6 +32,7 @@ final class SpoolWriter: Sendable {
     private let directory: SpoolDirectory
     private let usage: SpoolUsage
     private let keys: SpoolKeySource
+    private let clock: any WallClock
     private let maxEventsPerObject: Int
     private let thread = IOThreadPool(name: "EventSpool.writer", threadCount: 1)
     /// Guards `queue`, and is signalled when a put arrives (a condition, not a `Mutex`: the writer waits
@@ -38,21 +40,34 @@ final class SpoolWriter: Sendable {
     private let condition = NSCondition()
     nonisolated(unsafe) private var queue = Queue()
 
-    init(directory: SpoolDirectory, usage: SpoolUsage, keys: SpoolKeySource, maxEventsPerObject: Int) {
+    init(
+        directory: SpoolDirectory,
+        usage: SpoolUsage,
+        keys: SpoolKeySource,
+        clock: any WallClock,
+        maxEventsPerObject: Int
+    ) {
         self.directory = directory
         self.usage = usage
         self.keys = keys
+        self.clock = clock
         self.maxEventsPerObject = max(1, maxEventsPerObject)
     }
 
     /// Queues `records` for the next object and waits until that object is durable.
     ///
+    /// - Parameter orderingKeys: The ordering keys of the events, marked before the object is written.
     /// - Returns: The key of the object that holds the records, or why they were not stored.
-    func write(_ records: SpoolObjectFormat.Records) async -> Result<SpoolKey, SpoolError> {
+    func write(
+        _ records: SpoolObjectFormat.Records,
+        orderingKeys: Set<String>
+    ) async -> Result<SpoolKey, SpoolError> {
         await withCheckedContinuation { continuation in
             let accepted = withQueue { queue in
                 guard !queue.isClosed else { return false }
-                queue.requests.append(Request(records: records, continuation: continuation))
+                queue.requests.append(
+                    Request(records: records, orderingKeys: orderingKeys, continuation: continuation)
+                )
                 if !queue.isDraining {
                     // Submitted under the lock, so `shutdown` cannot stop the thread in between.
                     queue.isDraining = true
@@ -168,8 +183,13 @@ final class SpoolWriter: Sendable {
         }
         guard !accepted.isEmpty else { return }
         let object = SpoolObjectFormat.encodeObject(accepted.map(\.records))
+        let orderingKeys = accepted.reduce(into: Set<String>()) { $0.formUnion($1.orderingKeys) }
         let result: Result<SpoolKey, SpoolError>
-        do {
+        do throws(SpoolError) {
+            // Marked first: whoever can see the events must also see that their keys are waiting.
+            if !orderingKeys.isEmpty {
+                try directory.markOrderingKeys(orderingKeys, at: clock.now)
+            }
             result = .success(try writeNewObject(object))
         } catch {
             usage.adjust(bytes: -reserved, objects: -1)

@@ -144,6 +144,22 @@ extension FileDescriptor {
         }
     }
 
+    /// Sets the access and modification times of `path` relative to `directory` to `seconds` since 1970,
+    /// without following a symbolic link (`utimensat`).
+    static func setTimes(in directory: FileDescriptor, _ path: FilePath, to seconds: Double) throws(Errno) {
+        let whole = seconds.rounded(.down)
+        let time = timespec(tv_sec: Int(whole), tv_nsec: Int((seconds - whole) * 1e9))
+        _ = try retryingInterrupts {
+            path.withPlatformString { path in
+                withUnsafePointer(to: (time, time)) { times in
+                    times.withMemoryRebound(to: timespec.self, capacity: 2) { times in
+                        utimensat(directory.rawValue, path, times, AT_SYMLINK_NOFOLLOW)
+                    }
+                }
+            }
+        }
+    }
+
     /// The names in the directory `path` relative to `directory`, without `.` and `..`, unsorted.
     ///
     /// The directory is opened with `O_NOFOLLOW`: a symbolic link where a folder should be fails
