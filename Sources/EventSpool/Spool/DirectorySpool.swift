@@ -111,7 +111,7 @@ public final class DirectorySpool: Spool {
             let oldSize: Int64?
             do throws(SpoolError) {
                 oldSize = try directory.objectSize(SpoolDirectory.objectPath(object.key, in: object.state))
-            } catch  where error.code == .notFound {
+            } catch let error where error.code == .notFound {
                 oldSize = nil
             }
             try directory.markOrderingKeys(orderingKeys, at: clock.now)
