@@ -8,7 +8,7 @@
 /// without keep-alive) or the scripted headers say `Connection: close`; every fault closes it.
 public struct BrokerBehavior: Sendable {
     enum Action: Sendable {
-        case respond(status: Int, headers: [(String, String)], body: [UInt8])
+        case respond(EncodedResponse)
         indirect case delay(Duration, then: BrokerBehavior)
         case hang
         case close(reset: Bool)
@@ -34,7 +34,7 @@ public struct BrokerBehavior: Sendable {
 
     /// Answers with `code`, the given headers in order, and `bodyBytes` verbatim.
     public static func status(_ code: Int, headers: [(String, String)] = [], bodyBytes: [UInt8]) -> BrokerBehavior {
-        BrokerBehavior(.respond(status: code, headers: headers, body: bodyBytes))
+        BrokerBehavior(.respond(EncodedResponse(status: code, headers: headers, body: bodyBytes)))
     }
 
     /// Waits `duration` on the connection's event loop, then behaves as `then`.
@@ -90,10 +90,10 @@ extension BrokerBehavior: CustomStringConvertible {
     /// The behaviour as it is scripted, e.g. `delay(1.0 seconds, then: status(503))`, for test names and failures.
     public var description: String {
         switch self.action {
-        case .respond(let status, let headers, let body):
-            let headerList = headers.isEmpty ? "" : ", headers: \(headers.map { "\($0.0): \($0.1)" })"
-            let bodySize = body.isEmpty ? "" : ", body: \(body.count) bytes"
-            return "status(\(status)\(headerList)\(bodySize))"
+        case .respond(let response):
+            let headerList = response.headers.isEmpty ? "" : ", headers: \(response.headers.map { "\($0.0): \($0.1)" })"
+            let bodySize = response.bodySize == 0 ? "" : ", body: \(response.bodySize) bytes"
+            return "status(\(response.status)\(headerList)\(bodySize))"
         case .delay(let duration, let then):
             return "delay(\(duration), then: \(then))"
         case .hang:

@@ -62,7 +62,7 @@ final class BrokerConnectionHandler: ChannelInboundHandler {
             self.body.clear()
             // libcurl asks before sending a large body; answering at once spares it a one-second wait. Only when
             // the line is free: a 100 in the middle of another response would corrupt it.
-            if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }),
+            if head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }),
                 !self.isResponding, self.waiting.isEmpty
             {
                 context.writeAndFlush(
@@ -92,13 +92,16 @@ final class BrokerConnectionHandler: ChannelInboundHandler {
         case .end:
             guard !self.isDiscarding, let head = self.head else { return }
             self.head = nil
-            let request = RecordedRequest(
-                method: head.method.rawValue,
-                uri: head.uri,
-                headers: head.headers.map { (name: $0.name, value: $0.value) },
-                body: Array(self.body.readableBytesView),
-                connectionID: self.connectionID
-            )
+            // Benchmarks turn recording off; then the request is only counted, not copied.
+            let request =
+                self.broker.configuration.recordsRequests
+                ? RecordedRequest(
+                    method: head.method.rawValue,
+                    uri: head.uri,
+                    headers: head.headers.map { (name: $0.name, value: $0.value) },
+                    body: Array(self.body.readableBytesView),
+                    connectionID: self.connectionID
+                ) : nil
             self.body.clear()
             let behavior = self.broker.receive(request)
             self.waiting.append(Exchange(behavior: behavior, keepAlive: head.isKeepAlive))
@@ -127,12 +130,11 @@ final class BrokerConnectionHandler: ChannelInboundHandler {
         if error is HTTPParserError, !self.isResponding {
             // A malformed request gets a plain 400 and the connection is closed: the parser cannot resync.
             self.isResponding = true
-            let response = Self.response(
+            let response = EncodedResponse(
                 status: 400,
                 headers: [("Connection", "close")],
-                body: Array("malformed HTTP request: \(error)".utf8),
-                closes: true
-            )
+                body: Array("malformed HTTP request: \(error)".utf8)
+            ).closing
             context.writeAndFlush(self.wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in
                 self.close(context: context, reset: false)
             }
@@ -152,12 +154,12 @@ final class BrokerConnectionHandler: ChannelInboundHandler {
     private func perform(_ behavior: BrokerBehavior, keepAlive: Bool, context: ChannelHandlerContext) {
         guard !self.isClosed else { return }
         switch behavior.action {
-        case .respond(let status, let headers, let body):
-            let closes = !keepAlive || Self.asksToClose(headers)
-            let response = Self.response(status: status, headers: headers, body: body, closes: closes)
-            context.writeAndFlush(self.wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in
-                self.finishResponse(context: context, closes: closes)
-            }
+        case .respond(let response):
+            let closes = !keepAlive || response.asksToClose
+            context.writeAndFlush(self.wrapOutboundOut(closes ? response.closing : response.keepingAlive))
+                .assumeIsolated().whenComplete { _ in
+                    self.finishResponse(context: context, closes: closes)
+                }
 
         case .delay(let duration, let then):
             self.timer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(duration)) {
@@ -174,7 +176,7 @@ final class BrokerConnectionHandler: ChannelInboundHandler {
 
         case .closeMidResponse(let status, let reset):
             let length = BrokerBehavior.truncatedResponseLength
-            var response = Self.responseHead(
+            var response = EncodedResponse.head(
                 status: status,
                 headers: [("Content-Length", String(length))],
                 bodyLength: nil,
@@ -191,11 +193,16 @@ final class BrokerConnectionHandler: ChannelInboundHandler {
             }
 
         case .drip(let status, let body, let interval):
-            let response = Self.response(status: status, headers: [], body: body, closes: !keepAlive)
-            self.drip(response, every: TimeAmount(interval), closes: !keepAlive, context: context)
+            let response = EncodedResponse(status: status, headers: [], body: body)
+            self.drip(
+                keepAlive ? response.keepingAlive : response.closing,
+                every: TimeAmount(interval),
+                closes: !keepAlive,
+                context: context
+            )
 
         case .largeBody(let status, let size):
-            let head = Self.responseHead(status: status, headers: [], bodyLength: size, closes: !keepAlive)
+            let head = EncodedResponse.head(status: status, headers: [], bodyLength: size, closes: !keepAlive)
             context.write(self.wrapOutboundOut(head), promise: nil)
             // One chunk serves every write: slices of it share its storage, so the body is never in memory.
             let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: min(size, Self.largeBodyChunkSize))
@@ -260,54 +267,5 @@ final class BrokerConnectionHandler: ChannelInboundHandler {
         socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
-    }
-
-    // MARK: - Writing responses
-
-    private static func asksToClose(_ headers: [(String, String)]) -> Bool {
-        headers.contains { $0.0.lowercased() == "connection" && $0.1.lowercased().contains("close") }
-    }
-
-    /// A complete response: status line, `headers`, framing headers, and `body`.
-    static func response(status: Int, headers: [(String, String)], body: [UInt8], closes: Bool) -> ByteBuffer {
-        let hasBody = Self.statusAllowsBody(status)
-        var buffer = Self.responseHead(
-            status: status,
-            headers: headers,
-            bodyLength: hasBody ? body.count : nil,
-            closes: closes
-        )
-        if hasBody {
-            buffer.writeBytes(body)
-        }
-        return buffer
-    }
-
-    /// The status line and headers. `Content-Length: bodyLength` is added unless `bodyLength` is nil or `headers`
-    /// frame the body themselves; `Connection: close` is added when `closes` and `headers` do not say it.
-    static func responseHead(status: Int, headers: [(String, String)], bodyLength: Int?, closes: Bool) -> ByteBuffer {
-        let reason = HTTPResponseStatus(statusCode: status).reasonPhrase
-        var text = "HTTP/1.1 \(status) \(reason)\r\n"
-        var framed = false
-        var saysClose = false
-        for (name, value) in headers {
-            text += "\(name): \(value)\r\n"
-            let lowercased = name.lowercased()
-            framed = framed || lowercased == "content-length" || lowercased == "transfer-encoding"
-            saysClose = saysClose || (lowercased == "connection" && value.lowercased().contains("close"))
-        }
-        if let bodyLength, !framed {
-            text += "Content-Length: \(bodyLength)\r\n"
-        }
-        if closes, !saysClose {
-            text += "Connection: close\r\n"
-        }
-        text += "\r\n"
-        return ByteBuffer(string: text)
-    }
-
-    /// 1xx, 204 and 304 responses never carry a body (RFC 9110 §6.4.1).
-    private static func statusAllowsBody(_ status: Int) -> Bool {
-        !((100..<200).contains(status) || status == 204 || status == 304)
     }
 }

@@ -107,6 +107,11 @@ public final class TestBroker: Sendable {
         self.state.withLock { $0.connections.count }
     }
 
+    /// The open connections' channels, for tests of the broker itself.
+    var connectionChannels: [any Channel] {
+        self.state.withLock { Array($0.connections.values) }
+    }
+
     // MARK: - What it received
 
     /// Every complete request received so far, in arrival order, including those answered by a fault.
@@ -212,12 +217,13 @@ public final class TestBroker: Sendable {
         self.state.withLock { $0.schedule = schedule }
     }
 
-    /// Records a complete request and picks its behaviour; called by the connection handler.
-    func receive(_ request: RecordedRequest) -> BrokerBehavior {
+    /// Counts and records (when it is given) a complete request, and picks its behaviour; called by the
+    /// connection handler.
+    func receive(_ request: RecordedRequest?) -> BrokerBehavior {
         let (index, schedule, behavior, ready) = self.state.withLock { state in
             let index = state.requestCount
             state.requestCount += 1
-            if self.configuration.recordsRequests {
+            if let request {
                 state.requests.append(request)
             }
             let ready = state.takeSatisfiedWaiters()

@@ -1,4 +1,4 @@
-import EventSpoolTesting
+@testable import EventSpoolTesting
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -239,6 +239,22 @@ struct TestBrokerTests {
                 let response = RawResponse(ending.bytes)
                 #expect(response.header("Content-Length") == String(size))
                 #expect(response.body.count == size)
+            }
+        }
+    }
+
+    @Test func largeBodyIsStreamedAsTheClientReads() async throws {
+        try await withTestBroker { broker in
+            broker.enqueue(.largeBody(status: 200, size: 64 * 1024 * 1024))
+            try await LoopbackClient.withRawConnection(port: broker.port) { connection in
+                // The client never reads the response: once the socket buffers are full the broker must wait.
+                try await connection.sendPost(body: "e")
+                _ = try await broker.waitForRequests(count: 1)
+                // The behaviour starts in the event-loop turn that recorded the request; an option read queued
+                // behind that turn sees what the broker buffered for the whole 64 MiB.
+                let channel = try #require(broker.connectionChannels.first)
+                let buffered = try await channel.getOption(.bufferedWritableBytes).get()
+                #expect(buffered <= 256 * 1024)
             }
         }
     }

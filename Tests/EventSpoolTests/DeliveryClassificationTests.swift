@@ -20,8 +20,10 @@ import Testing
         #expect(classification.outcome(status: status, retryAfter: nil, now: Date()) == .retryable(retryAfter: nil))
     }
 
-    @Test(arguments: [100, 101, 199, 300, 301, 302, 303, 304, 307, 308, 400, 401, 403, 404, 405, 409, 413, 422, 451,
-        501, 505, 511])
+    @Test(arguments: [
+        100, 101, 199, 300, 301, 302, 303, 304, 307, 308, 400, 401, 403, 404, 405, 409, 413, 422, 451,
+        501, 505, 511,
+    ])
     func otherStatusesArePermanent(status: Int) {
         #expect(classification.outcome(status: status, retryAfter: "5", now: Date()) == .permanent)
     }
@@ -48,7 +50,9 @@ import Testing
 
     @Test func retryAfterIsFoundAmongHeadersWhateverItsCase() {
         let headers: [(name: String, value: String)] = [("Content-Type", "text/plain"), ("retry-AFTER", "7")]
-        #expect(classification.outcome(status: 503, headers: headers, now: Date()) == .retryable(retryAfter: .seconds(7)))
+        #expect(
+            classification.outcome(status: 503, headers: headers, now: Date()) == .retryable(retryAfter: .seconds(7))
+        )
         #expect(classification.outcome(status: 503, headers: [], now: Date()) == .retryable(retryAfter: nil))
     }
 
@@ -67,8 +71,10 @@ import Testing
         #expect(classification.retryAfterDelay(value, now: Date()) == expected)
     }
 
-    @Test(arguments: ["soon", "", "-5", "1.5", "120s", "0x10", "Sun, 06 Nov 1994", "Sun, 31 Feb 2100 08:49:37 GMT",
-        "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun,06 Nov 1994 08:49:37 GMT"])
+    @Test(arguments: [
+        "soon", "", "-5", "1.5", "120s", "0x10", "Sun, 06 Nov 1994", "Sun, 31 Feb 2100 08:49:37 GMT",
+        "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun,06 Nov 1994 08:49:37 GMT",
+    ])
     func unparsableValuesGiveTheDefault(value: String) {
         #expect(classification.retryAfterDelay(value, now: Date()) == .seconds(60))
     }
@@ -140,26 +146,47 @@ import Testing
         )
         #expect(result.outcome == .retryable(retryAfter: .seconds(120)))
         #expect(result.status == 503)
-        #expect(result.error == AttemptError(status: 503, message: "HTTP 503 from http://127.0.0.1:5555/events: overloaded"))
+        #expect(
+            result.error == AttemptError(status: 503, message: "HTTP 503 from http://127.0.0.1:5555/events: overloaded")
+        )
     }
 
     @Test func deliveredHasNoError() {
-        let result = classification.result(status: 204, retryAfter: nil, body: [], url: "http://h/", duration: .zero, now: Date())
+        let result = classification.result(
+            status: 204,
+            retryAfter: nil,
+            body: [],
+            url: "http://h/",
+            duration: .zero,
+            now: Date()
+        )
         #expect(result.isDelivered)
         #expect(result.error == nil)
         #expect(result.status == 204)
     }
 
     @Test func bodyWithoutTextGivesJustTheStatus() {
-        let result = classification.result(status: 404, retryAfter: nil, body: Array("\r\n  \n".utf8), url: "http://h/e",
-            duration: .zero, now: Date())
+        let result = classification.result(
+            status: 404,
+            retryAfter: nil,
+            body: Array("\r\n  \n".utf8),
+            url: "http://h/e",
+            duration: .zero,
+            now: Date()
+        )
         #expect(result.error?.message == "HTTP 404 from http://h/e")
         #expect(result.outcome == .permanent)
     }
 
     @Test func redirectsSayTheyAreNotFollowed() {
-        let result = classification.result(status: 301, retryAfter: nil, body: [], url: "http://h/e", duration: .zero,
-            now: Date())
+        let result = classification.result(
+            status: 301,
+            retryAfter: nil,
+            body: [],
+            url: "http://h/e",
+            duration: .zero,
+            now: Date()
+        )
         #expect(result.outcome == .permanent)
         #expect(result.error?.message == "HTTP 301 from http://h/e (redirects are not followed)")
     }
@@ -167,8 +194,14 @@ import Testing
     @Test func hostileBodiesBecomeOneBoundedPrintableLine() throws {
         var body: [UInt8] = [0x1B] + Array("[31mred\u{7}bell\tand".utf8) + [0xFF, 0xFE]
         body += Array(repeating: UInt8(ascii: "x"), count: 100_000)
-        let result = classification.result(status: 500, retryAfter: nil, body: body, url: "http://h/e", duration: .zero,
-            now: Date())
+        let result = classification.result(
+            status: 500,
+            retryAfter: nil,
+            body: body,
+            url: "http://h/e",
+            duration: .zero,
+            now: Date()
+        )
         let message = try #require(result.error?.message)
         #expect(message.hasPrefix("HTTP 500 from http://h/e: [31mred bell and\u{FFFD}\u{FFFD}xxx"))
         #expect(message.utf8.count <= AttemptError.maxMessageBytes)
@@ -179,12 +212,17 @@ import Testing
         (TransportFailure.connectionRefused, "connection refused: http://127.0.0.1:5555/events"),
         (.timedOut(after: .seconds(5)), "timed out after 5s waiting for http://127.0.0.1:5555/events"),
         (.timedOut(after: .milliseconds(300)), "timed out after 300ms waiting for http://127.0.0.1:5555/events"),
-        (.connectTimedOut(after: .milliseconds(1500)), "timed out after 1.5s connecting to http://127.0.0.1:5555/events"),
+        (
+            .connectTimedOut(after: .milliseconds(1500)),
+            "timed out after 1.5s connecting to http://127.0.0.1:5555/events"
+        ),
         (.notHTTP, "not an HTTP response from http://127.0.0.1:5555/events"),
         (.connectionReset, "connection reset by the broker: http://127.0.0.1:5555/events"),
         (.closedBeforeResponse, "connection closed before any response: http://127.0.0.1:5555/events"),
-        (.closedMidResponse(status: 200),
-            "connection closed in the middle of an HTTP 200 response: http://127.0.0.1:5555/events"),
+        (
+            .closedMidResponse(status: 200),
+            "connection closed in the middle of an HTTP 200 response: http://127.0.0.1:5555/events"
+        ),
         (.hostNotFound(host: "broker.invalid"), "host not found (broker.invalid): http://127.0.0.1:5555/events"),
         (.cancelled, "cancelled before the broker answered: http://127.0.0.1:5555/events"),
     ])

@@ -9,7 +9,9 @@ import Testing
 
     func header(_ name: String, in request: BrokerRequest) -> String? {
         let prefix = name.lowercased() + ": "
-        return request.headerLines.first { $0.lowercased().hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+        return request.headerLines.first { $0.lowercased().hasPrefix(prefix) }.map {
+            String($0.dropFirst(prefix.count))
+        }
     }
 
     @Test func binaryModeMapsEveryAttribute() {
@@ -166,16 +168,18 @@ import Testing
 
     // MARK: configuration checks
 
-    @Test(arguments: [
-        ("Authorization", "Bearer x", nil),
-        ("X-Tenant", "acme", nil),
-        ("Bad Name", "v", "is not a valid HTTP header name"),
-        ("", "v", "is not a valid HTTP header name"),
-        ("X-Evil", "a\r\nInjected: 1", "has a control character (CR, LF, NUL, …) in its value"),
-        ("Content-Type", "text/plain", "is set by EventSpool itself and cannot be configured"),
-        ("CE-ID", "x", "is set by EventSpool itself and cannot be configured"),
-        ("Idempotency-Key", "x", "is set by EventSpool itself and cannot be configured"),
-    ] as [(String, String, String?)])
+    @Test(
+        arguments: [
+            ("Authorization", "Bearer x", nil),
+            ("X-Tenant", "acme", nil),
+            ("Bad Name", "v", "is not a valid HTTP header name"),
+            ("", "v", "is not a valid HTTP header name"),
+            ("X-Evil", "a\r\nInjected: 1", "has a control character (CR, LF, NUL, …) in its value"),
+            ("Content-Type", "text/plain", "is set by EventSpool itself and cannot be configured"),
+            ("CE-ID", "x", "is set by EventSpool itself and cannot be configured"),
+            ("Idempotency-Key", "x", "is set by EventSpool itself and cannot be configured"),
+        ] as [(String, String, String?)]
+    )
     func configuredHeadersAreChecked(name: String, value: String, problem: String?) {
         #expect(BrokerClient.problem(withHeaderName: name, value: value) == problem)
     }

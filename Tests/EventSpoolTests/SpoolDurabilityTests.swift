@@ -20,7 +20,9 @@ import Testing
             // The first put into a new minute folder also creates the folders and flushes each level.
             let first = try await spool.put([spoolTestEvent(1)])
             let temporary = "tmp/\(first.rawValue).tmp"
-            let levels = ["pending/2026", "pending/2026/11", "pending/2026/11/26", "pending/2026/11/26/23", Self.folder]
+            let levels = [
+                "pending/2026", "pending/2026/11", "pending/2026/11/26", "pending/2026/11/26/23", Self.folder,
+            ]
             #expect(
                 Self.durabilitySteps(recorder.calls) == [
                     "open \(temporary)",
@@ -36,15 +38,9 @@ import Testing
             // Into an existing folder: file flush, rename, folder flush — nothing else, nothing reordered.
             recorder.clearCalls()
             let second = try await spool.put([spoolTestEvent(2)])
-            let secondTemporary = "tmp/\(second.rawValue).tmp"
             #expect(
-                Self.durabilitySteps(recorder.calls) == [
-                    "open \(secondTemporary)",
-                    "write \(secondTemporary)",
-                    "fdatasync \(secondTemporary)",
-                    "rename \(secondTemporary) \(Self.folder)/\(second.fileName)",
-                    "fsync \(Self.folder)",
-                ]
+                Self.durabilitySteps(recorder.calls)
+                    == Self.stepsIntoExistingFolder(temporary: "tmp/\(second.rawValue).tmp", key: second)
             )
             #expect(try await spool.keys(in: .pending) == [first, second])
             await spool.shutdown()
@@ -61,15 +57,7 @@ import Testing
             try await spool.replace(SpoolObject(key: key, state: .pending, events: [spoolTestEvent(2)]))
             let steps = Self.durabilitySteps(recorder.calls)
             let temporary = try #require(steps.first).replacingOccurrences(of: "open ", with: "")
-            #expect(
-                steps == [
-                    "open \(temporary)",
-                    "write \(temporary)",
-                    "fdatasync \(temporary)",
-                    "rename \(temporary) \(Self.folder)/\(key.fileName)",
-                    "fsync \(Self.folder)",
-                ]
-            )
+            #expect(steps == Self.stepsIntoExistingFolder(temporary: temporary, key: key))
             #expect(try await spool.get(key, in: .pending).events == [spoolTestEvent(2)])
             await spool.shutdown()
         }
@@ -204,8 +192,22 @@ import Testing
                 #expect(stored[key]?.contains(spoolTestEvent(index)) == true)
             }
             await reopened.shutdown()
-            #expect(await spoolError { _ = try await spool.put([spoolTestEvent(0)]) }?.message == "the spool is shut down")
+            #expect(
+                await spoolError { _ = try await spool.put([spoolTestEvent(0)]) }?.message == "the spool is shut down"
+            )
         }
+    }
+
+    /// A write of `key` through `temporary` into the existing folder ``folder``: file flush, rename, folder
+    /// flush — nothing else, nothing reordered.
+    static func stepsIntoExistingFolder(temporary: String, key: SpoolKey) -> [String] {
+        [
+            "open \(temporary)",
+            "write \(temporary)",
+            "fdatasync \(temporary)",
+            "rename \(temporary) \(folder)/\(key.fileName)",
+            "fsync \(folder)",
+        ]
     }
 
     /// The calls that make a write durable or visible, without reads and closes.

@@ -33,6 +33,25 @@ import Testing
         #expect(header.recordsLength == UInt64(bytes.count - SpoolObjectFormat.headerSize))
     }
 
+    @Test func theHeaderFlagsObjectsWithOrderingKeys() throws {
+        var ordered = spoolTestEvent(1)
+        ordered.event.orderingKey = "customer-7"
+        let withKey = SpoolObjectFormat.encodeObject([
+            try SpoolObjectFormat.encodeRecords([spoolTestEvent(0)]), try SpoolObjectFormat.encodeRecords([ordered]),
+        ])
+        #expect(try SpoolObjectFormat.decodeHeader(withKey).hasOrderingKeys)
+        let without = try Self.sampleObject()
+        #expect(try !SpoolObjectFormat.decodeHeader(without).hasOrderingKeys)
+
+        // A flag this version does not know is refused, not ignored.
+        let unknown = Self.withHeaderByte(7, setTo: 0x02, in: without)
+        #expect {
+            try SpoolObjectFormat.decodeHeader(unknown)
+        } throws: { error in
+            "\(error)".contains("unknown header flags 0x2")
+        }
+    }
+
     @Test func everyTruncationIsReportedAsCorrupt() throws {
         let bytes = try Self.sampleObject()
         for length in 0..<bytes.count {
@@ -89,12 +108,7 @@ import Testing
         } throws: { error in
             "\(error)".contains("EVSP")
         }
-        var bytes = try Self.sampleObject()
-        bytes[5] = 2  // version 2, header checksum fixed up
-        let checksum = CRC32C.checksum(bytes[0..<28])
-        for index in 0..<4 {
-            bytes[28 + index] = UInt8(truncatingIfNeeded: checksum >> (8 * (3 - index)))
-        }
+        let bytes = Self.withHeaderByte(5, setTo: 2, in: try Self.sampleObject())  // version 2
         #expect {
             try SpoolObjectFormat.decodeObject(bytes)
         } throws: { error in
@@ -166,6 +180,17 @@ import Testing
             delivery: delivery
         )
     }()
+
+    /// `object` with one header byte changed and the header checksum made to match again.
+    static func withHeaderByte(_ index: Int, setTo value: UInt8, in object: [UInt8]) -> [UInt8] {
+        var bytes = object
+        bytes[index] = value
+        let checksum = CRC32C.checksum(bytes[0..<28])
+        for index in 0..<4 {
+            bytes[28 + index] = UInt8(truncatingIfNeeded: checksum >> (8 * (3 - index)))
+        }
+        return bytes
+    }
 
     static func sampleObject() throws -> [UInt8] {
         let events = [spoolTestEvent(1), spoolTestEvent(2, body: []), spoolTestEvent(3)]

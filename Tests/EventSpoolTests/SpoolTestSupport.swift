@@ -13,7 +13,8 @@ struct SpoolTestContext: Sendable {
     let logs = InMemoryLogHandler()
 
     init() throws {
-        let temporary = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
+        let temporary =
+            NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
         var template = Array("\(temporary)/eventspool-spool-XXXXXX".utf8CString)
         guard let created = mkdtemp(&template) else {
             throw Errno(rawValue: errno)
@@ -131,7 +132,9 @@ final class SpoolSyscallRecorder: Sendable {
     /// The next `times` calls of `operation` on a path containing `pathContaining` fail with `errno`.
     func fail(_ operation: String, with errno: Errno, pathContaining: String = "", times: Int = 1) {
         state.withLock {
-            $0.faults.append(Fault(operation: operation, pathContaining: pathContaining, errno: errno, remaining: times))
+            $0.faults.append(
+                Fault(operation: operation, pathContaining: pathContaining, errno: errno, remaining: times)
+            )
         }
     }
 

@@ -26,7 +26,10 @@ import Testing
             #expect((attributes[.posixPermissions] as? Int) == 0o600)
 
             var changed = object
-            changed.events[0].delivery.record(attemptAt: spoolTestTime, error: AttemptError(status: 429, message: "slow down"))
+            changed.events[0].delivery.record(
+                attemptAt: spoolTestTime,
+                error: AttemptError(status: 429, message: "slow down")
+            )
             changed.events[0].delivery.nextAttemptAt = spoolTestTime.addingTimeInterval(-10)
             changed.events.removeLast()
             try await spool.replace(changed)
@@ -37,16 +40,20 @@ import Testing
         }
     }
 
-    @Test func replaceOfAMissingObjectThrowsNotFound() async throws {
+    @Test func replaceCreatesAMissingObjectAndWritesIntoAnyState() async throws {
         try await withSpoolTest { context in
             let spool = try context.open()
-            let key = try await spool.put([spoolTestEvent(1)])
+            let key = try await spool.put([spoolTestEvent(1), spoolTestEvent(2)])
             try await spool.delete(key, in: .pending)
-            let error = await spoolError {
-                try await spool.replace(SpoolObject(key: key, state: .pending, events: [spoolTestEvent(1)]))
-            }
-            #expect(error?.code == .notFound)
-            #expect(try await spool.keys(in: .pending).isEmpty)
+            try await spool.replace(SpoolObject(key: key, state: .pending, events: [spoolTestEvent(1)]))
+            #expect(try await spool.get(key, in: .pending).events == [spoolTestEvent(1)])
+
+            // The sweeper dead-letters some events of an object by writing them under the same key in dead/.
+            var dead = spoolTestEvent(2)
+            dead.delivery.deadReason = "HTTP 400"
+            try await spool.replace(SpoolObject(key: key, state: .dead, events: [dead]))
+            #expect(try await spool.get(key, in: .dead).events == [dead])
+            #expect(try await spool.keys(in: .pending) == [key])
             #expect(await spoolError { _ = try await spool.put([]) }?.code == .invalidObject)
             await spool.shutdown()
         }
@@ -153,7 +160,9 @@ import Testing
                 #expect(object.events.count % 3 == 0)
                 #expect(object.events.count <= 8)
                 for start in stride(from: 0, to: object.events.count, by: 3) {
-                    #expect(object.events[start..<(start + 3)] == ArraySlice(Self.threeEvents(from: object.events[start])))
+                    #expect(
+                        object.events[start..<(start + 3)] == ArraySlice(Self.threeEvents(from: object.events[start]))
+                    )
                 }
             }
             await spool.shutdown()
@@ -222,10 +231,12 @@ import Testing
             }
             let spool = try context.open()
             #expect(try await spool.keys(in: .pending) == keys.sorted())
-            #expect(try await spool.keys(in: .pending).map { $0.rawValue.prefix(15) } == [
-                "20261127T225959", "20261127T235003", "20261127T235004", "20261127T235100", "20261128T000000",
-                "20261231T235959", "20270101T000000",
-            ])
+            #expect(
+                try await spool.keys(in: .pending).map { $0.rawValue.prefix(15) } == [
+                    "20261127T225959", "20261127T235003", "20261127T235004", "20261127T235100", "20261128T000000",
+                    "20261231T235959", "20270101T000000",
+                ]
+            )
             #expect(try await spool.keys(in: .pending, prefix: "20261127T23").count == 3)
             #expect(try await spool.keys(in: .pending, prefix: "20261127T2350").count == 2)
             #expect(try await spool.keys(in: .pending, prefix: "2026").count == 6)
@@ -251,7 +262,12 @@ import Testing
                 try Data("x".utf8).write(to: URL(fileURLWithPath: path))
             }
             // A valid key in a folder its time does not name.
-            let misplaced = SpoolKey.make(time: spoolTestTime.addingTimeInterval(3600), processID: 1, nonce: 2, sequence: 3)
+            let misplaced = SpoolKey.make(
+                time: spoolTestTime.addingTimeInterval(3600),
+                processID: 1,
+                nonce: 2,
+                sequence: 3
+            )
             try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/" + misplaced.fileName))
 
             #expect(try await spool.keys(in: .pending) == [key])
@@ -298,7 +314,10 @@ import Testing
             let fifo = SpoolKey.make(time: spoolTestTime, processID: 8, nonce: 8, sequence: 8)
             let folder = SpoolKey.make(time: spoolTestTime, processID: 9, nonce: 9, sequence: 9)
             #expect(mkfifo(spool.path(of: fifo, in: .pending), 0o600) == 0)
-            try FileManager.default.createDirectory(atPath: spool.path(of: folder, in: .pending), withIntermediateDirectories: false)
+            try FileManager.default.createDirectory(
+                atPath: spool.path(of: folder, in: .pending),
+                withIntermediateDirectories: false
+            )
 
             for key in [fifo, folder] {
                 let error = await spoolError { _ = try await spool.get(key, in: .pending) }
@@ -343,8 +362,14 @@ import Testing
     @Test func aStateFolderThatIsASymbolicLinkIsRefused() async throws {
         try await withSpoolTest { context in
             try FileManager.default.createDirectory(atPath: context.spoolPath, withIntermediateDirectories: false)
-            try FileManager.default.createDirectory(atPath: context.base + "/elsewhere", withIntermediateDirectories: false)
-            try FileManager.default.createSymbolicLink(atPath: context.spoolPath + "/pending", withDestinationPath: context.base + "/elsewhere")
+            try FileManager.default.createDirectory(
+                atPath: context.base + "/elsewhere",
+                withIntermediateDirectories: false
+            )
+            try FileManager.default.createSymbolicLink(
+                atPath: context.spoolPath + "/pending",
+                withDestinationPath: context.base + "/elsewhere"
+            )
             let error = try #require(throws: SpoolError.self) { _ = try context.open() }
             #expect(error.code == .unsafe)
             #expect(error.path == context.spoolPath + "/pending")
@@ -360,8 +385,18 @@ import Testing
             let ownProcess = UInt32(bitPattern: getpid())
             // A process id above Linux's pid_max (2^22): no such process can exist.
             let deadWriter = SpoolKey.make(time: Date(), processID: 0x7FFF_FFF0, nonce: 1, sequence: 1)
-            let earlierSelf = SpoolKey.make(time: Date(), processID: ownProcess, nonce: SpoolKeySource.processNonce &+ 1, sequence: 1)
-            let liveWriter = SpoolKey.make(time: Date(), processID: ownProcess, nonce: SpoolKeySource.processNonce, sequence: 1)
+            let earlierSelf = SpoolKey.make(
+                time: Date(),
+                processID: ownProcess,
+                nonce: SpoolKeySource.processNonce &+ 1,
+                sequence: 1
+            )
+            let liveWriter = SpoolKey.make(
+                time: Date(),
+                processID: ownProcess,
+                nonce: SpoolKeySource.processNonce,
+                sequence: 1
+            )
             let names = [deadWriter, earlierSelf, liveWriter].map { $0.rawValue + ".tmp" } + ["leftover"]
             for name in names {
                 try Data("partial".utf8).write(to: URL(fileURLWithPath: context.spoolPath + "/tmp/" + name))

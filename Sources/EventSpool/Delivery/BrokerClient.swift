@@ -132,6 +132,16 @@ public final class BrokerClient: Sendable {
         return result
     }
 
+    /// The client's transfer thread as a task executor.
+    ///
+    /// A task that delivers many events one after another can run under
+    /// `withTaskExecutorPreference(client.executor) { … }`: its code between deliveries then runs on the
+    /// transfer thread, and a delivery costs no thread switch (otherwise two: to the transfer thread and
+    /// back to the cooperative pool). Such code must not block, as on any executor; it also delays
+    /// other deliveries of this client while it runs, so keep it short. After ``shutdown()`` the task
+    /// carries on on the global concurrent executor.
+    public var executor: any TaskExecutor { transport.executor }
+
     /// Finishes in-flight transfers (bounded by the total timeout), closes connections and stops the
     /// transfer thread. Deliveries after this return a retryable "shut down" result.
     public func shutdown() async {
@@ -165,11 +175,13 @@ public final class BrokerClient: Sendable {
     /// Why a configured header cannot be sent, or `nil` when it can.
     static func problem(withHeaderName name: String, value: String) -> String? {
         let tokenPunctuation = Set("!#$%&'*+-.^_`|~".utf8)
-        let isToken = !name.isEmpty && name.utf8.allSatisfy { byte in
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-                || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || tokenPunctuation.contains(byte)
-        }
+        let isToken =
+            !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                    || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || tokenPunctuation.contains(byte)
+            }
         guard isToken else { return "is not a valid HTTP header name" }
         let lowercased = name.lowercased()
         if BrokerRequest.reservedHeaderNames.contains(lowercased) || lowercased.hasPrefix("ce-") {

@@ -25,44 +25,60 @@ import class Foundation.JSONSerialization
 /// `ce-*` values are percent-encoded as the binding requires (§3.1.3.2). In structured mode the
 /// `ce-*` headers are left out and the attributes travel in an `application/cloudevents+json` body.
 struct BrokerRequest: Sendable, Hashable {
-    /// `Name: value` lines, in the order they are sent.
-    var headerLines: [String]
+    /// The header lines, each `Name: value` followed by a NUL byte: the layout libcurl's header list
+    /// needs, built in one buffer so that a request costs no allocation per header.
+    var headerBlock: [UInt8]
     /// The request body.
     var body: [UInt8]
 
+    /// The header lines in the order they are sent.
+    var headerLines: [String] {
+        headerBlock.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// Lays out `event` in `format`, then appends `headers` (configured, already validated).
     init(event: Event, format: BrokerConfiguration.EventFormat, headers: [(name: String, value: String)]) {
-        var lines: [String] = []
-        lines.reserveCapacity(10 + event.extensions.count + headers.count)
+        var block: [UInt8] = []
+        block.reserveCapacity(512)
+        func append(_ name: String, _ value: String, percentEncoded: Bool = false) {
+            block.append(contentsOf: name.utf8)
+            block.append(contentsOf: ": ".utf8)
+            if percentEncoded {
+                Self.appendPercentEncoded(value, to: &block)
+            } else {
+                block.append(contentsOf: value.utf8)
+            }
+            block.append(0)
+        }
         if format.isStructured {
-            lines.append("Content-Type: application/cloudevents+json; charset=UTF-8")
+            append("Content-Type", "application/cloudevents+json; charset=UTF-8")
             body = Self.structuredBody(of: event)
         } else {
-            lines.append("ce-specversion: 1.0")
-            lines.append("ce-id: " + Self.percentEncoded(event.id))
-            lines.append("ce-source: " + Self.percentEncoded(event.source))
-            lines.append("ce-type: " + Self.percentEncoded(event.type))
-            lines.append("ce-time: " + Self.timestamp(event.time))
+            append("ce-specversion", "1.0")
+            append("ce-id", event.id, percentEncoded: true)
+            append("ce-source", event.source, percentEncoded: true)
+            append("ce-type", event.type, percentEncoded: true)
+            append("ce-time", Self.timestamp(event.time))
             if let subject = event.subject {
-                lines.append("ce-subject: " + Self.percentEncoded(subject))
+                append("ce-subject", subject, percentEncoded: true)
             }
             for name in event.extensions.keys.sorted() {
-                lines.append("ce-\(name): " + Self.percentEncoded(event.extensions[name] ?? ""))
+                append("ce-" + name, event.extensions[name] ?? "", percentEncoded: true)
             }
-            lines.append("Content-Type: " + event.contentType)
+            append("Content-Type", event.contentType)
             body = event.body
         }
         if let traceparent = event.traceparent {
-            lines.append("traceparent: " + traceparent)
+            append("traceparent", traceparent)
             if let tracestate = event.tracestate {
-                lines.append("tracestate: " + tracestate)
+                append("tracestate", tracestate)
             }
         }
-        lines.append("Idempotency-Key: " + event.id)
+        append("Idempotency-Key", event.id)
         for header in headers {
-            lines.append(header.name + ": " + header.value)
+            append(header.name, header.value)
         }
-        headerLines = lines
+        headerBlock = block
     }
 
     /// Header names the client sets itself, which a configured header must not replace.
@@ -75,25 +91,24 @@ struct BrokerRequest: Sendable, Hashable {
     /// `%` and every character outside printable ASCII (U+0021–U+007E) become the `%XY` of each of
     /// their UTF-8 bytes, upper-case hex. Everything else is sent as it is.
     static func percentEncoded(_ value: String) -> String {
-        func needsEncoding(_ byte: UInt8) -> Bool {
-            byte <= 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "%")
-        }
-        let utf8 = value.utf8
-        guard utf8.contains(where: needsEncoding) else { return value }
-        let hex = Array("0123456789ABCDEF".utf8)
         var encoded: [UInt8] = []
-        encoded.reserveCapacity(utf8.count * 3)
-        for byte in utf8 {
-            if needsEncoding(byte) {
-                encoded.append(UInt8(ascii: "%"))
-                encoded.append(hex[Int(byte >> 4)])
-                encoded.append(hex[Int(byte & 0x0F)])
-            } else {
-                encoded.append(byte)
-            }
-        }
+        appendPercentEncoded(value, to: &encoded)
         return String(decoding: encoded, as: UTF8.self)
     }
+
+    private static func appendPercentEncoded(_ value: String, to bytes: inout [UInt8]) {
+        for byte in value.utf8 {
+            if byte <= 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "%") {
+                bytes.append(UInt8(ascii: "%"))
+                bytes.append(upperHexDigits[Int(byte >> 4)])
+                bytes.append(upperHexDigits[Int(byte & 0x0F)])
+            } else {
+                bytes.append(byte)
+            }
+        }
+    }
+
+    private static let upperHexDigits = Array("0123456789ABCDEF".utf8)
 
     /// An RFC 3339 timestamp in UTC: `2024-05-01T12:00:00Z`, with `.SSS` or `.SSSSSS` when the time
     /// has a fraction of a second (three or six digits, which every common parser accepts).
@@ -104,17 +119,39 @@ struct BrokerRequest: Sendable, Hashable {
             ? (microseconds / 1_000_000, microseconds % 1_000_000)
             : (microseconds / 1_000_000 - 1, microseconds % 1_000_000 + 1_000_000)
         let civil = CivilTime(secondsSince1970: seconds)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        var text: [UInt8] = []
+        text.reserveCapacity(27)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = max(0, value)
+            while divisor > 0 {
+                text.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
         }
-        var text =
-            "\(pad(civil.year, 4))-\(pad(civil.month, 2))-\(pad(civil.day, 2))"
-            + "T\(pad(civil.hour, 2)):\(pad(civil.minute, 2)):\(pad(civil.second, 2))"
+        digits(civil.year, 4)
+        text.append(UInt8(ascii: "-"))
+        digits(civil.month, 2)
+        text.append(UInt8(ascii: "-"))
+        digits(civil.day, 2)
+        text.append(UInt8(ascii: "T"))
+        digits(civil.hour, 2)
+        text.append(UInt8(ascii: ":"))
+        digits(civil.minute, 2)
+        text.append(UInt8(ascii: ":"))
+        digits(civil.second, 2)
         if fraction != 0 {
-            text += fraction % 1000 == 0 ? "." + pad(Int(fraction / 1000), 3) : "." + pad(Int(fraction), 6)
+            text.append(UInt8(ascii: "."))
+            if fraction % 1000 == 0 {
+                digits(Int(fraction / 1000), 3)
+            } else {
+                digits(Int(fraction), 6)
+            }
         }
-        return text + "Z"
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// The event in the CloudEvents JSON format: attributes as members, the body in `data` when the

@@ -57,7 +57,8 @@ struct BrokerURL: Sendable, Hashable {
     /// a URL too broken to parse (which may still carry a password).
     static func roughlyRedacted(_ text: String) -> String {
         guard let schemeEnd = text.firstRange(of: "://") else { return text }
-        let authorityEnd = text[schemeEnd.upperBound...].firstIndex { $0 == "/" || $0 == "?" || $0 == "#" }
+        let authorityEnd =
+            text[schemeEnd.upperBound...].firstIndex { $0 == "/" || $0 == "?" || $0 == "#" }
             ?? text.endIndex
         guard let at = text[schemeEnd.upperBound..<authorityEnd].lastIndex(of: "@") else { return text }
         return text[..<schemeEnd.upperBound] + "<redacted>" + text[at...]

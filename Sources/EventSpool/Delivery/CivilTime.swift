@@ -14,18 +14,11 @@ struct CivilTime: Hashable {
     /// The civil time of a whole number of seconds since 1970-01-01T00:00:00Z.
     init(secondsSince1970 seconds: Int64) {
         let (days, secondOfDay) = seconds.floorDivided(by: 86_400)
-        // Howard Hinnant's civil_from_days: https://howardhinnant.github.io/date_algorithms.html
-        let shifted = days + 719_468
-        let era = shifted.floorDivided(by: 146_097).quotient
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        self.year = Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0))
-        self.month = Int(month)
-        self.day = Int(day)
+        // The calendar arithmetic is SpoolKey's (Howard Hinnant's algorithms), shared, not repeated.
+        let date = SpoolKey.civilFromDays(Int(days))
+        self.year = date.year
+        self.month = date.month
+        self.day = date.day
         self.hour = Int(secondOfDay / 3600)
         self.minute = Int(secondOfDay % 3600 / 60)
         self.second = Int(secondOfDay % 60)
@@ -50,14 +43,7 @@ struct CivilTime: Hashable {
 
     /// Seconds since 1970-01-01T00:00:00Z.
     var secondsSince1970: Int64 {
-        // Howard Hinnant's days_from_civil.
-        let year = Int64(self.year) - (month <= 2 ? 1 : 0)
-        let era = year.floorDivided(by: 400).quotient
-        let yearOfEra = year - era * 400
-        let monthIndex = Int64(month > 2 ? month - 3 : month + 9)
-        let dayOfYear = (153 * monthIndex + 2) / 5 + Int64(day) - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
+        let days = Int64(SpoolKey.daysFromCivil(year: year, month: month, day: day))
         return days * 86_400 + Int64(hour) * 3600 + Int64(minute) * 60 + Int64(second)
     }
 

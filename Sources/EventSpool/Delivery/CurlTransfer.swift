@@ -23,7 +23,11 @@ final class CurlTransfer {
     private let maxBodyBytes: Int
     /// The request body, pinned for libcurl (`CURLOPT_POSTFIELDS` does not copy) and reused.
     private var requestBody: UnsafeMutableRawBufferPointer
-    private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// The request's header lines, NUL-terminated, and the `curl_slist` nodes that point into them.
+    /// Both are ours and reused, so a request costs no allocation per header (libcurl only reads the
+    /// list, and we never hand it to `curl_slist_free_all`).
+    private var headerBytes: UnsafeMutableBufferPointer<CChar>
+    private var headerNodes: UnsafeMutableBufferPointer<curl_slist>
     /// libcurl writes its detailed error text here (`CURLOPT_ERRORBUFFER`).
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
@@ -44,6 +48,8 @@ final class CurlTransfer {
         self.easy = easy
         self.maxBodyBytes = settings.maxResponseBodyBytes
         self.requestBody = .allocate(byteCount: 1024, alignment: 1)
+        self.headerBytes = .allocate(capacity: 1024)
+        self.headerNodes = .allocate(capacity: 16)
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         self.errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         do {
@@ -60,8 +66,9 @@ final class CurlTransfer {
 
     private func release() {
         curl_easy_cleanup(easy)
-        curl_slist_free_all(headerList)
         requestBody.deallocate()
+        headerBytes.deallocate()
+        headerNodes.deallocate()
         errorBuffer.deallocate()
     }
 
@@ -117,7 +124,8 @@ final class CurlTransfer {
         try check(eventspool_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2), "CURLOPT_SSL_VERIFYHOST", settings)
     }
 
-    private func check(_ code: CURLcode, _ option: String, _ settings: CurlTransport.Settings) throws(BrokerClientError) {
+    private func check(_ code: CURLcode, _ option: String, _ settings: CurlTransport.Settings) throws(BrokerClientError)
+    {
         guard code == CURLE_OK else {
             throw BrokerClientError(
                 url: settings.url.redacted,
@@ -126,8 +134,11 @@ final class CurlTransfer {
         }
     }
 
+    /// Sent with every request: no `Expect: 100-continue` round trip before the body.
+    static let fixedHeaderBlock = Array("Expect:\u{0}".utf8)
+
     /// Loads `job`'s request into the handle. Returns a failure when libcurl refuses it.
-    func prepare(_ job: TransferJob, fixedHeaderLines: [String]) -> TransportFailure? {
+    func prepare(_ job: TransferJob) -> TransportFailure? {
         let request = job.request
         if requestBody.count < request.body.count {
             requestBody.deallocate()
@@ -138,15 +149,7 @@ final class CurlTransfer {
                 target.copyMemory(from: base, byteCount: bytes.count)
             }
         }
-        var list: UnsafeMutablePointer<curl_slist>?
-        for line in request.headerLines {
-            list = curl_slist_append(list, line)
-        }
-        for line in fixedHeaderLines {
-            list = curl_slist_append(list, line)
-        }
-        curl_slist_free_all(headerList)
-        headerList = list
+        let headerCount = loadHeaders(request.headerBlock)
 
         status = nil
         retryAfter = nil
@@ -157,13 +160,48 @@ final class CurlTransfer {
         let codes = [
             eventspool_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)),
             eventspool_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, requestBody.baseAddress),
-            eventspool_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList),
+            eventspool_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerCount > 0 ? headerNodes.baseAddress : nil),
         ]
         if let failed = codes.first(where: { $0 != CURLE_OK }) {
             return .other(reason: String(cString: curl_easy_strerror(failed)))
         }
         self.job = job
         return nil
+    }
+
+    /// Copies `block` and the fixed lines into ``headerBytes`` and links one node per line.
+    /// Returns the number of lines.
+    private func loadHeaders(_ block: [UInt8]) -> Int {
+        let fixed = Self.fixedHeaderBlock
+        let total = block.count + fixed.count
+        if headerBytes.count < total {
+            headerBytes.deallocate()
+            headerBytes = .allocate(capacity: total)
+        }
+        let bytes = UnsafeMutableRawBufferPointer(headerBytes)
+        block.withUnsafeBytes { bytes.copyMemory(from: $0) }
+        fixed.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: bytes[block.count...]).copyMemory(from: $0) }
+
+        guard let base = headerBytes.baseAddress else { return 0 }
+        // One pass: each NUL ends a line; a node points at the line's first byte.
+        var lines = 0
+        var start = 0
+        for index in 0..<total where base[index] == 0 {
+            if lines == headerNodes.count {
+                let grown = UnsafeMutableBufferPointer<curl_slist>.allocate(capacity: headerNodes.count * 2)
+                _ = grown.initialize(fromContentsOf: headerNodes)
+                headerNodes.deallocate()
+                headerNodes = grown
+            }
+            headerNodes[lines] = curl_slist(data: base + start, next: nil)
+            lines += 1
+            start = index + 1
+        }
+        guard let nodes = headerNodes.baseAddress else { return 0 }
+        for line in 0..<max(0, lines - 1) {
+            nodes[line].next = nodes + line + 1
+        }
+        return lines
     }
 
     /// Turns libcurl's result for the finished transfer into an outcome, and forgets the request.
@@ -261,7 +299,7 @@ final class CurlTransfer {
             status = Self.statusCode(in: line)
             retryAfter = nil
             responseBody.removeAll(keepingCapacity: true)
-        } else if retryAfter == nil, line.count > 12,
+        } else if retryAfter == nil, line.count > 12, line[0] | 0x20 == UInt8(ascii: "r"),
             line.prefix(12).lazy.map({ $0 | 0x20 }).elementsEqual("retry-after:".utf8)
         {
             retryAfter = String(decoding: line.dropFirst(12), as: UTF8.self).trimmingWhitespace()

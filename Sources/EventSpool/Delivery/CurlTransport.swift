@@ -12,6 +12,10 @@ import class Foundation.Thread
 /// Connections are kept alive in the multi handle's connection cache and reused across requests;
 /// at most ``Settings/maxConnections`` are open, and requests beyond wait in libcurl's queue.
 /// Easy handles are pooled and reused, so a warm transport creates none per request.
+///
+/// The thread is also a `TaskExecutor` (``executor``): a task that prefers it runs its code between
+/// transfers on the same thread, so a delivery costs no thread switch at all — the way a bare
+/// `curl_easy_perform` loop works, without ever blocking.
 final class CurlTransport: Sendable {
     /// What the transport needs from the broker configuration.
     struct Settings: Sendable {
@@ -72,6 +76,10 @@ final class CurlTransport: Sendable {
         thread.start()
     }
 
+    /// The transfer thread as a task executor. Jobs enqueued after the thread stopped go to the global
+    /// concurrent executor, so a task that prefers this executor never strands.
+    var executor: any TaskExecutor { shared }
+
     deinit {
         // The thread owns the handles; ask it to stop if nobody called `shutdown()`.
         shared.requestStop(waiter: nil)
@@ -111,9 +119,12 @@ final class CurlTransport: Sendable {
 private let curlGlobalInit: CURLcode = eventspool_global_init()
 
 /// The state the callers and the transfer thread share: the multi handle (only for
-/// `curl_multi_wakeup`, which libcurl allows from any thread) and the inbox.
-final class CurlShared: Sendable {
+/// `curl_multi_wakeup`, which libcurl allows from any thread) and the inbox. It is also the transfer
+/// thread's `TaskExecutor`.
+final class CurlShared: TaskExecutor {
     struct Inbox {
+        /// Task jobs to run on the transfer thread (tasks that prefer it as their executor).
+        var jobs: [UnownedJob] = []
         var submitted: [TransferJob] = []
         var cancelled: [TransferJob] = []
         var stopRequested = false
@@ -139,6 +150,22 @@ final class CurlShared: Sendable {
     deinit {
         // Runs once the thread has exited (it holds a reference until then) and removed its handles.
         curl_multi_cleanup(multi.pointer)
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unownedJob = UnownedJob(job)
+        let (accepted, wake) = inbox.withLock { inbox -> (Bool, Bool) in
+            guard !inbox.stopped else { return (false, false) }
+            inbox.jobs.append(unownedJob)
+            let wake = inbox.polling
+            inbox.polling = false
+            return (true, wake)
+        }
+        if !accepted {
+            globalConcurrentExecutor.enqueue(ExecutorJob(unownedJob))
+        } else if wake {
+            curl_multi_wakeup(multi.pointer)
+        }
     }
 
     func submit(_ job: TransferJob) {
@@ -191,9 +218,6 @@ final class CurlLoop: @unchecked Sendable {
     private var byHandle: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     private var byJob: [ObjectIdentifier: CurlTransfer] = [:]
 
-    /// Sent with every request: no `Expect: 100-continue` round trip before the body.
-    private let fixedHeaderLines = ["Expect:"]
-
     init(shared: CurlShared, settings: CurlTransport.Settings, firstTransfer: CurlTransfer) {
         self.shared = shared
         self.settings = settings
@@ -202,7 +226,16 @@ final class CurlLoop: @unchecked Sendable {
 
     func run() {
         var stopDeadline: ContinuousClock.Instant?
+        let executor = shared.asUnownedTaskExecutor()
         while true {
+            // Tasks that prefer this thread run first: they are what submits the next requests.
+            let jobs = shared.inbox.withLock { inbox in
+                defer { inbox.jobs.removeAll(keepingCapacity: true) }
+                return inbox.jobs
+            }
+            for job in jobs {
+                job.runSynchronously(on: executor)
+            }
             let (submitted, cancelled, stopRequested) = shared.inbox.withLock { inbox in
                 defer {
                     inbox.submitted.removeAll(keepingCapacity: true)
@@ -237,7 +270,8 @@ final class CurlLoop: @unchecked Sendable {
 
             let sleep = shared.inbox.withLock { inbox -> Bool in
                 // Work that arrived while we were busy is handled before sleeping.
-                guard inbox.submitted.isEmpty, inbox.cancelled.isEmpty, inbox.stopRequested == stopRequested
+                guard inbox.jobs.isEmpty, inbox.submitted.isEmpty, inbox.cancelled.isEmpty,
+                    inbox.stopRequested == stopRequested
                 else { return false }
                 inbox.polling = true
                 return true
@@ -267,7 +301,7 @@ final class CurlLoop: @unchecked Sendable {
                 return
             }
         }
-        if let failure = transfer.prepare(job, fixedHeaderLines: fixedHeaderLines) {
+        if let failure = transfer.prepare(job) {
             transfer.reset()
             idle.append(transfer)
             job.finish(.failed(failure))
@@ -317,16 +351,21 @@ final class CurlLoop: @unchecked Sendable {
         byHandle.removeAll()
         byJob.removeAll()
         idle.removeAll()  // each CurlTransfer cleans up its easy handle as it goes
-        let (waiters, late) = shared.inbox.withLock { inbox in
+        let (waiters, late, jobs) = shared.inbox.withLock { inbox in
             inbox.stopped = true
             defer {
                 inbox.stopWaiters.removeAll()
                 inbox.submitted.removeAll()
+                inbox.jobs.removeAll()
             }
-            return (inbox.stopWaiters, inbox.submitted)
+            return (inbox.stopWaiters, inbox.submitted, inbox.jobs)
         }
         for job in late {
             job.finish(.failed(.shutDown))
+        }
+        // Tasks that preferred this thread carry on on the global executor.
+        for job in jobs {
+            globalConcurrentExecutor.enqueue(ExecutorJob(job))
         }
         for waiter in waiters {
             waiter.resume()

@@ -1,7 +1,7 @@
 public import Logging
-
-import struct Foundation.Date
 import SystemPackage
+
+public import struct Foundation.Date
 
 /// A ``Spool`` in a local directory (the layout and object format are in `docs/spool-format.md`).
 ///
@@ -10,7 +10,8 @@ import SystemPackage
 /// Call ``shutdown()`` when done: it waits for accepted puts to become durable, then stops the threads.
 ///
 /// ```swift
-/// let spool = try DirectorySpool(configuration: SpoolConfiguration(directory: "/var/spool/orders"), logger: logger)
+/// let configuration = SpoolConfiguration(directory: "/var/spool/orders")
+/// let spool = try DirectorySpool(configuration: configuration, logger: logger)
 /// let key = try await spool.put([SpooledEvent(event: event, delivery: DeliveryRecord(spooledAt: .now))])
 /// for try await entry in spool.list(.pending) { … }
 /// await spool.shutdown()
@@ -20,6 +21,7 @@ public final class DirectorySpool: Spool {
     public let configuration: SpoolConfiguration
 
     let directory: SpoolDirectory
+    private let clock: any WallClock
     private let keys: SpoolKeySource
     private let usage: SpoolUsage
     private let writer: SpoolWriter
@@ -54,12 +56,14 @@ public final class DirectorySpool: Spool {
             syscalls: syscalls,
             logger: logger
         )
+        self.clock = clock
         keys = SpoolKeySource(clock: clock)
         usage = SpoolUsage(limits: configuration.limits)
         writer = SpoolWriter(
             directory: directory,
             usage: usage,
             keys: keys,
+            clock: clock,
             maxEventsPerObject: configuration.maxEventsPerObject
         )
         directory.removeStaleTemporaryFiles(now: clock.now, maximumAge: configuration.staleTemporaryFileAge)
@@ -79,7 +83,7 @@ public final class DirectorySpool: Spool {
     ///   `.invalidObject` for no events or more than an object holds, `.io` when a system call failed.
     public func put(_ events: [SpooledEvent]) async throws(SpoolError) -> SpoolKey {
         let records = try encode(events, operation: "put")
-        return try await writer.write(records).get()
+        return try await writer.write(records, orderingKeys: Self.orderingKeys(of: events)).get()
     }
 
     public func get(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError) -> SpoolObject {
@@ -102,13 +106,15 @@ public final class DirectorySpool: Spool {
     ///   the new one, never a mix.
     public func replace(_ object: SpoolObject) async throws(SpoolError) {
         let bytes = SpoolObjectFormat.encodeObject([try encode(object.events, operation: "replace")])
-        try await onIOThread("replace") { [directory, keys, usage] () throws(SpoolError) in
+        let orderingKeys = object.state == .pending ? Self.orderingKeys(of: object.events) : []
+        try await onIOThread("replace") { [directory, keys, usage, clock] () throws(SpoolError) in
             let oldSize: Int64?
             do throws(SpoolError) {
                 oldSize = try directory.objectSize(SpoolDirectory.objectPath(object.key, in: object.state))
-            } catch where error.code == .notFound {
+            } catch let error where error.code == .notFound {
                 oldSize = nil
             }
+            try directory.markOrderingKeys(orderingKeys, at: clock.now)
             try directory.writeObject(
                 bytes,
                 key: object.key,
@@ -137,7 +143,16 @@ public final class DirectorySpool: Spool {
     /// A symbolic link or other non-regular file named like an object is moved itself, never followed.
     public func move(_ key: SpoolKey, from source: SpoolState, to destination: SpoolState) async throws(SpoolError) {
         guard source != destination else { return }
-        try await onIOThread("move") { [directory, usage] () throws(SpoolError) in
+        try await onIOThread("move") { [directory, usage, clock] () throws(SpoolError) in
+            if destination == .pending {
+                // A replayed object's ordering keys are waiting again. An object too damaged to tell has
+                // none that can be delivered.
+                if (try? directory.readHeader(key, in: source).orderingKeys) != [],
+                    let events = try? directory.readObject(key, in: source)
+                {
+                    try directory.markOrderingKeys(Self.orderingKeys(of: events), at: clock.now)
+                }
+            }
             let size = try directory.move(key, from: source, to: destination)
             if source == .pending {
                 usage.adjust(bytes: -size, objects: -1)
@@ -153,7 +168,11 @@ public final class DirectorySpool: Spool {
     /// listed whatever they are, so a symbolic link or FIFO planted there fails ``get(_:in:)`` as `.unsafe`
     /// and can be moved to quarantine.
     public func list(_ state: SpoolState, prefix: String) -> any AsyncSequence<SpoolEntry, SpoolError> {
-        SpoolListing(walk: SpoolFolderWalk(directory: directory, state: state, prefix: prefix), threads: threads)
+        SpoolListing(
+            walk: SpoolFolderWalk(directory: directory, state: state, prefix: prefix),
+            threads: threads,
+            owner: self
+        )
     }
 
     /// Removes the empty dated folders of `pending/` and `dead/` that lie wholly before `cutoff`, for the
@@ -166,6 +185,28 @@ public final class DirectorySpool: Spool {
         try await onIOThread("rmdir") { [directory] () throws(SpoolError) in
             try directory.removeEmptyFolders(in: .pending, before: cutoff)
                 + directory.removeEmptyFolders(in: .dead, before: cutoff)
+        }
+    }
+
+    /// Whether `ordering/` holds the mark of `orderingKey`: set by every put of an event with that key,
+    /// removed by ``releaseOrderingKeys(keeping:markedBefore:)`` once a sweeper found no such event left.
+    public func hasWaitingEvents(orderingKey: String) async throws(SpoolError) -> Bool {
+        try await onIOThread("stat") { [directory] () throws(SpoolError) in
+            try directory.hasOrderingMark(orderingKey)
+        }
+    }
+
+    /// Removes the marks of ordering keys not in `keeping` last set before `markedBefore`, without ever
+    /// undoing a put that marks a key at the same time, and marks every key in `keeping` again (a crash
+    /// may have lost one).
+    public func releaseOrderingKeys(keeping: Set<String>, markedBefore: Date) async throws(SpoolError) {
+        _ = try await onIOThread("release") { [directory, keys, clock] () throws(SpoolError) in
+            try directory.releaseOrderingMarks(
+                keeping: keeping,
+                markedBefore: markedBefore,
+                now: clock.now,
+                temporaryName: keys.nextTemporaryName
+            )
         }
     }
 
@@ -187,6 +228,10 @@ public final class DirectorySpool: Spool {
     public func shutdown() async {
         await writer.shutdown()
         await threads.shutdown()
+    }
+
+    private static func orderingKeys(of events: [SpooledEvent]) -> Set<String> {
+        Set(events.compactMap(\.event.orderingKey))
     }
 
     private func encode(_ events: [SpooledEvent], operation: String) throws(SpoolError) -> SpoolObjectFormat.Records {
@@ -231,7 +276,13 @@ extension SpoolDirectory {
         }
         let file: FileDescriptor
         do {
-            file = try syscalls.open(root, FilePath(name), .readWrite, [.create, .noFollow, .closeOnExec], Self.filePermissions)
+            file = try syscalls.open(
+                root,
+                FilePath(name),
+                .readWrite,
+                [.create, .noFollow, .closeOnExec],
+                Self.filePermissions
+            )
         } catch {
             throw SpoolError.syscall("open", path: displayPath(name), error, "could not open the lock file")
         }

@@ -37,8 +37,7 @@ extension SpoolDirectory {
                     reason = "its writer, process \(key.processID), is gone"
                 }
             }
-            let modified = status.st_mtim
-            let age = now.timeIntervalSince1970 - (Double(modified.tv_sec) + Double(modified.tv_nsec) / 1e9)
+            let age = now.timeIntervalSince(Self.modificationTime(status))
             if reason == nil && age > maximumSeconds {
                 reason = "it is older than \(maximumAge)"
             }
@@ -89,7 +88,7 @@ extension SpoolDirectory {
                 let names: [String]
                 do {
                     names = try folderNames(path)
-                } catch where error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory {
+                } catch let error where error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory {
                     return
                 }
                 for name in SpoolFolderWalk.sortedDescending(names).reversed() {

@@ -11,6 +11,7 @@ import SystemPackage
 ///   dead/YYYY/MM/DD/HH/MM/<key>.evs       given up
 ///   quarantine/<key>.evs                  unreadable, kept for a person
 ///   tmp/<key>.tmp                         being written; never read
+///   ordering/<SHA-256 of an ordering key> marks: events of that key may be waiting
 ///   sweeper.lock                          flock of the running sweeper
 /// ```
 /// The directory is opened once; every path below is relative to that descriptor (the `*at` calls).
@@ -42,21 +43,51 @@ final class SpoolDirectory: Sendable {
         self.syscalls = syscalls
         self.logger = logger
         guard !path.isEmpty else {
-            throw SpoolError(code: .notFound, operation: "open", path: path, message: "no spool directory is configured")
+            throw SpoolError(
+                code: .notFound,
+                operation: "open",
+                path: path,
+                message: "no spool directory is configured"
+            )
         }
         let workingDirectory = FileDescriptor.currentWorkingDirectory
-        let components = Self.components(of: path)
-        try Self.makeFolders(components, in: workingDirectory, display: { $0 }, syscalls: syscalls, syncExisting: false)
-        do {
-            root = try syscalls.open(workingDirectory, FilePath(path), .readOnly, [.directory, .closeOnExec], nil)
-        } catch {
-            throw SpoolError.syscall("open", path: path, error, "could not open the spool directory")
+        // The spool directory itself may be reached through a symbolic link: the operator configured it.
+        func openRoot() throws(SpoolError) -> FileDescriptor? {
+            do {
+                return try syscalls.open(workingDirectory, FilePath(path), .readOnly, [.directory, .closeOnExec], nil)
+            } catch .noSuchFileOrDirectory {
+                return nil
+            } catch {
+                throw SpoolError.syscall("open", path: path, error, "could not open the spool directory")
+            }
+        }
+        if let opened = try openRoot() {
+            root = opened
+        } else {
+            try Self.makeFolders(
+                Self.components(of: path),
+                in: workingDirectory,
+                display: { $0 },
+                syscalls: syscalls,
+                syncExisting: false,
+                followingLinks: true
+            )
+            guard let opened = try openRoot() else {
+                throw SpoolError(code: .notFound, operation: "open", path: path, message: "vanished as it was created")
+            }
+            root = opened
         }
         do {
             try Self.checkOwnership(of: root, path: path, allowUnsafePermissions: allowUnsafePermissions)
-            var created = false
-            for folder in SpoolState.allCases.map(\.rawValue) + [Self.temporaryFolder] {
-                created = try makeFolderIfMissing(folder) || created
+            for folder in SpoolState.allCases.map(\.rawValue) + [Self.temporaryFolder, Self.orderingFolder] {
+                try Self.makeFolders(
+                    [folder],
+                    in: root,
+                    display: displayPath,
+                    syscalls: syscalls,
+                    syncExisting: false,
+                    followingLinks: false
+                )
                 let descriptor = try openFolder(folder)
                 defer { closeQuietly(descriptor, folder) }
                 try Self.checkOwnership(
@@ -64,10 +95,6 @@ final class SpoolDirectory: Sendable {
                     path: displayPath(folder),
                     allowUnsafePermissions: allowUnsafePermissions
                 )
-            }
-            // New top-level folders are only durable once the spool directory's entries are.
-            if created {
-                try synchronizeFolder("")
             }
         } catch {
             try? syscalls.close(root)
@@ -101,41 +128,71 @@ final class SpoolDirectory: Sendable {
 
     /// Opens the folder `relative` (`""` is the spool directory itself) without following a symbolic link.
     func openFolder(_ relative: String) throws(SpoolError) -> FileDescriptor {
-        do {
-            return try syscalls.open(
-                root,
-                FilePath(relative.isEmpty ? "." : relative),
-                .readOnly,
-                [.directory, .noFollow, .closeOnExec],
-                nil
-            )
-        } catch where error == .tooManySymbolicLinkLevels || error == .notDirectory {
-            // With O_NOFOLLOW, a symbolic link fails as ELOOP, or as ENOTDIR together with O_DIRECTORY.
-            throw SpoolError(
-                code: .unsafe,
-                operation: "open",
-                path: displayPath(relative),
-                message: "is not a folder (a symbolic link is never followed)",
-                errno: error
-            )
-        } catch {
-            throw SpoolError.syscall("open", path: displayPath(relative), error, "could not open the folder")
-        }
+        try Self.openFolder(
+            relative.isEmpty ? "." : relative,
+            in: root,
+            followingLinks: false,
+            display: displayPath(relative),
+            syscalls: syscalls
+        )
     }
 
     /// Flushes a folder's entries to stable storage: a rename or mkdir in it is durable only after this.
     func synchronizeFolder(_ relative: String) throws(SpoolError) {
-        let folder = try openFolder(relative)
-        defer { closeQuietly(folder, relative) }
+        try Self.synchronizeFolder(
+            relative.isEmpty ? "." : relative,
+            in: root,
+            followingLinks: false,
+            display: displayPath(relative),
+            syscalls: syscalls
+        )
+    }
+
+    private static func openFolder(
+        _ path: String,
+        in base: FileDescriptor,
+        followingLinks: Bool,
+        display: String,
+        syscalls: Syscalls
+    ) throws(SpoolError) -> FileDescriptor {
+        let options: FileDescriptor.OpenOptions =
+            followingLinks ? [.directory, .closeOnExec] : [.directory, .noFollow, .closeOnExec]
+        do {
+            return try syscalls.open(base, FilePath(path), .readOnly, options, nil)
+        } catch let error where !followingLinks && (error == .tooManySymbolicLinkLevels || error == .notDirectory) {
+            // With O_NOFOLLOW, a symbolic link fails as ELOOP, or as ENOTDIR together with O_DIRECTORY.
+            throw SpoolError(
+                code: .unsafe,
+                operation: "open",
+                path: display,
+                message: "is not a folder (a symbolic link is never followed)",
+                errno: error
+            )
+        } catch {
+            throw SpoolError.syscall("open", path: display, error, "could not open the folder")
+        }
+    }
+
+    private static func synchronizeFolder(
+        _ path: String,
+        in base: FileDescriptor,
+        followingLinks: Bool,
+        display: String,
+        syscalls: Syscalls
+    ) throws(SpoolError) {
+        let folder = try openFolder(
+            path,
+            in: base,
+            followingLinks: followingLinks,
+            display: display,
+            syscalls: syscalls
+        )
+        // Nothing was written through this descriptor, so a failed close loses nothing.
+        defer { try? syscalls.close(folder) }
         do {
             try syscalls.synchronize(folder)
         } catch {
-            throw SpoolError.syscall(
-                "fsync",
-                path: displayPath(relative),
-                error,
-                "could not flush the folder to stable storage"
-            )
+            throw SpoolError.syscall("fsync", path: display, error, "could not flush the folder to stable storage")
         }
     }
 
@@ -150,7 +207,8 @@ final class SpoolDirectory: Sendable {
             in: root,
             display: displayPath,
             syscalls: syscalls,
-            syncExisting: true
+            syncExisting: true,
+            followingLinks: false
         )
         durableFolders.withLock { folders in
             if folders.count >= 256 { folders.removeAll() }
@@ -167,14 +225,17 @@ final class SpoolDirectory: Sendable {
     ///
     /// - Parameters:
     ///   - components: The path's components; a leading `/` makes it absolute.
-    ///   - syncExisting: fsync every level (and the parent of the first); otherwise only the levels created
-    ///     and the parent of the first one created.
+    ///   - syncExisting: fsync every level; otherwise only the levels created and the parent of the first
+    ///     one created.
+    ///   - followingLinks: Whether symbolic links on the path are followed (only for the configured spool
+    ///     directory's own path).
     private static func makeFolders(
         _ components: [String],
         in base: FileDescriptor,
         display: (String) -> String,
         syscalls: Syscalls,
-        syncExisting: Bool
+        syncExisting: Bool,
+        followingLinks: Bool
     ) throws(SpoolError) {
         var paths: [String] = []
         for component in components {
@@ -212,35 +273,13 @@ final class SpoolDirectory: Sendable {
             toSync.append(firstToSync > 0 ? paths[firstToSync - 1] : ".")
         }
         for folder in toSync {
-            let descriptor: FileDescriptor
-            do {
-                descriptor = try syscalls.open(base, FilePath(folder), .readOnly, [.directory, .closeOnExec], nil)
-            } catch {
-                throw SpoolError.syscall("open", path: display(folder), error, "could not open the folder")
-            }
-            defer { try? syscalls.close(descriptor) }
-            do {
-                try syscalls.synchronize(descriptor)
-            } catch {
-                throw SpoolError.syscall(
-                    "fsync",
-                    path: display(folder),
-                    error,
-                    "could not flush the new folder to stable storage"
-                )
-            }
-        }
-    }
-
-    /// Creates a top-level folder of the spool when missing; returns whether it did.
-    private func makeFolderIfMissing(_ folder: String) throws(SpoolError) -> Bool {
-        do {
-            try syscalls.makeDirectory(root, FilePath(folder), Self.folderPermissions)
-            return true
-        } catch .fileExists {
-            return false
-        } catch {
-            throw SpoolError.syscall("mkdir", path: displayPath(folder), error, "could not create the folder")
+            try synchronizeFolder(
+                folder,
+                in: base,
+                followingLinks: followingLinks,
+                display: display(folder),
+                syscalls: syscalls
+            )
         }
     }
 

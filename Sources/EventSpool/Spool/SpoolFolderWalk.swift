@@ -77,9 +77,9 @@ struct SpoolFolderWalk: Sendable {
     private func names(in path: String) throws(SpoolError) -> [String]? {
         do {
             return try directory.folderNames(path)
-        } catch where error.errno == .noSuchFileOrDirectory {
+        } catch let error where error.errno == .noSuchFileOrDirectory {
             return nil
-        } catch where error.errno == .notDirectory || error.errno == .tooManySymbolicLinkLevels {
+        } catch let error where error.errno == .notDirectory || error.errno == .tooManySymbolicLinkLevels {
             warn("skipping an entry that is not a folder (a symbolic link is never followed)", path)
             return nil
         }

@@ -6,9 +6,11 @@ struct SpoolListing: AsyncSequence, Sendable {
 
     let walk: SpoolFolderWalk
     let threads: IOThreadPool
+    /// Keeps the spool (and so its threads) alive while the listing is in use.
+    let owner: any Sendable
 
     func makeAsyncIterator() -> Iterator {
-        Iterator(walk: walk, threads: threads)
+        Iterator(walk: walk, threads: threads, owner: owner)
     }
 
     struct Iterator: AsyncIteratorProtocol {
@@ -20,10 +22,12 @@ struct SpoolListing: AsyncSequence, Sendable {
         private let threads: IOThreadPool
         private var entries: [SpoolEntry] = []
         private var index = 0
+        private let owner: any Sendable
 
-        init(walk: SpoolFolderWalk, threads: IOThreadPool) {
+        init(walk: SpoolFolderWalk, threads: IOThreadPool, owner: any Sendable) {
             self.walk = walk
             self.threads = threads
+            self.owner = owner
         }
 
         mutating func next() async throws(SpoolError) -> SpoolEntry? {

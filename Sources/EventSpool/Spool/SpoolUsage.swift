@@ -64,23 +64,17 @@ final class SpoolUsage: Sendable {
                 $0.lastScan = now
             }
         }
+        func full(_ message: String) -> SpoolError {
+            SpoolError(code: .full, operation: "put", path: path, message: "the spool is full: " + message)
+        }
         try state.withLock { state throws(SpoolError) in
             var counts = state.counts ?? Counts(bytes: 0, objects: 0)
             if counts.objects + objects > limits.maxObjects {
-                throw SpoolError(
-                    code: .full,
-                    operation: "put",
-                    path: path,
-                    message: "the spool is full: it holds \(counts.objects) objects, the limit "
-                        + "(spool.maxObjects) is \(limits.maxObjects)"
-                )
+                throw full("it holds \(counts.objects) objects, the limit (spool.maxObjects) is \(limits.maxObjects)")
             }
             if counts.bytes + bytes > limits.maxBytes {
-                throw SpoolError(
-                    code: .full,
-                    operation: "put",
-                    path: path,
-                    message: "the spool is full: it holds \(counts.bytes) bytes and this write needs \(bytes) more, "
+                throw full(
+                    "it holds \(counts.bytes) bytes and this write needs \(bytes) more, "
                         + "over the limit (spool.maxBytes) of \(limits.maxBytes) bytes"
                 )
             }

@@ -1,5 +1,7 @@
 import Logging
-import Synchronization
+
+import struct Foundation.Date
+import class Foundation.NSCondition
 
 /// Group commit: one thread that writes the puts waiting for it as one object at a time.
 ///
@@ -10,6 +12,7 @@ import Synchronization
 final class SpoolWriter: Sendable {
     private struct Request: Sendable {
         var records: SpoolObjectFormat.Records
+        var orderingKeys: Set<String>
         var continuation: CheckedContinuation<Result<SpoolKey, SpoolError>, Never>
     }
 
@@ -17,6 +20,9 @@ final class SpoolWriter: Sendable {
         var requests: [Request] = []
         var isDraining = false
         var isClosed = false
+        /// How many puts the previous object took, and how long writing it took.
+        var lastBatchSize = 0
+        var lastCommitDuration = Duration.zero
     }
 
     /// The most bytes of records one object gathers from several puts; a single larger put is still
@@ -26,30 +32,48 @@ final class SpoolWriter: Sendable {
     private let directory: SpoolDirectory
     private let usage: SpoolUsage
     private let keys: SpoolKeySource
+    private let clock: any WallClock
     private let maxEventsPerObject: Int
     private let thread = IOThreadPool(name: "EventSpool.writer", threadCount: 1)
-    private let queue = Mutex(Queue())
+    /// Guards `queue`, and is signalled when a put arrives (a condition, not a `Mutex`: the writer waits
+    /// on it with a deadline in ``gatherPuts()``).
+    private let condition = NSCondition()
+    nonisolated(unsafe) private var queue = Queue()
 
-    init(directory: SpoolDirectory, usage: SpoolUsage, keys: SpoolKeySource, maxEventsPerObject: Int) {
+    init(
+        directory: SpoolDirectory,
+        usage: SpoolUsage,
+        keys: SpoolKeySource,
+        clock: any WallClock,
+        maxEventsPerObject: Int
+    ) {
         self.directory = directory
         self.usage = usage
         self.keys = keys
+        self.clock = clock
         self.maxEventsPerObject = max(1, maxEventsPerObject)
     }
 
     /// Queues `records` for the next object and waits until that object is durable.
     ///
+    /// - Parameter orderingKeys: The ordering keys of the events, marked before the object is written.
     /// - Returns: The key of the object that holds the records, or why they were not stored.
-    func write(_ records: SpoolObjectFormat.Records) async -> Result<SpoolKey, SpoolError> {
+    func write(
+        _ records: SpoolObjectFormat.Records,
+        orderingKeys: Set<String>
+    ) async -> Result<SpoolKey, SpoolError> {
         await withCheckedContinuation { continuation in
-            let accepted = queue.withLock { queue in
+            let accepted = withQueue { queue in
                 guard !queue.isClosed else { return false }
-                queue.requests.append(Request(records: records, continuation: continuation))
+                queue.requests.append(
+                    Request(records: records, orderingKeys: orderingKeys, continuation: continuation)
+                )
                 if !queue.isDraining {
                     // Submitted under the lock, so `shutdown` cannot stop the thread in between.
                     queue.isDraining = true
                     thread.submit { [self] in drain() }
                 }
+                condition.signal()
                 return true
             }
             if !accepted {
@@ -60,47 +84,81 @@ final class SpoolWriter: Sendable {
 
     /// Writes what is queued, then stops the thread.
     func shutdown() async {
-        queue.withLock { $0.isClosed = true }
+        withQueue { $0.isClosed = true }
         await thread.shutdown()
     }
 
     /// Stops the thread once the queue is written, without waiting (for `deinit`).
     func stopSoon() {
-        queue.withLock { $0.isClosed = true }
+        withQueue { $0.isClosed = true }
         thread.stopSoon()
+    }
+
+    private func withQueue<Result>(_ body: (inout Queue) -> Result) -> Result {
+        condition.lock()
+        defer { condition.unlock() }
+        return body(&queue)
     }
 
     /// Runs on the writer thread until the queue is empty.
     private func drain() {
         while let batch = nextBatch() {
+            let start = ContinuousClock.now
             commit(batch)
+            let duration = ContinuousClock.now - start
+            withQueue {
+                $0.lastBatchSize = batch.count
+                $0.lastCommitDuration = duration
+            }
         }
     }
 
+    /// Takes the puts for the next object off the queue; `nil` (and not draining any more) when it is empty.
     private func nextBatch() -> [Request]? {
-        queue.withLock { queue in
-            guard !queue.requests.isEmpty else {
-                queue.isDraining = false
-                return nil
+        condition.lock()
+        defer { condition.unlock() }
+        guard !queue.requests.isEmpty else {
+            queue.isDraining = false
+            return nil
+        }
+        gatherPuts()
+        var count = 0
+        var events = 0
+        var bytes = 0
+        for request in queue.requests {
+            let records = request.records
+            if count > 0
+                && (events + records.eventCount > maxEventsPerObject
+                    || bytes + records.bytes.count > Self.maxBatchBytes)
+            {
+                break
             }
-            var count = 0
-            var events = 0
-            var bytes = 0
-            for request in queue.requests {
-                let records = request.records
-                if count > 0
-                    && (events + records.eventCount > maxEventsPerObject
-                        || bytes + records.bytes.count > Self.maxBatchBytes)
-                {
-                    break
-                }
-                count += 1
-                events += records.eventCount
-                bytes += records.bytes.count
-            }
-            let batch = Array(queue.requests.prefix(count))
-            queue.requests.removeFirst(count)
-            return batch
+            count += 1
+            events += records.eventCount
+            bytes += records.bytes.count
+        }
+        let batch = Array(queue.requests.prefix(count))
+        queue.requests.removeFirst(count)
+        return batch
+    }
+
+    /// Waits a moment for the puts of the previous object to come back (with the lock held, released
+    /// while waiting).
+    ///
+    /// Publishers whose put just returned usually put again at once, but they need a moment to be
+    /// scheduled. Without this wait the writer starts the next object with the few puts already queued,
+    /// the others miss it and wait a whole flush for the one after: objects then alternate between small
+    /// and large and fewer events share each flush. The wait ends as soon as as many puts are queued as the
+    /// previous object took, and lasts at most an eighth of the previous commit (and never over 1 ms), so
+    /// it costs a lone publisher nothing and others a small fraction of the flush they share.
+    private func gatherPuts() {
+        let target = queue.lastBatchSize
+        guard queue.requests.count < target, !queue.isClosed else { return }
+        let wait = min(queue.lastCommitDuration / 8, .milliseconds(1))
+        let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while queue.requests.count < target && !queue.isClosed {
+            if !condition.wait(until: deadline) { return }
         }
     }
 
@@ -125,8 +183,13 @@ final class SpoolWriter: Sendable {
         }
         guard !accepted.isEmpty else { return }
         let object = SpoolObjectFormat.encodeObject(accepted.map(\.records))
+        let orderingKeys = accepted.reduce(into: Set<String>()) { $0.formUnion($1.orderingKeys) }
         let result: Result<SpoolKey, SpoolError>
-        do {
+        do throws(SpoolError) {
+            // Marked first: whoever can see the events must also see that their keys are waiting.
+            if !orderingKeys.isEmpty {
+                try directory.markOrderingKeys(orderingKeys, at: clock.now)
+            }
             result = .success(try writeNewObject(object))
         } catch {
             usage.adjust(bytes: -reserved, objects: -1)
@@ -152,7 +215,7 @@ final class SpoolWriter: Sendable {
                     mode: .create
                 )
                 return key
-            } catch where error.code == .alreadyExists && attempt < 2 {
+            } catch let error where error.code == .alreadyExists && attempt < 2 {
                 attempt += 1
             }
         }

@@ -55,7 +55,7 @@ extension FileDescriptor {
         do {
             _ = try retryingInterrupts { flock(rawValue, LOCK_EX | LOCK_NB) }
             return true
-        } catch where error == .wouldBlock {
+        } catch let error where error == .wouldBlock {
             return false
         }
     }
@@ -113,7 +113,7 @@ extension FileDescriptor {
         }
         do throws(Errno) {
             try call { renameNoReplace(directory, $0, $1) }
-        } catch where error == .noFunction || error == .invalidArgument || error == .notSupported {
+        } catch let error where error == .noFunction || error == .invalidArgument || error == .notSupported {
             try call { linkat(directory, $0, directory, $1, 0) }
             try call { source, _ in unlinkat(directory, source, 0) }
         }
@@ -141,6 +141,22 @@ extension FileDescriptor {
     ) throws(Errno) {
         _ = try retryingInterrupts {
             path.withPlatformString { mkdirat(directory.rawValue, $0, permissions.rawValue) }
+        }
+    }
+
+    /// Sets the access and modification times of `path` relative to `directory` to `seconds` since 1970,
+    /// without following a symbolic link (`utimensat`).
+    static func setTimes(in directory: FileDescriptor, _ path: FilePath, to seconds: Double) throws(Errno) {
+        let whole = seconds.rounded(.down)
+        let time = timespec(tv_sec: Int(whole), tv_nsec: Int((seconds - whole) * 1e9))
+        _ = try retryingInterrupts {
+            path.withPlatformString { path in
+                withUnsafePointer(to: (time, time)) { times in
+                    times.withMemoryRebound(to: timespec.self, capacity: 2) { times in
+                        utimensat(directory.rawValue, path, times, AT_SYMLINK_NOFOLLOW)
+                    }
+                }
+            }
         }
     }
 
@@ -215,9 +231,10 @@ private func renameNoReplace(
 #else
 /// `renameat2` is in glibc since 2.28 but not in Swift's Glibc module (it needs `_GNU_SOURCE`), so it is
 /// looked up once at run time; a C library without it takes the `linkat` fallback via `ENOSYS`.
-private typealias Renameat2 = @convention(c) (
-    CInt, UnsafePointer<CChar>, CInt, UnsafePointer<CChar>, CUnsignedInt
-) -> CInt
+private typealias Renameat2 =
+    @convention(c) (
+        CInt, UnsafePointer<CChar>, CInt, UnsafePointer<CChar>, CUnsignedInt
+    ) -> CInt
 
 private let renameat2Function: Renameat2? = {
     guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "renameat2") else { return nil }

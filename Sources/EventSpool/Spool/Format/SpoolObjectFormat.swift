@@ -73,7 +73,8 @@ enum SpoolObjectFormat {
             let payloadLength = writer.count - start - recordFrameSize
             guard payloadLength <= maxRecordBytes else {
                 throw FormatError(
-                    "event \(event.event.id) needs \(payloadLength) bytes, more than the \(maxRecordBytes) a record holds"
+                    "event \(event.event.id) needs \(payloadLength) bytes, "
+                        + "more than the \(maxRecordBytes) a record holds"
                 )
             }
             writer.set(UInt32(payloadLength), at: start)

@@ -116,7 +116,9 @@ enum SpoolRecord {
         while !metadata.isAtEnd {
             let rawTag = try metadata.readUInt8("\(record) field tag")
             guard let tag = Tag(rawValue: rawTag) else {
-                throw SpoolObjectFormat.FormatError("\(record) has the unknown field tag 0x\(String(rawTag, radix: 16))")
+                throw SpoolObjectFormat.FormatError(
+                    "\(record) has the unknown field tag 0x\(String(rawTag, radix: 16))"
+                )
             }
             let what = "\(record) field \(tag.name)"
             guard tag.isRepeated || seen.insert(rawTag).inserted else {
