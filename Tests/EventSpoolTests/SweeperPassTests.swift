@@ -179,6 +179,28 @@ import Testing
         }
     }
 
+    @Test func completePassReleasesOrderingKeysWithNothingLeftPending() async throws {
+        try await SweeperFixture.with { fixture in
+            try await withTestBroker { broker in
+                broker.setSchedule { [unowned broker] index in
+                    broker.requests[index].eventID == "evt-stuck" ? .status(503) : .status(204)
+                }
+                try await fixture.spoolEach([
+                    testEvent("done", orderingKey: "drained"), testEvent("stuck", orderingKey: "waiting"),
+                ])
+                fixture.clock.advance(by: .seconds(1))
+                #expect(try await fixture.spool.hasWaitingEvents(orderingKey: "drained"))
+
+                let report = try await fixture.withSweeper(fixture.configuration(broker: broker)) { await $0.sweep() }
+                broker.setSchedule(nil)
+
+                #expect(report.delivered == 1 && report.deferred == 1)
+                #expect(try await fixture.spool.hasWaitingEvents(orderingKey: "drained") == false)
+                #expect(try await fixture.spool.hasWaitingEvents(orderingKey: "waiting"))
+            }
+        }
+    }
+
     @Test func corruptObjectIsQuarantinedAndTheRestDelivered() async throws {
         try await SweeperFixture.with { fixture in
             try await withTestBroker { broker in
