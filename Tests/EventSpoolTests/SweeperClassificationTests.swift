@@ -148,7 +148,10 @@ import Testing
                 broker.setDefaultBehavior(fault == "connection reset" ? .resetBeforeResponse : .hang)
                 try await fixture.spoolEach([testEvent("a")])
                 var configuration = fixture.configuration(broker: broker)
-                configuration.broker.timeout = BrokerConfiguration.Timeout(connect: .seconds(1), total: .milliseconds(300))
+                configuration.broker.timeout = BrokerConfiguration.Timeout(
+                    connect: .seconds(1),
+                    total: .milliseconds(300)
+                )
 
                 let report = try await fixture.withSweeper(configuration) { await $0.sweep() }
 
@@ -198,7 +201,10 @@ import Testing
                 let event = testEvent("a")
                 try await fixture.spoolEach([event])
                 fixture.clock.advance(by: .seconds(2 * 3600))
-                let configuration = fixture.configuration(broker: broker, retry: RetryPolicy(jitter: 0, maxAge: .seconds(3600)))
+                let configuration = fixture.configuration(
+                    broker: broker,
+                    retry: RetryPolicy(jitter: 0, maxAge: .seconds(3600))
+                )
 
                 let report = try await fixture.withSweeper(configuration) { await $0.sweep() }
 

@@ -17,7 +17,12 @@ import Testing
                 let otherSpool = try fixture.openSpoolAgain()
                 let configuration = fixture.configuration(broker: broker, concurrency: 4)
                 let first = try fixture.sweeper(configuration)
-                let second = try Sweeper(configuration: configuration, spool: otherSpool, clock: fixture.clock, logger: fixture.logger)
+                let second = try Sweeper(
+                    configuration: configuration,
+                    spool: otherSpool,
+                    clock: fixture.clock,
+                    logger: fixture.logger
+                )
 
                 async let firstReport = first.sweep()
                 _ = try await broker.waitForRequests(count: 1)
@@ -49,7 +54,12 @@ import Testing
                 let otherSpool = try fixture.openSpoolAgain()
                 let configuration = fixture.configuration(broker: broker, concurrency: 4)
                 let one = try fixture.sweeper(configuration)
-                let two = try Sweeper(configuration: configuration, spool: otherSpool, clock: fixture.clock, logger: fixture.logger)
+                let two = try Sweeper(
+                    configuration: configuration,
+                    spool: otherSpool,
+                    clock: fixture.clock,
+                    logger: fixture.logger
+                )
 
                 async let reportOne = one.sweep()
                 async let reportTwo = two.sweep()
@@ -297,7 +307,12 @@ import Testing
 
                 // A new process: a fresh spool instance and sweeper on the same directory.
                 let reopened = try fixture.openSpoolAgain()
-                let sweeper = try Sweeper(configuration: configuration, spool: reopened, clock: fixture.clock, logger: fixture.logger)
+                let sweeper = try Sweeper(
+                    configuration: configuration,
+                    spool: reopened,
+                    clock: fixture.clock,
+                    logger: fixture.logger
+                )
                 let storedKey = try #require(try await fixture.entries(.pending).first).key
                 let stored = try await reopened.get(storedKey, in: .pending)
                 #expect(stored.events.first?.delivery.attempts == 1)

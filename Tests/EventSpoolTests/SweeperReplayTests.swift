@@ -65,7 +65,10 @@ import Testing
         try await SweeperFixture.with { fixture in
             try await withTestBroker { broker in
                 let later = fixture.clock.now.addingTimeInterval(3600)
-                try await fixture.spoolTogether([testEvent("a"), testEvent("b", type: "com.example.other")], due: later)
+                try await fixture.spoolTogether(
+                    [testEvent("a"), testEvent("b", type: "com.example.other")],
+                    due: later
+                )
                 broker.enqueue(.status(400))
 
                 let report = try await fixture.withSweeper(fixture.configuration(broker: broker)) {

@@ -14,11 +14,16 @@ final class SweeperFixture: Sendable {
     let logger: Logger
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory
+        directory =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("sweeper-tests-\(UUID().uuidString)").path
         clock = ManualWallClock(Self.start)
         logger = Logger(label: "sweeper-tests", factory: { _ in SwiftLogNoOpLogHandler() })
-        spool = try DirectorySpool(configuration: SpoolConfiguration(directory: directory), clock: clock, logger: logger)
+        spool = try DirectorySpool(
+            configuration: SpoolConfiguration(directory: directory),
+            clock: clock,
+            logger: logger
+        )
     }
 
     /// Runs `body` with a fixture and always removes its directory afterwards.

@@ -108,7 +108,9 @@ struct DeliveryAttempt: Sendable {
             if result.isDelivered {
                 logger.info(
                     "event given up by the broker, delivered to the secondary broker",
-                    metadata: ["event.id": "\(spooled.event.id)", "broker.url": "\(secondary.url)", "reason": "\(reason)"]
+                    metadata: [
+                        "event.id": "\(spooled.event.id)", "broker.url": "\(secondary.url)", "reason": "\(reason)",
+                    ]
                 )
                 return .deliveredToSecondary(spooled)
             }

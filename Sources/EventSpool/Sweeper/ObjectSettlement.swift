@@ -101,16 +101,18 @@ struct ObjectSettlement: Sendable {
     /// Writes `events` to the dead object of this key, merging by event id with one already there.
     ///
     /// - Returns: A corrupt dead object of the same key that was quarantined first, if there was one.
-    private func writeDead(_ events: [SpooledEvent], to spool: any Spool, logger: Logger) async throws(SpoolError)
-        -> SweepReport.QuarantinedObject?
-    {
+    private func writeDead(
+        _ events: [SpooledEvent],
+        to spool: any Spool,
+        logger: Logger
+    ) async throws(SpoolError) -> SweepReport.QuarantinedObject? {
         var existing: [SpooledEvent] = []
         var quarantined: SweepReport.QuarantinedObject?
         do {
             existing = try await spool.get(key, in: .dead).events
-        } catch where error.code == .notFound {
+        } catch let error where error.code == .notFound {
             // The usual case: nothing of this object was given up before.
-        } catch where error.code == .corrupt || error.code == .unsafe {
+        } catch let error where error.code == .corrupt || error.code == .unsafe {
             // Never overwrite dead events we cannot read: keep them for a person instead.
             try await spool.move(key, from: .dead, to: .quarantine)
             logger.info("corrupt dead object quarantined", metadata: ["spool.key": "\(key)", "error": "\(error)"])

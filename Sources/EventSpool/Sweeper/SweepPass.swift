@@ -293,7 +293,10 @@ final class SweepPass {
                 logger.info("cannot quarantine an object", metadata: ["spool.key": "\(key)", "error": "\(error)"])
             }
         default:
-            logger.info("cannot read an object; left for the next pass", metadata: ["spool.key": "\(key)", "error": "\(error)"])
+            logger.info(
+                "cannot read an object; left for the next pass",
+                metadata: ["spool.key": "\(key)", "error": "\(error)"]
+            )
         }
         report.unreadable += 1
         knowsAllOrderingKeys = false
@@ -471,7 +474,13 @@ final class SweepPass {
         if case .replay = purpose, counted {
             progressDone += 1
             progressDelivered += delivered ? 1 : 0
-            progress?(ReplayProgress(done: progressDone, total: max(progressTotal, progressDone), delivered: progressDelivered))
+            progress?(
+                ReplayProgress(
+                    done: progressDone,
+                    total: max(progressTotal, progressDone),
+                    delivered: progressDelivered
+                )
+            )
         }
         // An object still being admitted is queued for settling at the end of `admit`.
         if open.unresolved == 0 && ticket.object != admitting {
@@ -518,7 +527,8 @@ final class SweepPass {
             logger.info(
                 "event given up and moved to dead/",
                 metadata: [
-                    "event.id": "\(spooled.event.id)", "event.type": "\(spooled.event.type)", "spool.key": "\(open.key)",
+                    "event.id": "\(spooled.event.id)", "event.type": "\(spooled.event.type)",
+                    "spool.key": "\(open.key)",
                     "delivery.attempts": "\(spooled.delivery.attempts)", "reason": "\(reason)",
                 ]
             )

@@ -209,7 +209,15 @@ extension SweepReport {
         /// Why it was given up.
         public var reason: String
 
-        public init(id: String, type: String, key: String, age: Duration, attempts: Int, lastError: AttemptError?, reason: String) {
+        public init(
+            id: String,
+            type: String,
+            key: String,
+            age: Duration,
+            attempts: Int,
+            lastError: AttemptError?,
+            reason: String
+        ) {
             self.id = id
             self.type = type
             self.key = key

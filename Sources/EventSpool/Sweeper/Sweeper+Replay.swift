@@ -52,7 +52,7 @@ extension Sweeper {
         for state in [SpoolState.pending, .dead] {
             do throws(SpoolError) {
                 return (state, try await spool.header(key, in: state).eventCount)
-            } catch where error.code == .notFound {
+            } catch let error where error.code == .notFound {
                 continue
             } catch {
                 // It is there but unreadable: the pass quarantines it or reports it.
@@ -76,7 +76,10 @@ extension Sweeper {
                 }
             }
         } catch {
-            logger.info("cannot count the events to replay", metadata: ["spool.state": "\(state)", "error": "\(error)"])
+            logger.info(
+                "cannot count the events to replay",
+                metadata: ["spool.state": "\(state)", "error": "\(error)"]
+            )
         }
         return total
     }
