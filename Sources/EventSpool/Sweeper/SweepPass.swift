@@ -554,7 +554,6 @@ final class SweepPass {
 
     // MARK: - Stopping
 
-    private var stopReason: SweepReport.StopReason? { report.stoppedEarly }
     private var isStopped: Bool { report.stoppedEarly != nil }
 
     /// Stops at the deadline, on graceful shutdown, or when the task is cancelled.
@@ -603,13 +602,13 @@ final class SweepPass {
         if let oldestPending {
             report.oldestPendingAge = .seconds(max(0, clock.now.timeIntervalSince(oldestPending)))
         }
-        guard case .replay(let selection, _) = purpose else { return }
+        guard case .replay(let selection, let dryRun) = purpose else { return }
         report.remaining = max(0, report.selected - report.delivered - report.deliveredToSecondary)
         if case .named(let ids, let keys) = selection.scope {
             report.missing = ids.subtracting(foundIDs).sorted() + keys.subtracting(foundKeys).map(\.rawValue).sorted()
         }
         // The total was an estimate when a type filter met objects named by key: end the bar at 100 %.
-        if progressTotal != progressDone {
+        if progressTotal != progressDone && !dryRun {
             progress?(ReplayProgress(done: progressDone, total: progressDone, delivered: progressDelivered))
         }
     }
