@@ -138,7 +138,7 @@ public final class Publisher: Sendable {
         await waitUntilIdle(timeout: configuration.shutdownTimeout)
         for broker in brokers {
             // Aborts transfers still in flight; their publishes fall back to the spool.
-            await broker.shutdown()
+            await broker.shutdown(gracePeriod: .zero)
         }
         await waitUntilIdle(timeout: configuration.shutdownTimeout)
         await ownedSpool?.shutdown()
