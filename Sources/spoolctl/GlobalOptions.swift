@@ -1,0 +1,40 @@
+import ArgumentParser
+import Logging
+
+/// The options every subcommand takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .customLong("config"), help: ArgumentHelp("A JSON configuration file.", valueName: "file"))
+    var configFile: String?
+
+    @Option(help: ArgumentHelp("The spool directory (spool.directory).", valueName: "dir"))
+    var spoolDir: String?
+
+    @Option(help: ArgumentHelp("The broker's URL (broker.url).", valueName: "url"))
+    var brokerURL: String?
+
+    @Flag(help: "Write JSON (JSON Lines for list) instead of text.")
+    var json = false
+
+    @Flag(help: "Log debug detail to standard error.")
+    var verbose = false
+
+    @Flag(help: "Log only errors to standard error.")
+    var quiet = false
+
+    func validate() throws {
+        if verbose && quiet {
+            throw ValidationError("Give at most one of --verbose and --quiet.")
+        }
+    }
+
+    /// Sends logs to standard error, at debug (`--verbose`), error (`--quiet`) or info level.
+    func makeLogger() -> Logger {
+        let level: Logger.Level = verbose ? .debug : quiet ? .error : .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "spoolctl")
+    }
+}
