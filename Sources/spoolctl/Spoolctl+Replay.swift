@@ -36,6 +36,13 @@ extension Spoolctl {
             guard choices == 1 else {
                 throw ValidationError("Give event ids or object keys, or --all, or --dead (exactly one of them).")
             }
+            let keys = identifiers.filter { SpoolKey($0) != nil }
+            guard keys.isEmpty || keys.count == identifiers.count else {
+                throw ValidationError("Give either event ids or object keys, not both.")
+            }
+            if type != nil && !identifiers.isEmpty {
+                throw ValidationError("--type filters --all or --dead; ids and keys name the events already.")
+            }
         }
 
         func run() async throws {
@@ -44,11 +51,12 @@ extension Spoolctl {
                 let configuration = try await LoadedConfiguration.load(global).sweeper()
                 let selection: ReplaySelection
                 if all {
-                    selection = ReplaySelection(scope: .allPending, type: type)
+                    selection = .allPending(type: type)
                 } else if dead {
-                    selection = ReplaySelection(scope: .dead, type: type)
+                    selection = .dead(type: type)
                 } else {
-                    selection = ReplaySelection(scope: .ids(identifiers), type: type)
+                    let keys = identifiers.compactMap { SpoolKey($0) }
+                    selection = keys.count == identifiers.count ? .objects(keys) : .events(identifiers)
                 }
                 let bar: ProgressBar? = Output.isTerminal && !global.json ? ProgressBar() : nil
                 var progress: (@Sendable (ReplayProgress) -> Void)?
@@ -60,6 +68,10 @@ extension Spoolctl {
                 }
                 bar?.finish()
                 try SweeperRun.print(report, json: global.json, always: true)
+                // The report names what failed; the status tells scripts that not all was delivered.
+                if !dryRun && (report.deferred > 0 || !report.missing.isEmpty) {
+                    throw CommandFailure(.attention, "")
+                }
             }
         }
     }

@@ -66,7 +66,7 @@ enum SweeperRun {
         if json {
             Output.line(report.renderJSON())
         } else {
-            let text = report.renderText()
+            let text = report.renderText(always: always)
             if !text.isEmpty {
                 Output.line(text.hasSuffix("\n") ? String(text.dropLast()) : text)
             }

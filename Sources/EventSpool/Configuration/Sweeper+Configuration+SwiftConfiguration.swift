@@ -14,7 +14,7 @@ extension Sweeper.Configuration {
     /// - `sweeper.concurrency` (int, optional, default: `16`): Deliveries in flight at once.
     /// - `sweeper.circuitBreakerThreshold` (int, optional, default: `10`): Consecutive retryable failures
     ///   after which a pass stops early (the broker is clearly down); `0` never stops early.
-    /// - `sweeper.interval` (duration, optional, default: `1m`): The pause between passes of a long-running
+    /// - `sweeper.interval` (duration, optional, default: `30s`): The pause between passes of a long-running
     ///   sweeper.
     /// - `sweeper.fallback` (string, optional, default: `deadLetter`): What happens when retries are
     ///   exhausted: `deadLetter` (move to `dead/`) or `secondaryBroker` (try the secondary broker first).
@@ -44,14 +44,10 @@ extension Sweeper.Configuration {
             )
             interval = try sweeper.duration("interval", default: defaults.interval)
             let fallbackName = sweeper.text("fallback", default: defaults.fallback.description)
-            switch fallbackName {
-            case FallbackPolicy.deadLetter.description:
-                fallback = .deadLetter
-            case FallbackPolicy.secondaryBroker.description:
-                fallback = .secondaryBroker
-            default:
+            guard let policy = FallbackPolicy(fallbackName) else {
                 throw ConfigurationError(key: "fallback", found: "'\(fallbackName)'", expected: "deadLetter or secondaryBroker")
             }
+            fallback = policy
         }
         if fallback == .secondaryBroker && secondaryBroker == nil {
             throw ConfigurationError(

@@ -1,5 +1,5 @@
-// PLACEHOLDER written on the `cli` branch so that spoolctl compiles before the sweeper lands; it follows the
-// signatures announced for the `sweeper` branch. Delete this file when merging the real Sweeper.
+// PLACEHOLDER written on the `cli` branch so that spoolctl compiles before the sweeper lands; it copies the
+// public signatures of the `sweeper` branch (97ebc32). Delete this file when merging the real Sweeper.
 public import Logging
 
 /// Delivers what waits in a spool (placeholder).
@@ -25,7 +25,7 @@ public final class Sweeper: Sendable {
             classification: DeliveryClassification = DeliveryClassification(),
             concurrency: Int = 16,
             circuitBreakerThreshold: Int = 10,
-            interval: Duration = .seconds(60)
+            interval: Duration = .seconds(30)
         ) {
             self.broker = broker
             self.secondaryBroker = secondaryBroker
@@ -39,20 +39,25 @@ public final class Sweeper: Sendable {
         }
     }
 
-    public convenience init(configuration: Configuration, clock: any WallClock = SystemWallClock(), logger: Logger) throws {
+    public convenience init(
+        configuration: Configuration,
+        clock: any WallClock = SystemWallClock(),
+        randomNumberGenerator: (any RandomNumberGenerator & Sendable)? = nil,
+        logger: Logger
+    ) throws {
         self.init()
     }
 
     private init() {}
 
-    public func sweep(deadline: ContinuousClock.Instant?) async -> SweepReport {
+    public func sweep(deadline: ContinuousClock.Instant? = nil) async -> SweepReport {
         preconditionFailure("Sweeper is not merged yet")
     }
 
     public func replay(
         _ selection: ReplaySelection,
-        dryRun: Bool,
-        progress: (@Sendable (ReplayProgress) -> Void)?
+        dryRun: Bool = false,
+        progress: (@Sendable (ReplayProgress) -> Void)? = nil
     ) async -> SweepReport {
         preconditionFailure("Sweeper is not merged yet")
     }
@@ -73,45 +78,49 @@ public struct FallbackPolicy: Sendable, Hashable, CustomStringConvertible {
     public static let deadLetter = FallbackPolicy(.deadLetter)
     public static let secondaryBroker = FallbackPolicy(.secondaryBroker)
 
+    public init?(_ name: String) {
+        guard let base = Base(rawValue: name) else { return nil }
+        self.base = base
+    }
+
     public var description: String { base.rawValue }
 }
 
 /// Which events a replay delivers (placeholder).
 public struct ReplaySelection: Sendable, Hashable {
-    public enum Scope: Sendable, Hashable {
-        case ids([String])
-        case allPending
-        case dead
-    }
+    private let names: [String]
 
-    public var scope: Scope
-    public var type: String?
-
-    public init(scope: Scope, type: String? = nil) {
-        self.scope = scope
-        self.type = type
+    public static func events(_ ids: some Sequence<String>) -> ReplaySelection { ReplaySelection(names: Array(ids)) }
+    public static func objects(_ keys: some Sequence<SpoolKey>) -> ReplaySelection {
+        ReplaySelection(names: keys.map(\.rawValue))
     }
+    public static func allPending(type: String? = nil) -> ReplaySelection { ReplaySelection(names: []) }
+    public static func dead(type: String? = nil) -> ReplaySelection { ReplaySelection(names: []) }
 }
 
 /// How far a replay is (placeholder).
 public struct ReplayProgress: Sendable, Hashable {
     public var done: Int
     public var total: Int
+    public var delivered: Int
 }
 
 /// What one pass did (placeholder).
-public struct SweepReport: Sendable, Codable, Hashable {
+public struct SweepReport: Sendable, Hashable {
+    public var lockHeld = false
+    public var dryRun = false
     public var delivered = 0
     public var deferred = 0
     public var deadLettered = 0
     public var quarantined = 0
-    public var remaining = 0
-    public var lockHeld = false
+    public var selected = 0
+    public var missing: [String] = []
     public var endpointGone = false
+    public var failure: String?
 
-    public var needsAttention: Bool { deadLettered > 0 || quarantined > 0 || endpointGone }
+    public var needsAttention: Bool { deadLettered > 0 || quarantined > 0 || endpointGone || failure != nil }
 
-    public func renderText() -> String { needsAttention ? "given up: \(deadLettered)\n" : "" }
+    public func renderText(always: Bool = false) -> String { "" }
 
-    public func renderJSON() -> String { "{}" }
+    public func renderJSON(pretty: Bool = true) -> String { "{}" }
 }
