@@ -47,8 +47,14 @@ struct Demo: AsyncParsableCommand {
         try? FileManager.default.removeItem(atPath: directory)
 
         let lost = try await withTestBroker { broker in
-            try await DemoRun(broker: broker, directory: directory, events: events, concurrency: concurrency, logger: logger)
-                .run()
+            try await DemoRun(
+                broker: broker,
+                directory: directory,
+                events: events,
+                concurrency: concurrency,
+                logger: logger
+            )
+            .run()
         }
         if lost > 0 {
             throw ExitCode(1)
@@ -164,18 +170,13 @@ struct DemoRun {
 
     /// Publishes the events numbered `range` from `concurrency` tasks; returns the ids that returned.
     private func publish(range: Range<Int>, with publisher: Publisher, counts: LiveCounts) async -> [String] {
-        let nextIndex = Mutex(range.lowerBound)
+        let nextIndex = IndexSource(range)
         return await withTaskGroup(of: [String].self) { group in
             for _ in 0..<concurrency {
                 group.addTask {
                     var ids: [String] = []
                     while true {
-                        let index = nextIndex.withLock { next -> Int? in
-                            guard next < range.upperBound else { return nil }
-                            defer { next += 1 }
-                            return next
-                        }
-                        guard let index else { return ids }
+                        guard let index = nextIndex.next() else { return ids }
                         let event = Event(
                             type: "com.example.demo.order.created",
                             source: "/eventspool-demo",
@@ -198,6 +199,25 @@ struct DemoRun {
             var all: [String] = []
             for await ids in group { all.append(contentsOf: ids) }
             return all
+        }
+    }
+}
+
+/// Hands out the numbers of a range to concurrent publishing tasks, each once.
+final class IndexSource: Sendable {
+    private let range: Range<Int>
+    private let upcoming: Mutex<Int>
+
+    init(_ range: Range<Int>) {
+        self.range = range
+        self.upcoming = Mutex(range.lowerBound)
+    }
+
+    func next() -> Int? {
+        upcoming.withLock { next in
+            guard next < range.upperBound else { return nil }
+            defer { next += 1 }
+            return next
         }
     }
 }
@@ -263,11 +283,11 @@ final class LiveCounts: Sendable {
 
     /// Ends a phase: on a terminal the line is redrawn, otherwise one plain line is printed.
     func endPhase() {
-        let line = state.withLock { line($0) }
+        let text = state.withLock { line($0) }
         if isTerminal {
-            draw(line)
+            draw(text)
         } else {
-            print(line)
+            print(text)
         }
     }
 
@@ -276,19 +296,20 @@ final class LiveCounts: Sendable {
     }
 
     private func update(_ change: (inout State) -> Void) {
-        let line: String? = state.withLock { state in
+        let text = state.withLock { state -> String? in
             change(&state)
             let now = ContinuousClock.now
             guard isTerminal, now - state.lastDrawn >= .milliseconds(50) else { return nil }
             state.lastDrawn = now
             return line(state)
         }
-        if let line { draw(line) }
+        if let text { draw(text) }
     }
 
     private func line(_ state: State) -> String {
         let done = state.delivered + state.spooled + state.failed
-        var text = "[\(state.phase.padding(toLength: 18, withPad: " ", startingAt: 0))] published \(done)/\(total)"
+        var text =
+            "[\(state.phase.padding(toLength: 18, withPad: " ", startingAt: 0))] published \(done)/\(total)"
             + "  delivered now \(state.delivered)  spooled \(state.spooled)"
         if state.failed > 0 { text += "  FAILED \(state.failed)" }
         return text

@@ -31,7 +31,10 @@ struct ConfigurationFile {
             )
         }
         guard case .object(let members) = root else {
-            throw CommandFailure(.configuration, "the configuration file \(path) must hold a JSON object, found \(root.kindName)")
+            throw CommandFailure(
+                .configuration,
+                "the configuration file \(path) must hold a JSON object, found \(root.kindName)"
+            )
         }
         var keys = Set<String>()
         try Self.check(members, prefix: "", path: path, keys: &keys)
@@ -59,7 +62,8 @@ struct ConfigurationFile {
                 guard case .object(let nested) = value else {
                     throw CommandFailure(
                         .configuration,
-                        "configuration key '\(key)' in \(path): expected an object of \(key).* keys, found \(value.kindName)"
+                        "configuration key '\(key)' in \(path): expected an object of \(key).* keys, "
+                            + "found \(value.kindName)"
                     )
                 }
                 try check(nested, prefix: key + ".", path: path, keys: &keys)

@@ -15,10 +15,10 @@ struct GlobalOptions: ParsableArguments {
     @Flag(help: "Write JSON (JSON Lines for list) instead of text.")
     var json = false
 
-    @Flag(help: "Log debug detail to standard error.")
+    @Flag(help: "Log what happens (info and debug) to standard error.")
     var verbose = false
 
-    @Flag(help: "Log only errors to standard error.")
+    @Flag(help: "Log only errors to standard error (by default: warnings and errors).")
     var quiet = false
 
     func validate() throws {
@@ -27,9 +27,11 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    /// Sends logs to standard error, at debug (`--verbose`), error (`--quiet`) or info level.
+    /// Sends logs to standard error: warnings and errors by default, so that a sweep with nothing to
+    /// report writes nothing at all (cron mails any output); everything down to debug with `--verbose`;
+    /// errors only with `--quiet`.
     func makeLogger() -> Logger {
-        let level: Logger.Level = verbose ? .debug : quiet ? .error : .info
+        let level: Logger.Level = verbose ? .debug : quiet ? .error : .warning
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

@@ -29,11 +29,17 @@ struct LoadedConfiguration {
         var providers: [any ConfigProvider] = [
             InMemoryProvider(
                 name: "command line",
-                values: Dictionary(uniqueKeysWithValues: options.map { (AbsoluteConfigKey(ConfigKey($0.key)), ConfigValue(.string($0.value), isSecret: false)) })
+                values: Dictionary(
+                    uniqueKeysWithValues: options.map {
+                        (AbsoluteConfigKey(ConfigKey($0.key)), ConfigValue(.string($0.value), isSecret: false))
+                    }
+                )
             ),
             EnvironmentVariablesProvider(
                 environmentVariables: environment,
-                secretsSpecifier: .specific(Set(ConfigurationKeys.secret.map(ConfigurationKeys.environmentVariable(for:))))
+                secretsSpecifier: .specific(
+                    Set(ConfigurationKeys.secret.map(ConfigurationKeys.environmentVariable(for:)))
+                )
             ).prefixKeys(with: "eventspool"),
         ]
         var file: ConfigurationFile?
@@ -43,7 +49,9 @@ struct LoadedConfiguration {
             do {
                 providers.append(
                     try await FileProvider<JSONSnapshot>(
-                        parsingOptions: JSONSnapshot.ParsingOptions(secretsSpecifier: .specific(ConfigurationKeys.secret)),
+                        parsingOptions: JSONSnapshot.ParsingOptions(
+                            secretsSpecifier: .specific(ConfigurationKeys.secret)
+                        ),
                         filePath: FilePath(path)
                     )
                 )
@@ -54,7 +62,12 @@ struct LoadedConfiguration {
         providers.append(
             InMemoryProvider(
                 name: "defaults",
-                values: [AbsoluteConfigKey(ConfigKey("spool.directory")): ConfigValue(.string(defaultSpoolDirectory), isSecret: false)]
+                values: [
+                    AbsoluteConfigKey(ConfigKey("spool.directory")): ConfigValue(
+                        .string(defaultSpoolDirectory),
+                        isSecret: false
+                    )
+                ]
             )
         )
         return LoadedConfiguration(

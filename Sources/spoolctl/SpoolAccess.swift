@@ -1,8 +1,7 @@
 import ArgumentParser
 import EventSpool
-import Logging
-
 import Foundation
+import Logging
 
 /// Opening and walking a spool for the subcommands, with spool errors turned into exit statuses.
 enum SpoolAccess {

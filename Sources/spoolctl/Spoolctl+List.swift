@@ -23,7 +23,9 @@ extension Spoolctl {
         @Option(help: ArgumentHelp("Only events of this type.", valueName: "type"))
         var type: String?
 
-        @Option(help: ArgumentHelp("Only events spooled longer ago than this (e.g. 50s, 2h, 3d).", valueName: "duration"))
+        @Option(
+            help: ArgumentHelp("Only events spooled longer ago than this (e.g. 50s, 2h, 3d).", valueName: "duration")
+        )
         var olderThan: DurationArgument?
 
         @Option(help: ArgumentHelp("Stop after this many events.", valueName: "n"))
@@ -46,25 +48,25 @@ extension Spoolctl {
         }
 
         private func list(_ spool: DirectorySpool) async throws(CommandFailure) {
-                var summary = ListSummary()
-                let now = Date()
-                if !global.json {
-                    Output.line(EventTable.header)
+            var summary = ListSummary()
+            let now = Date()
+            if !global.json {
+                Output.line(EventTable.header)
+            }
+            walk: for state in state.states {
+                var keepGoing = true
+                try await SpoolAccess.forEachObject(in: state, of: spool) { entry, object throws(CommandFailure) in
+                    keepGoing = await list(entry, object, state: state, spool: spool, now: now, summary: &summary)
+                    return keepGoing
                 }
-                walk: for state in state.states {
-                    var keepGoing = true
-                    try await SpoolAccess.forEachObject(in: state, of: spool) { entry, object throws(CommandFailure) in
-                        keepGoing = await list(entry, object, state: state, spool: spool, now: now, summary: &summary)
-                        return keepGoing
-                    }
-                    if !keepGoing { break walk }
-                }
-                let text = summary.text(now: now)
-                if global.json {
-                    Output.error(text)
-                } else {
-                    Output.line(text)
-                }
+                if !keepGoing { break walk }
+            }
+            let text = summary.text(now: now)
+            if global.json {
+                Output.error(text)
+            } else {
+                Output.line(text)
+            }
         }
 
         /// Prints the rows of one object; returns `false` once `--limit` rows are printed.
@@ -184,7 +186,8 @@ enum ByteText {
 
 /// The fixed-width table `list` prints; fixed widths because rows are printed as they are read.
 enum EventTable {
-    static let header = pad("ID", 36) + "  " + pad("TYPE", 28) + "  " + pad("AGE", 6) + "  " + pad("TRIES", 5) + "  "
+    static let header =
+        pad("ID", 36) + "  " + pad("TYPE", 28) + "  " + pad("AGE", 6) + "  " + pad("TRIES", 5) + "  "
         + pad("NEXT", 9) + "  LAST ERROR"
 
     static func row(_ spooled: SpooledEvent, state: SpoolState, now: Date) -> String {

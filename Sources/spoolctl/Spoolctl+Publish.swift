@@ -65,7 +65,10 @@ extension Spoolctl {
                 } catch let error as BrokerClientError {
                     throw CommandFailure(.configuration, "configuration key 'broker.url': \(error)")
                 } catch {
-                    throw CommandFailure(.cannotCreate, "cannot open the spool \(configuration.spool.directory): \(error)")
+                    throw CommandFailure(
+                        .cannotCreate,
+                        "cannot open the spool \(configuration.spool.directory): \(error)"
+                    )
                 }
                 let outcome: Result<PublishOutcome, PublishError>
                 do throws(PublishError) {
@@ -94,11 +97,14 @@ extension Spoolctl {
         private func report(_ outcome: Result<PublishOutcome, PublishError>, event: Event) throws(CommandFailure) {
             switch outcome {
             case .success(.delivered):
-                Output.line(global.json ? PublishLine(outcome: "delivered", id: event.id).jsonLine() : "delivered \(event.id)")
+                Output.line(
+                    global.json ? PublishLine(outcome: "delivered", id: event.id).jsonLine() : "delivered \(event.id)"
+                )
             case .success(.spooled(let key, let reason)):
                 Output.line(
                     global.json
-                        ? PublishLine(outcome: "spooled", id: event.id, key: key.rawValue, reason: "\(reason)").jsonLine()
+                        ? PublishLine(outcome: "spooled", id: event.id, key: key.rawValue, reason: "\(reason)")
+                            .jsonLine()
                         : "spooled \(event.id) \(key) (\(reason))"
                 )
             case .failure(let error) where error.code == .invalidEvent:

@@ -18,7 +18,9 @@ extension Spoolctl {
         @Flag(help: "The part of the spool to purge.")
         var state: PurgeState
 
-        @Option(help: ArgumentHelp("Only events spooled longer ago than this (e.g. 50s, 2h, 3d).", valueName: "duration"))
+        @Option(
+            help: ArgumentHelp("Only events spooled longer ago than this (e.g. 50s, 2h, 3d).", valueName: "duration")
+        )
         var olderThan: DurationArgument?
 
         @Flag(help: "Really remove.")
@@ -30,7 +32,9 @@ extension Spoolctl {
         func validate() throws {
             guard yes != dryRun else {
                 throw ValidationError(
-                    yes ? "Give --yes or --dry-run, not both." : "purge removes events for good: give --yes, or --dry-run to see what it would remove."
+                    yes
+                        ? "Give --yes or --dry-run, not both."
+                        : "purge removes events for good: give --yes, or --dry-run to see what it would remove."
                 )
             }
         }
@@ -100,7 +104,7 @@ extension Spoolctl {
         private func delete(_ key: SpoolKey, in state: SpoolState, spool: DirectorySpool) async throws(CommandFailure) {
             do {
                 try await spool.delete(key, in: state)
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 // Gone meanwhile (a sweeper delivered it): nothing left to purge.
             } catch {
                 throw SpoolAccess.failure(error, doing: "cannot delete the object \(key)")

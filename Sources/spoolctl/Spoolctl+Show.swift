@@ -40,7 +40,7 @@ extension Spoolctl {
                     do {
                         let object = try await spool.get(key, in: state)
                         return (object, object.events)
-                    } catch where error.code == .notFound {
+                    } catch  where error.code == .notFound {
                         continue
                     } catch {
                         throw CommandFailure(.ioError, "cannot read the object \(key) in \(state)/: \(error)")
@@ -68,7 +68,8 @@ extension Spoolctl {
                 guard found.events.count == 1, let spooled = found.events.first else {
                     throw CommandFailure(
                         .usage,
-                        "the object \(found.object.key) holds \(found.events.count) events; give an event id with --body"
+                        "the object \(found.object.key) holds \(found.events.count) events; "
+                            + "give one event's id with --body"
                     )
                 }
                 Output.raw(spooled.event.body)
@@ -110,7 +111,9 @@ struct EventDetail: Encodable {
         traceparent = spooled.event.traceparent
         firstAttemptAt = spooled.delivery.firstAttemptAt.map(TimeText.iso8601)
         lastAttemptAt = spooled.delivery.lastAttemptAt.map(TimeText.iso8601)
-        history = spooled.delivery.history.map { AttemptText(time: TimeText.iso8601($0.time), error: $0.error?.message) }
+        history = spooled.delivery.history.map {
+            AttemptText(time: TimeText.iso8601($0.time), error: $0.error?.message)
+        }
     }
 
     func text() -> String {

@@ -29,7 +29,10 @@ extension Spoolctl {
             }
         }
 
-        private func statistics(of state: SpoolState, in spool: DirectorySpool) async throws(CommandFailure)
+        private func statistics(
+            of state: SpoolState,
+            in spool: DirectorySpool
+        ) async throws(CommandFailure)
             -> SpoolStatistics
         {
             var statistics = SpoolStatistics(state: state)
@@ -113,14 +116,17 @@ struct StatsDocument: Encodable {
                 lines.append(line("", type, counts))
             }
             if state.unreadableObjects > 0 {
-                lines.append(EventTable.pad("", 12) + "  \(state.unreadableObjects) unreadable object(s): run spoolctl verify")
+                lines.append(
+                    EventTable.pad("", 12) + "  \(state.unreadableObjects) unreadable object(s): run spoolctl verify"
+                )
             }
         }
         return lines.joined(separator: "\n")
     }
 
     private func line(_ state: String, _ type: String, _ counts: Counts) -> String {
-        EventTable.pad(state, 12) + "  " + EventTable.pad(type, 36) + "  " + EventTable.pad("\(counts.events)", 8) + "  "
+        EventTable.pad(state, 12) + "  " + EventTable.pad(type, 36) + "  " + EventTable.pad("\(counts.events)", 8)
+            + "  "
             + EventTable.pad("\(counts.objects)", 8) + "  " + EventTable.pad(ByteText.format(counts.bytes), 10) + "  "
             + (counts.oldestAgeSeconds.map { Duration.seconds($0).shortDescription } ?? "-")
     }

@@ -26,7 +26,9 @@ extension Spoolctl {
                 var bad = 0
                 try await SpoolAccess.withSpool(configuration, logger: logger) { spool in
                     for state in SpoolState.allCases {
-                        try await SpoolAccess.forEachObject(in: state, of: spool) { entry, object throws(CommandFailure) in
+                        try await SpoolAccess.forEachObject(in: state, of: spool) {
+                            entry,
+                            object throws(CommandFailure) in
                             checked += 1
                             guard case .failure(let error) = object else { return true }
                             guard state != .quarantine else {

@@ -21,7 +21,10 @@ struct ConfigurationDefaultsTests {
     }
 
     private static func sampleReader(reporter: KeyRecorder? = nil) async throws -> ConfigReader {
-        ConfigReader(provider: try await FileProvider<JSONSnapshot>(filePath: FilePath(samplePath)), accessReporter: reporter)
+        ConfigReader(
+            provider: try await FileProvider<JSONSnapshot>(filePath: FilePath(samplePath)),
+            accessReporter: reporter
+        )
     }
 
     @Test("its values are the code's defaults")

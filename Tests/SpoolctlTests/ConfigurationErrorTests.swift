@@ -5,6 +5,20 @@ import Testing
 /// spool is touched.
 @Suite("spoolctl configuration errors")
 struct ConfigurationErrorTests {
+    /// Runs `spoolctl <arguments> --config FILE --spool-dir DIR` with `json` as the file, in `directory`.
+    private func run(
+        _ arguments: [String],
+        config json: String,
+        in directory: URL
+    ) async throws -> (result: ProcessResult, file: String) {
+        let file = try write(json, to: "config.json", in: directory)
+        let result = try await BuiltExecutable.run(
+            "spoolctl",
+            arguments + ["--config", file, "--spool-dir", directory.path + "/spool"]
+        )
+        return (result, file)
+    }
+
     @Test("an unknown flag is a usage error (64)")
     func unknownFlag() async throws {
         let result = try await BuiltExecutable.spoolctl("list", "--no-such-flag")
@@ -16,8 +30,11 @@ struct ConfigurationErrorTests {
     @Test("a value of the wrong type names the key and the file (78)")
     func wrongType() async throws {
         try await withTemporaryDirectory { directory in
-            let file = try write(#"{"broker": {"maxConnections": "sixteen"}}"#, to: "bad.json", in: directory)
-            let result = try await BuiltExecutable.spoolctl("stats", "--config", file, "--spool-dir", directory.path + "/spool")
+            let (result, file) = try await run(
+                ["stats"],
+                config: #"{"broker": {"maxConnections": "sixteen"}}"#,
+                in: directory
+            )
             #expect(result.status == 78, "\(result)")
             #expect(result.stderr.contains("broker.maxConnections"), "\(result)")
             #expect(result.stderr.contains(file), "\(result)")
@@ -28,8 +45,7 @@ struct ConfigurationErrorTests {
     @Test("a boolean where a number belongs is a wrong type too (78)")
     func booleanForNumber() async throws {
         try await withTemporaryDirectory { directory in
-            let file = try write(#"{"retry": {"maxAttempts": true}}"#, to: "bad.json", in: directory)
-            let result = try await BuiltExecutable.spoolctl("stats", "--config", file, "--spool-dir", directory.path + "/spool")
+            let (result, _) = try await run(["stats"], config: #"{"retry": {"maxAttempts": true}}"#, in: directory)
             #expect(result.status == 78, "\(result)")
             #expect(result.stderr.contains("retry.maxAttempts"), "\(result)")
         }
@@ -38,8 +54,7 @@ struct ConfigurationErrorTests {
     @Test("malformed JSON names the file (78)")
     func malformedJSON() async throws {
         try await withTemporaryDirectory { directory in
-            let file = try write(#"{"broker": {"url": "http://x"}"#, to: "broken.json", in: directory)
-            let result = try await BuiltExecutable.spoolctl("list", "--config", file, "--spool-dir", directory.path + "/spool")
+            let (result, file) = try await run(["list"], config: #"{"broker": {"url": "http://x"}"#, in: directory)
             #expect(result.status == 78, "\(result)")
             #expect(result.stderr.contains(file), "\(result)")
             #expect(result.stderr.contains("not valid JSON"), "\(result)")
@@ -59,8 +74,7 @@ struct ConfigurationErrorTests {
     @Test("an unknown key is an error naming it, with the likely key (78)")
     func unknownKey() async throws {
         try await withTemporaryDirectory { directory in
-            let file = try write(#"{"broker": {"timout": "5s"}}"#, to: "typo.json", in: directory)
-            let result = try await BuiltExecutable.spoolctl("stats", "--config", file, "--spool-dir", directory.path + "/spool")
+            let (result, file) = try await run(["stats"], config: #"{"broker": {"timout": "5s"}}"#, in: directory)
             #expect(result.status == 78, "\(result)")
             #expect(result.stderr.contains("broker.timout"), "\(result)")
             #expect(result.stderr.contains("broker.timeout"), "\(result)")
@@ -71,9 +85,10 @@ struct ConfigurationErrorTests {
     @Test("a negative duration in the file names the key and the file (78)")
     func negativeDurationInFile() async throws {
         try await withTemporaryDirectory { directory in
-            let file = try write(#"{"retry": {"maxDelay": "-5s"}}"#, to: "negative.json", in: directory)
-            let result = try await BuiltExecutable.spoolctl(
-                "sweep", "--config", file, "--spool-dir", directory.path + "/spool", "--broker-url", "http://127.0.0.1:9/"
+            let (result, file) = try await run(
+                ["sweep", "--broker-url", "http://127.0.0.1:9/"],
+                config: #"{"retry": {"maxDelay": "-5s"}}"#,
+                in: directory
             )
             #expect(result.status == 78, "\(result)")
             #expect(result.stderr.contains("retry.maxDelay"), "\(result)")
@@ -86,7 +101,11 @@ struct ConfigurationErrorTests {
     func negativeDurationInEnvironment() async throws {
         try await withTemporaryDirectory { directory in
             let result = try await BuiltExecutable.spoolctl(
-                "sweep", "--spool-dir", directory.path + "/spool", "--broker-url", "http://127.0.0.1:9/",
+                "sweep",
+                "--spool-dir",
+                directory.path + "/spool",
+                "--broker-url",
+                "http://127.0.0.1:9/",
                 environment: ["EVENTSPOOL_RETRY_BASE_DELAY": "-1"]
             )
             #expect(result.status == 78, "\(result)")
@@ -119,12 +138,21 @@ struct ConfigurationErrorTests {
             #expect(fromFile.status == 73, "\(fromFile)")
             #expect(fromFile.stderr.contains("from-file"), "\(fromFile)")
 
-            let fromEnvironment = try await BuiltExecutable.spoolctl("stats", "--config", file, environment: environment)
+            let fromEnvironment = try await BuiltExecutable.spoolctl(
+                "stats",
+                "--config",
+                file,
+                environment: environment
+            )
             #expect(fromEnvironment.status == 73, "\(fromEnvironment)")
             #expect(fromEnvironment.stderr.contains("from-environment"), "\(fromEnvironment)")
 
             let fromOption = try await BuiltExecutable.spoolctl(
-                "stats", "--config", file, "--spool-dir", blocker + "/from-option",
+                "stats",
+                "--config",
+                file,
+                "--spool-dir",
+                blocker + "/from-option",
                 environment: environment
             )
             #expect(fromOption.status == 73, "\(fromOption)")
@@ -146,7 +174,13 @@ struct ConfigurationErrorTests {
     func sampleFileIsValid() async throws {
         try await withTemporaryDirectory { directory in
             let sample = BuiltExecutable.packageRoot.appendingPathComponent("Config/eventspool.json").path
-            let result = try await BuiltExecutable.spoolctl("stats", "--config", sample, "--spool-dir", directory.path + "/spool")
+            let result = try await BuiltExecutable.spoolctl(
+                "stats",
+                "--config",
+                sample,
+                "--spool-dir",
+                directory.path + "/spool"
+            )
             #expect(result.status == 0, "\(result)")
         }
     }

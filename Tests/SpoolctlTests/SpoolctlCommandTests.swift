@@ -16,6 +16,21 @@ struct SpoolctlCommandTests {
     /// Spooled events are due at once, so a sweep right after a publish delivers them.
     static let dueAtOnce = ["EVENTSPOOL_RETRY_BASE_DELAY": "0s"]
 
+    /// Runs `spoolctl publish --type com.example.test --source /tests --id <id> <arguments>`.
+    private func publish(
+        id: String,
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        stdin: [UInt8] = []
+    ) async throws -> ProcessResult {
+        try await BuiltExecutable.run(
+            "spoolctl",
+            ["publish", "--type", "com.example.test", "--source", "/tests", "--id", id] + arguments,
+            environment: environment,
+            stdin: stdin
+        )
+    }
+
     @Test("--help lists every subcommand and the exit codes")
     func help() async throws {
         let result = try await BuiltExecutable.spoolctl("--help")
@@ -34,9 +49,9 @@ struct SpoolctlCommandTests {
             let spool = directory.path + "/spool"
             try await withTestBroker { broker in
                 try await broker.stopListening()
-                let published = try await BuiltExecutable.spoolctl(
-                    "publish", "--spool-dir", spool, "--broker-url", broker.url, "--type", "com.example.test",
-                    "--source", "/tests", "--id", "event-1", "--data", #"{"n":1}"#,
+                let published = try await publish(
+                    id: "event-1",
+                    ["--spool-dir", spool, "--broker-url", broker.url, "--data", #"{"n":1}"#],
                     environment: Self.dueAtOnce
                 )
                 #expect(published.status == 0, "\(published)")
@@ -61,7 +76,13 @@ struct SpoolctlCommandTests {
                 }
 
                 try await broker.startListening()
-                let swept = try await BuiltExecutable.spoolctl("sweep", "--spool-dir", spool, "--broker-url", broker.url)
+                let swept = try await BuiltExecutable.spoolctl(
+                    "sweep",
+                    "--spool-dir",
+                    spool,
+                    "--broker-url",
+                    broker.url
+                )
                 #expect(swept.status == 0, "\(swept)")
                 #expect(swept.stdout.isEmpty, "\(swept)")
                 #expect(swept.stderr.isEmpty, "\(swept)")
@@ -79,9 +100,9 @@ struct SpoolctlCommandTests {
     func publishDelivered() async throws {
         try await withTemporaryDirectory { directory in
             try await withTestBroker { broker in
-                let result = try await BuiltExecutable.spoolctl(
-                    "publish", "--json", "--spool-dir", directory.path + "/spool", "--broker-url", broker.url,
-                    "--type", "com.example.test", "--source", "/tests", "--id", "event-2",
+                let result = try await publish(
+                    id: "event-2",
+                    ["--json", "--spool-dir", directory.path + "/spool", "--broker-url", broker.url],
                     stdin: Array("from stdin".utf8)
                 )
                 #expect(result.status == 0, "\(result)")
@@ -95,9 +116,9 @@ struct SpoolctlCommandTests {
     @Test("publish of an invalid event is bad input (65)")
     func publishInvalid() async throws {
         try await withTemporaryDirectory { directory in
-            let result = try await BuiltExecutable.spoolctl(
-                "publish", "--spool-dir", directory.path + "/spool", "--broker-url", "http://127.0.0.1:9/events",
-                "--type", "com.example.test", "--source", "/tests", "--id", "has space", "--data", "x"
+            let result = try await publish(
+                id: "has space",
+                ["--spool-dir", directory.path + "/spool", "--broker-url", "http://127.0.0.1:9/events", "--data", "x"]
             )
             #expect(result.status == 65, "\(result)")
             #expect(result.stderr.contains("id"), "\(result)")
@@ -109,12 +130,22 @@ struct SpoolctlCommandTests {
         try await withTemporaryDirectory { directory in
             let spool = directory.appendingPathComponent("spool")
             try await SpoolFixture.put(events: 1, into: spool.path)
-            let descriptor = open(spool.appendingPathComponent("sweeper.lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            let descriptor = open(
+                spool.appendingPathComponent("sweeper.lock").path,
+                O_RDWR | O_CREAT | O_CLOEXEC,
+                0o600
+            )
             #expect(descriptor >= 0)
             defer { close(descriptor) }
             #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
             try await withTestBroker { broker in
-                let result = try await BuiltExecutable.spoolctl("sweep", "--spool-dir", spool.path, "--broker-url", broker.url)
+                let result = try await BuiltExecutable.spoolctl(
+                    "sweep",
+                    "--spool-dir",
+                    spool.path,
+                    "--broker-url",
+                    broker.url
+                )
                 #expect(result.status == 0, "\(result)")
                 #expect(result.stdout.isEmpty, "\(result)")
                 #expect(result.stderr.isEmpty, "\(result)")
@@ -134,15 +165,30 @@ struct SpoolctlCommandTests {
             #expect(refused.status == 64, "\(refused)")
             #expect(refused.stderr.contains("--yes"), "\(refused)")
 
-            let dryRun = try await BuiltExecutable.spoolctl("purge", "--pending", "--dry-run", "--spool-dir", spool.path)
+            let dryRun = try await BuiltExecutable.spoolctl(
+                "purge",
+                "--pending",
+                "--dry-run",
+                "--spool-dir",
+                spool.path
+            )
             #expect(dryRun.status == 0, "\(dryRun)")
             for id in ids {
                 #expect(dryRun.stdout.contains("would remove \(id)"), "\(dryRun)")
             }
-            #expect(try snapshot(of: spool).filter { $0.key.hasSuffix(".evs") } == before.filter { $0.key.hasSuffix(".evs") })
+            #expect(
+                try snapshot(of: spool).filter { $0.key.hasSuffix(".evs") }
+                    == before.filter { $0.key.hasSuffix(".evs") }
+            )
 
             let notOldEnough = try await BuiltExecutable.spoolctl(
-                "purge", "--pending", "--older-than", "3d", "--yes", "--spool-dir", spool.path
+                "purge",
+                "--pending",
+                "--older-than",
+                "3d",
+                "--yes",
+                "--spool-dir",
+                spool.path
             )
             #expect(notOldEnough.status == 0, "\(notOldEnough)")
             #expect(try objectFiles(in: spool).count == 2)
@@ -166,7 +212,13 @@ struct SpoolctlCommandTests {
                 into: spool.path
             )
             let result = try await BuiltExecutable.spoolctl(
-                "purge", "--pending", "--older-than", "1h", "--yes", "--spool-dir", spool.path
+                "purge",
+                "--pending",
+                "--older-than",
+                "1h",
+                "--yes",
+                "--spool-dir",
+                spool.path
             )
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout.contains("removed old-event \(key)"), "\(result)")
@@ -183,7 +235,12 @@ struct SpoolctlCommandTests {
             let ids = try await SpoolFixture.put(events: 1, into: spool.path, state: .dead)
             try await withTestBroker { broker in
                 let result = try await BuiltExecutable.spoolctl(
-                    "replay", "--dead", "--spool-dir", spool.path, "--broker-url", broker.url
+                    "replay",
+                    "--dead",
+                    "--spool-dir",
+                    spool.path,
+                    "--broker-url",
+                    broker.url
                 )
                 #expect(result.status == 0, "\(result)")
                 let requests = try await broker.waitForRequests(count: 1)
@@ -271,10 +328,14 @@ struct SpoolctlCommandTests {
             #expect(text.stdout.contains("com.example.fixture"), "\(text)")
 
             let json = try await BuiltExecutable.spoolctl("stats", "--json", "--spool-dir", spool.path)
-            let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            let document = try #require(
+                try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+            )
             let states = try #require(document["states"] as? [[String: Any]])
             let counts = Dictionary(
-                uniqueKeysWithValues: states.map { ($0["state"] as? String ?? "", ($0["total"] as? [String: Any])?["events"] as? Int) }
+                uniqueKeysWithValues: states.map {
+                    ($0["state"] as? String ?? "", ($0["total"] as? [String: Any])?["events"] as? Int)
+                }
             )
             #expect(counts == ["pending": 3, "dead": 1, "quarantine": 0])
         }
@@ -285,9 +346,22 @@ struct SpoolctlCommandTests {
         try await withTemporaryDirectory { directory in
             let spool = directory.appendingPathComponent("spool")
             try await SpoolFixture.put(events: 5, into: spool.path)
-            let limited = try await BuiltExecutable.spoolctl("list", "--json", "--limit", "2", "--spool-dir", spool.path)
+            let limited = try await BuiltExecutable.spoolctl(
+                "list",
+                "--json",
+                "--limit",
+                "2",
+                "--spool-dir",
+                spool.path
+            )
             #expect(limited.stdout.split(separator: "\n").count == 2, "\(limited)")
-            let otherType = try await BuiltExecutable.spoolctl("list", "--type", "com.example.other", "--spool-dir", spool.path)
+            let otherType = try await BuiltExecutable.spoolctl(
+                "list",
+                "--type",
+                "com.example.other",
+                "--spool-dir",
+                spool.path
+            )
             #expect(otherType.stdout.contains("-- 0 events"), "\(otherType)")
             let text = try await BuiltExecutable.spoolctl("list", "--spool-dir", spool.path)
             #expect(text.stdout.contains("-- 5 events in 5 objects"), "\(text)")
@@ -302,7 +376,13 @@ struct SpoolctlCommandTests {
             let before = try snapshot(of: spool)
             let file = try write(#"{"spool": {"maxObjects": -1}}"#, to: "bad.json", in: directory)
             let result = try await BuiltExecutable.spoolctl(
-                "purge", "--pending", "--yes", "--config", file, "--spool-dir", spool.path
+                "purge",
+                "--pending",
+                "--yes",
+                "--config",
+                file,
+                "--spool-dir",
+                spool.path
             )
             #expect(result.status == 78, "\(result)")
             #expect(result.stderr.contains("spool.maxObjects"), "\(result)")

@@ -49,9 +49,9 @@ enum BuiltExecutable {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let paths = ["stdin", "stdout", "stderr"].map { scratch.appendingPathComponent($0) }
-        FileManager.default.createFile(atPath: paths[0].path, contents: Data(stdin))
-        FileManager.default.createFile(atPath: paths[1].path, contents: nil)
-        FileManager.default.createFile(atPath: paths[2].path, contents: nil)
+        _ = FileManager.default.createFile(atPath: paths[0].path, contents: Data(stdin))
+        _ = FileManager.default.createFile(atPath: paths[1].path, contents: nil)
+        _ = FileManager.default.createFile(atPath: paths[2].path, contents: nil)
         let input = try FileHandle(forReadingFrom: paths[0])
         let output = try FileHandle(forWritingTo: paths[1])
         let errors = try FileHandle(forWritingTo: paths[2])
@@ -109,7 +109,8 @@ func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> 
 /// Every regular file below `directory` with its contents, to prove a command changed nothing.
 func snapshot(of directory: URL) throws -> [String: Data] {
     var files: [String: Data] = [:]
-    guard let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey])
+    guard
+        let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey])
     else { return files }
     for case let url as URL in enumerator {
         guard (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true else { continue }

@@ -42,7 +42,11 @@ extension BrokerConfiguration {
         var headers: [String: String] = [:]
         for entry in entries {
             guard let colon = entry.firstIndex(of: ":") else {
-                throw ConfigurationError(key: "headers", found: "an entry without ':'", expected: "'Name: value' entries")
+                throw ConfigurationError(
+                    key: "headers",
+                    found: "an entry without ':'",
+                    expected: "'Name: value' entries"
+                )
             }
             let name = entry[..<colon].trimmingCharacters(in: " \t")
             let value = entry[entry.index(after: colon)...].trimmingCharacters(in: " \t")

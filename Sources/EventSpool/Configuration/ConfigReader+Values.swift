@@ -43,7 +43,11 @@ extension ConfigReader {
     }
 
     /// A number in `range`.
-    func number(_ key: String, default defaultValue: Double, in range: ClosedRange<Double>) throws(ConfigurationError)
+    func number(
+        _ key: String,
+        default defaultValue: Double,
+        in range: ClosedRange<Double>
+    ) throws(ConfigurationError)
         -> Double
     {
         let expected = "a number from \(range.lowerBound.formatted) to \(range.upperBound.formatted)"
@@ -103,7 +107,11 @@ extension ConfigReader {
     }
 
     /// A list of integers, each in `range` (from the environment: comma-separated).
-    func integers(_ key: String, default defaultValue: [Int], in range: ClosedRange<Int>) throws(ConfigurationError)
+    func integers(
+        _ key: String,
+        default defaultValue: [Int],
+        in range: ClosedRange<Int>
+    ) throws(ConfigurationError)
         -> [Int]
     {
         let expected = "a list of whole numbers from \(range.lowerBound) to \(range.upperBound)"

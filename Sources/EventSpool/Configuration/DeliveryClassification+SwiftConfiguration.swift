@@ -22,7 +22,9 @@ extension DeliveryClassification {
             retryableStatuses: Set(
                 try config.integers("retryableStatuses", default: defaults.retryableStatuses.sorted(), in: 100...599)
             ),
-            goneStatuses: Set(try config.integers("goneStatuses", default: defaults.goneStatuses.sorted(), in: 100...599)),
+            goneStatuses: Set(
+                try config.integers("goneStatuses", default: defaults.goneStatuses.sorted(), in: 100...599)
+            ),
             maxRetryAfter: try config.duration("maxRetryAfter", default: defaults.maxRetryAfter),
             defaultRetryAfter: try config.duration("defaultRetryAfter", default: defaults.defaultRetryAfter)
         )

@@ -28,7 +28,10 @@ extension Publisher.Configuration {
         guard let mode = Publisher.Mode(modeName) else {
             throw ConfigurationError(key: "publisher.mode", found: "'\(modeName)'", expected: "fallback or writeAhead")
         }
-        let defaults = Publisher.Configuration(broker: BrokerConfiguration(url: ""), spool: SpoolConfiguration(directory: ""))
+        let defaults = Publisher.Configuration(
+            broker: BrokerConfiguration(url: ""),
+            spool: SpoolConfiguration(directory: "")
+        )
         self.init(
             broker: try config.reading("broker") { config throws(ConfigurationError) in
                 try BrokerConfiguration(config: config)

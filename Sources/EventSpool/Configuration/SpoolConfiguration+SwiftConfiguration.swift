@@ -31,7 +31,10 @@ extension SpoolConfiguration {
                 default: defaults.maxEventsPerObject,
                 minimum: 1
             ),
-            staleTemporaryFileAge: try config.duration("staleTemporaryFileAge", default: defaults.staleTemporaryFileAge),
+            staleTemporaryFileAge: try config.duration(
+                "staleTemporaryFileAge",
+                default: defaults.staleTemporaryFileAge
+            ),
             allowUnsafePermissions: try config.flag("allowUnsafePermissions", default: defaults.allowUnsafePermissions)
         )
     }

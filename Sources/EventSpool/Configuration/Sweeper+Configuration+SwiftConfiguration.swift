@@ -45,7 +45,11 @@ extension Sweeper.Configuration {
             interval = try sweeper.duration("interval", default: defaults.interval)
             let fallbackName = sweeper.text("fallback", default: defaults.fallback.description)
             guard let policy = FallbackPolicy(fallbackName) else {
-                throw ConfigurationError(key: "fallback", found: "'\(fallbackName)'", expected: "deadLetter or secondaryBroker")
+                throw ConfigurationError(
+                    key: "fallback",
+                    found: "'\(fallbackName)'",
+                    expected: "deadLetter or secondaryBroker"
+                )
             }
             fallback = policy
         }
