@@ -8,8 +8,8 @@ extension Spoolctl {
             abstract: "Deliver what waits in the spool, once: the cron entry point.",
             discussion: """
                 Prints nothing when all is well, so cron mails nothing; prints the report when something was \
-                given up, quarantined, or the endpoint is gone (exit 1). Exits 0 at once, silently, when \
-                another sweeper holds the spool's lock.
+                given up, quarantined, or the endpoint is gone (exit 1). With --json, always prints the \
+                report as JSON. Exits 0 at once, silently, when another sweeper holds the spool's lock.
                 """
         )
 
@@ -64,11 +64,13 @@ enum SweeperRun {
     /// Prints `report` (text only when it needs attention, unless `always`), and exits 1 when it needs attention.
     static func print(_ report: SweepReport, json: Bool, always: Bool) throws(CommandFailure) {
         if json {
-            Output.line(report.renderJSON())
+            Output.line(report.renderJSON(pretty: false))
         } else {
             let text = report.renderText(always: always)
-            if !text.isEmpty {
-                Output.line(text.hasSuffix("\n") ? String(text.dropLast()) : text)
+            var lines = Substring(text)
+            while lines.last?.isNewline == true { lines.removeLast() }
+            if !lines.isEmpty {
+                Output.line(String(lines))
             }
         }
         if report.needsAttention {

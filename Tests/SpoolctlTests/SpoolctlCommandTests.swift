@@ -286,6 +286,16 @@ struct SpoolctlCommandTests {
 
             let after = try await BuiltExecutable.spoolctl("verify", "--spool-dir", spool.path)
             #expect(after.status == 0, "\(after)")
+
+            // The quarantined object is listed as unreadable, and can be purged.
+            let listed = try await BuiltExecutable.spoolctl("list", "--quarantine", "--json", "--spool-dir", spool.path)
+            #expect(listed.status == 0, "\(listed)")
+            #expect(listed.stdout.contains(#""key":"\#(key)""#), "\(listed)")
+            #expect(listed.stdout.contains(#""id":null"#), "\(listed)")
+            let purged = try await BuiltExecutable.spoolctl("purge", "--quarantine", "--yes", "--spool-dir", spool.path)
+            #expect(purged.status == 0, "\(purged)")
+            #expect(purged.stdout.contains("removed object \(key)"), "\(purged)")
+            #expect(try objectFiles(in: spool.appendingPathComponent("quarantine")).isEmpty)
         }
     }
 
