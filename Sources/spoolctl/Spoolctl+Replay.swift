@@ -25,7 +25,9 @@ extension Spoolctl {
         @Flag(help: "Replay every dead event.")
         var dead = false
 
-        @Option(help: ArgumentHelp("Only events of this type.", valueName: "type"))
+        @Option(
+            help: ArgumentHelp("Only events of this type (of those named, or of --all or --dead).", valueName: "type")
+        )
         var type: String?
 
         @Flag(help: "Say what would be replayed, and deliver nothing.")
@@ -35,13 +37,6 @@ extension Spoolctl {
             let choices = (identifiers.isEmpty ? 0 : 1) + (all ? 1 : 0) + (dead ? 1 : 0)
             guard choices == 1 else {
                 throw ValidationError("Give event ids or object keys, or --all, or --dead (exactly one of them).")
-            }
-            let keys = identifiers.filter { SpoolKey($0) != nil }
-            guard keys.isEmpty || keys.count == identifiers.count else {
-                throw ValidationError("Give either event ids or object keys, not both.")
-            }
-            if type != nil && !identifiers.isEmpty {
-                throw ValidationError("--type filters --all or --dead; ids and keys name the events already.")
             }
         }
 
@@ -55,8 +50,7 @@ extension Spoolctl {
                 } else if dead {
                     selection = .dead(type: type)
                 } else {
-                    let keys = identifiers.compactMap { SpoolKey($0) }
-                    selection = keys.count == identifiers.count ? .objects(keys) : .events(identifiers)
+                    selection = .named(identifiers, type: type)
                 }
                 let bar: ProgressBar? = Output.isTerminal && !global.json ? ProgressBar() : nil
                 var progress: (@Sendable (ReplayProgress) -> Void)?

@@ -1,5 +1,5 @@
 // PLACEHOLDER written on the `cli` branch so that spoolctl compiles before the sweeper lands; it copies the
-// public signatures of the `sweeper` branch (97ebc32). Delete this file when merging the real Sweeper.
+// public signatures of the `sweeper` branch (9983859). Delete this file when merging the real Sweeper.
 public import Logging
 
 /// Delivers what waits in a spool (placeholder).
@@ -90,8 +90,13 @@ public struct FallbackPolicy: Sendable, Hashable, CustomStringConvertible {
 public struct ReplaySelection: Sendable, Hashable {
     private let names: [String]
 
-    public static func events(_ ids: some Sequence<String>) -> ReplaySelection { ReplaySelection(names: Array(ids)) }
-    public static func objects(_ keys: some Sequence<SpoolKey>) -> ReplaySelection {
+    public static func named(_ idsOrKeys: some Sequence<String>, type: String? = nil) -> ReplaySelection {
+        ReplaySelection(names: Array(idsOrKeys))
+    }
+    public static func events(_ ids: some Sequence<String>, type: String? = nil) -> ReplaySelection {
+        ReplaySelection(names: Array(ids))
+    }
+    public static func objects(_ keys: some Sequence<SpoolKey>, type: String? = nil) -> ReplaySelection {
         ReplaySelection(names: keys.map(\.rawValue))
     }
     public static func allPending(type: String? = nil) -> ReplaySelection { ReplaySelection(names: []) }
