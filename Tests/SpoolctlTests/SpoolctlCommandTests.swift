@@ -251,6 +251,51 @@ struct SpoolctlCommandTests {
         }
     }
 
+    @Test("replay by id delivers that event only; --dry-run sends nothing; an unknown id exits 1")
+    func replayByID() async throws {
+        try await withTemporaryDirectory { directory in
+            let spool = directory.appendingPathComponent("spool")
+            let ids = try await SpoolFixture.put(events: 2, into: spool.path)
+            try await withTestBroker { broker in
+                let dryRun = try await BuiltExecutable.spoolctl(
+                    "replay",
+                    ids[0],
+                    "--dry-run",
+                    "--spool-dir",
+                    spool.path,
+                    "--broker-url",
+                    broker.url
+                )
+                #expect(dryRun.status == 0, "\(dryRun)")
+                #expect(broker.requestCount == 0)
+
+                let replayed = try await BuiltExecutable.spoolctl(
+                    "replay",
+                    ids[0],
+                    "--spool-dir",
+                    spool.path,
+                    "--broker-url",
+                    broker.url
+                )
+                #expect(replayed.status == 0, "\(replayed)")
+                #expect(broker.requests.map { $0.header("ce-id") } == [ids[0]])
+
+                let missing = try await BuiltExecutable.spoolctl(
+                    "replay",
+                    "no-such-event",
+                    "--spool-dir",
+                    spool.path,
+                    "--broker-url",
+                    broker.url
+                )
+                #expect(missing.status == 1, "\(missing)")
+                #expect(missing.stdout.contains("no-such-event"), "\(missing)")
+            }
+            let left = try await BuiltExecutable.spoolctl("list", "--json", "--spool-dir", spool.path)
+            #expect(left.stdout.contains(ids[1]) && !left.stdout.contains(ids[0]), "\(left)")
+        }
+    }
+
     @Test("replay needs ids, --all or --dead (64)")
     func replayNeedsSelection() async throws {
         let result = try await BuiltExecutable.spoolctl("replay")
