@@ -43,6 +43,7 @@ let package = Package(
         .target(
             name: "EventSpoolTesting",
             dependencies: [
+                "EventSpool",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -74,11 +75,23 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "EventSpoolTestingTests",
+            dependencies: [
+                "EventSpool",
+                "EventSpoolTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "SpoolctlTests",
             dependencies: [
                 "EventSpool",
                 "EventSpoolTesting",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
     ]

@@ -53,4 +53,25 @@ static inline CURLMcode eventspool_multi_setopt_long(CURLM *handle, CURLMoption 
     return curl_multi_setopt(handle, option, value);
 }
 
+// `curl_global_init` once per process: CURL_GLOBAL_DEFAULT is a macro expression Swift does not import.
+static inline CURLcode eventspool_global_init(void) {
+    return curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+// Reads the next "transfer done" message of a multi handle, skipping any other kind. `CURLMsg` keeps
+// the result in a union, which is clumsy from Swift. Returns 1 and fills `easy` and `result` when a
+// transfer finished, 0 when no message is left.
+static inline int eventspool_multi_next_done(CURLM *multi, CURL **easy, CURLcode *result) {
+    int remaining = 0;
+    CURLMsg *message;
+    while ((message = curl_multi_info_read(multi, &remaining)) != NULL) {
+        if (message->msg == CURLMSG_DONE) {
+            *easy = message->easy_handle;
+            *result = message->data.result;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 #endif

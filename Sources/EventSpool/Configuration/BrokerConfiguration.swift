@@ -13,6 +13,33 @@ public struct BrokerConfiguration: Sendable, Hashable {
         }
     }
 
+    /// How an event is laid out in a request: the two content modes of the CloudEvents HTTP binding.
+    public struct EventFormat: Sendable, Hashable, CustomStringConvertible {
+        private enum Mode: Hashable {
+            case binary
+            case structured
+        }
+
+        private let mode: Mode
+
+        /// Binary content mode (the default): the body is the event's body as it is, `Content-Type` is
+        /// the event's content type, and the attributes travel as `ce-*` headers.
+        public static let binary = EventFormat(mode: .binary)
+        /// Structured content mode: the body is the whole event as `application/cloudevents+json`,
+        /// the payload in `data` when it is JSON and in `data_base64` otherwise.
+        public static let structured = EventFormat(mode: .structured)
+
+        /// Whether this is structured content mode.
+        var isStructured: Bool { mode == .structured }
+
+        public var description: String {
+            switch mode {
+            case .binary: return "binary"
+            case .structured: return "structured"
+            }
+        }
+    }
+
     /// The URL events are POSTed to, `http` or `https`.
     public var url: String
     /// Time limits for one attempt.
@@ -21,8 +48,11 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var headers: [String: String]
     /// The most connections kept open to the broker; requests beyond wait for a free one.
     public var maxConnections: Int
-    /// The most response-body bytes kept for error messages; the rest is discarded unread.
+    /// The most response-body bytes kept for error messages; beyond it the transfer is stopped and
+    /// the answer classified by the status already received.
     public var maxResponseBodyBytes: Int
+    /// How events are laid out in a request: CloudEvents binary (default) or structured mode.
+    public var eventFormat: EventFormat
 
     /// Creates a broker configuration.
     ///
@@ -32,17 +62,20 @@ public struct BrokerConfiguration: Sendable, Hashable {
     ///   - headers: Extra headers for every request.
     ///   - maxConnections: The most connections kept open to the broker.
     ///   - maxResponseBodyBytes: The most response-body bytes kept for error messages.
+    ///   - eventFormat: CloudEvents binary (default) or structured content mode.
     public init(
         url: String,
         timeout: Timeout = Timeout(),
         headers: [String: String] = [:],
         maxConnections: Int = 16,
-        maxResponseBodyBytes: Int = 64 * 1024
+        maxResponseBodyBytes: Int = 64 * 1024,
+        eventFormat: EventFormat = .binary
     ) {
         self.url = url
         self.timeout = timeout
         self.headers = headers
         self.maxConnections = maxConnections
         self.maxResponseBodyBytes = maxResponseBodyBytes
+        self.eventFormat = eventFormat
     }
 }
