@@ -32,7 +32,7 @@ enum ConfigurationKeys {
 
     private static let broker: [(String, Kind)] = [
         ("url", .string), ("connectTimeout", .duration), ("timeout", .duration), ("headers", .strings),
-        ("maxConnections", .integer), ("maxResponseBodyBytes", .integer),
+        ("maxConnections", .integer), ("maxResponseBodyBytes", .integer), ("eventFormat", .string),
     ]
 
     /// Every key, dotted, with its kind.

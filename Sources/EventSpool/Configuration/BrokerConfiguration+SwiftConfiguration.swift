@@ -13,6 +13,8 @@ extension BrokerConfiguration {
     /// - `maxConnections` (int, optional, default: `16`): The most connections kept open to the broker.
     /// - `maxResponseBodyBytes` (int, optional, default: `65536`): The most response-body bytes kept for
     ///   error messages.
+    /// - `eventFormat` (string, optional, default: `binary`): The CloudEvents HTTP content mode, `binary`
+    ///   (attributes as `ce-*` headers, the body as it is) or `structured` (`application/cloudevents+json`).
     ///
     /// Durations are written `250ms`, `5s`, `2m`, `6h`, `3d`, or as a number of seconds.
     ///
@@ -33,8 +35,16 @@ extension BrokerConfiguration {
             ),
             headers: try Self.headers(config.texts("headers", default: [], isSecret: true)),
             maxConnections: try config.integer("maxConnections", default: defaults.maxConnections, minimum: 1),
-            maxResponseBodyBytes: try config.integer("maxResponseBodyBytes", default: defaults.maxResponseBodyBytes)
+            maxResponseBodyBytes: try config.integer("maxResponseBodyBytes", default: defaults.maxResponseBodyBytes),
+            eventFormat: try Self.eventFormat(config.text("eventFormat", default: defaults.eventFormat.description))
         )
+    }
+
+    private static func eventFormat(_ name: String) throws(ConfigurationError) -> EventFormat {
+        for format in [EventFormat.binary, .structured] where format.description == name {
+            return format
+        }
+        throw ConfigurationError(key: "eventFormat", found: "'\(name)'", expected: "binary or structured")
     }
 
     /// Parses `Name: value` entries. Values are secret: an error shows the header's name only.
