@@ -68,6 +68,44 @@ struct ConfigurationDefaultsTests {
         #expect(recorder.keys.withLock { $0 } == fileKeys)
     }
 
+    @Test("the readers parse headers and the event format, and name the full key of a bad value")
+    func readerValues() throws {
+        let good = ConfigReader(
+            provider: InMemoryProvider(values: [
+                "broker.url": "https://broker.example/events",
+                "broker.headers": ConfigValue(
+                    .stringArray(["Authorization: Bearer s3cret", "X-Team:  orders "]),
+                    isSecret: true
+                ),
+                "broker.eventFormat": "structured",
+                "spool.directory": "/tmp/spool",
+                "retry.maxDelay": "1h30m",
+                "classification.retryableStatuses": ConfigValue(.stringArray(["503", " 429"]), isSecret: false),
+            ])
+        )
+        let configuration = try Publisher.Configuration(config: good)
+        #expect(configuration.broker.headers == ["Authorization": "Bearer s3cret", "X-Team": "orders"])
+        #expect(configuration.broker.eventFormat == .structured)
+        #expect(configuration.retry.maxDelay == .seconds(5400))
+        #expect(configuration.classification.retryableStatuses == [503, 429])
+
+        let badHeader = ConfigReader(
+            provider: InMemoryProvider(values: [
+                "broker.url": "https://broker.example/events",
+                "broker.headers": ConfigValue(.stringArray(["Bad Name: s3cret"]), isSecret: true),
+                "spool.directory": "/tmp/spool",
+            ])
+        )
+        let error = #expect(throws: ConfigurationError.self) { try Publisher.Configuration(config: badHeader) }
+        #expect(error?.key == "broker.headers")
+        #expect(error.map { !"\($0)".contains("s3cret") } == true, "a secret reached a message")
+
+        let badURL = ConfigReader(
+            provider: InMemoryProvider(values: ["broker.url": "ftp://x", "spool.directory": "/tmp/spool"])
+        )
+        #expect(throws: ConfigurationError.self) { try Sweeper.Configuration(config: badURL) }
+    }
+
     @Test("durations read as people write them")
     func durations() throws {
         #expect(Duration(text: "250ms") == .milliseconds(250))
