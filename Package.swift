@@ -72,6 +72,7 @@ let package = Package(
             dependencies: [
                 "EventSpool",
                 "EventSpoolTesting",
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ]
         ),
         .testTarget(
