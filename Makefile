@@ -15,5 +15,10 @@ test: deps
 	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build
 
+# Builds and runs the demo: publishes through a broker outage into ./.eventspool-demo, sweeps, counts (lost = 0).
+demo: deps
+	$(SWIFT) build --product eventspool-demo
+	"$$($(SWIFT) build --show-bin-path)/eventspool-demo"
+
 clean:
 	rm -rf .build .eventspool-demo
