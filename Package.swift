@@ -67,6 +67,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A publisher process for the reliability tests to kill and race (Tests/ReliabilityTests).
+        .executableTarget(
+            name: "eventspool-crashtest",
+            dependencies: [
+                "EventSpool",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .testTarget(
             name: "EventSpoolTests",
             dependencies: [
@@ -93,6 +103,15 @@ let package = Package(
                 "EventSpool",
                 "EventSpoolTesting",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .testTarget(
+            name: "ReliabilityTests",
+            dependencies: [
+                "EventSpool",
+                "EventSpoolTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

@@ -1,0 +1,115 @@
+import ArgumentParser
+import EventSpool
+import Logging
+
+extension CrashTest {
+    /// Publishes from several tasks until told how many events, or until killed, and writes every id to a
+    /// start log before its publish and to an acknowledgement log after its publish returned.
+    ///
+    /// Standard output carries the progress the tests wait on: `ready` once the publisher (and its spool) is
+    /// open, `acked <total>` after every durable batch of acknowledgements, `done` at a clean end.
+    struct Publish: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish events from concurrent tasks, journalling each start and acknowledgement."
+        )
+
+        @Option(help: "The spool directory.")
+        var spoolDir: String
+
+        @Option(help: "The broker's URL.")
+        var brokerURL: String
+
+        @Option(help: "The acknowledgement log: '<id> delivered|spooled' (or '<id> failed <code>') per publish that returned, fsynced.")
+        var ackLog: String
+
+        @Option(help: "The start log: '<id>' per publish, written before the publish begins.")
+        var startLog: String
+
+        @Option(help: "fallback or writeAhead.")
+        var mode = "fallback"
+
+        @Option(help: "How many tasks publish at once.")
+        var tasks = 8
+
+        @Option(help: "Events per task; 0 publishes until the process is killed.")
+        var events = 0
+
+        @Option(help: "The start of every event id: ids are '<prefix>-t<task>-<n>'.")
+        var idPrefix: String
+
+        @Option(help: "Sent as the X-Sender header with every request, to tell senders apart at the broker.")
+        var sender = "publisher"
+
+        @Option(help: "The total timeout of one delivery attempt, in milliseconds.")
+        var timeoutMilliseconds = 2000
+
+        @Option(help: "How long the circuit stays open after 5 failures, in milliseconds.")
+        var breakMilliseconds = 200
+
+        func validate() throws {
+            guard Publisher.Mode(mode) != nil else {
+                throw ValidationError("--mode must be fallback or writeAhead, not '\(mode)'.")
+            }
+            guard tasks >= 1, events >= 0, timeoutMilliseconds > 0, breakMilliseconds > 0 else {
+                throw ValidationError("--tasks, --timeout-milliseconds and --break-milliseconds must be positive.")
+            }
+        }
+
+        func run() async throws {
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = .error
+                return handler
+            }
+            let logger = Logger(label: "eventspool-crashtest")
+            let timeout = Duration.milliseconds(timeoutMilliseconds)
+            let configuration = Publisher.Configuration(
+                broker: BrokerConfiguration(
+                    url: brokerURL,
+                    timeout: .init(connect: timeout, total: timeout),
+                    headers: ["X-Sender": sender]
+                ),
+                spool: SpoolConfiguration(directory: spoolDir),
+                mode: Publisher.Mode(mode) ?? .fallback,
+                circuitBreaker: CircuitBreakerConfiguration(
+                    failureThreshold: 5,
+                    breakDuration: .milliseconds(breakMilliseconds)
+                ),
+                // Spooled events are due at once, so sweepers racing this process deliver them.
+                retry: RetryPolicy(baseDelay: .zero, jitter: 0)
+            )
+            let journal = try PublishJournal(acknowledgements: ackLog, starts: startLog)
+            let publisher = try Publisher(configuration: configuration, logger: logger)
+            journal.announce("ready")
+
+            await withTaskGroup(of: Void.self) { group in
+                for task in 0..<tasks {
+                    group.addTask {
+                        var number = 0
+                        while events == 0 || number < events {
+                            let id = "\(idPrefix)-t\(task)-\(number)"
+                            number += 1
+                            await journal.started(id)
+                            let event = Event(
+                                id: id,
+                                type: "com.example.crashtest",
+                                source: "/eventspool-crashtest/\(sender)",
+                                text: #"{"task":\#(task),"n":\#(number),"pad":"\#(String(repeating: "x", count: number % 512))"}"#
+                            )
+                            do throws(PublishError) {
+                                switch try await publisher.publish(event) {
+                                case .delivered: await journal.acknowledged(id, "delivered")
+                                case .spooled: await journal.acknowledged(id, "spooled")
+                                }
+                            } catch {
+                                await journal.acknowledged(id, "failed \(error.code)")
+                            }
+                        }
+                    }
+                }
+            }
+            await publisher.shutdown()
+            journal.announce("done")
+        }
+    }
+}

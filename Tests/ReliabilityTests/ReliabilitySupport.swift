@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+
+@testable import EventSpool
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A fresh directory for one reliability test, removed afterwards.
+struct ReliabilityDirectory: Sendable {
+    let path: String
+
+    private init(path: String) {
+        self.path = path
+    }
+
+    /// Runs `body` with a new directory under the system's temporary directory, and removes it afterwards.
+    ///
+    /// - Parameter inMemory: Use `/dev/shm` (a tmpfs) when there is one: for tests of reading and parsing, where
+    ///   thousands of folder flushes on a real disk would only cost time.
+    static func with<T>(inMemory: Bool = false, _ body: (ReliabilityDirectory) async throws -> T) async throws -> T {
+        var isDirectory: ObjCBool = false
+        let memory = inMemory && FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isDirectory)
+            && isDirectory.boolValue && access("/dev/shm", W_OK) == 0
+        let parent = memory ? "/dev/shm" : NSTemporaryDirectory()
+        var template = Array((parent + "/eventspool-reliability-XXXXXX").utf8CString)
+        guard mkdtemp(&template) != nil else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: parent])
+        }
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let directory = ReliabilityDirectory(path: path)
+        defer { try? FileManager.default.removeItem(atPath: directory.path) }
+        return try await body(directory)
+    }
+
+    /// The path of `name` in this directory.
+    func callAsFunction(_ name: String) -> String {
+        path + "/" + name
+    }
+}
+
+/// A logger that drops everything: these tests read results, reports and files, not logs.
+let quietLogger = Logger(label: "reliability-tests") { _ in SwiftLogNoOpLogHandler() }
+
+/// What a spool directory holds, read straight from its files (no `DirectorySpool` is opened, so nothing is
+/// cleaned up behind the test's back).
+enum SpoolFiles {
+    /// The paths of every file named `*.evs` below `folder`, sorted.
+    static func objects(under folder: String) -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return [] }
+        var paths: [String] = []
+        for case let relative as String in enumerator where relative.hasSuffix(".evs") {
+            paths.append(folder + "/" + relative)
+        }
+        return paths.sorted()
+    }
+
+    /// The ids of every event in the objects below `folder`; objects that do not decode are skipped.
+    static func eventIDs(under folder: String) -> [String] {
+        objects(under: folder).flatMap { path -> [String] in
+            guard let data = FileManager.default.contents(atPath: path),
+                let events = try? SpoolObjectFormat.decodeObject(Array(data))
+            else { return [] }
+            return events.map(\.event.id)
+        }
+    }
+
+    /// The names in `folder`, sorted; empty when it does not exist.
+    static func names(in folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+    }
+}
+
+/// The complete lines of a text file (a last line without its newline was cut by a kill, and is left out).
+func completeLines(of path: String) -> [Substring] {
+    guard let data = FileManager.default.contents(atPath: path) else { return [] }
+    let text = String(decoding: data, as: UTF8.self)
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    lines.removeLast()  // after the last newline: empty, or an unfinished line
+    return lines
+}
+
+/// The publisher journals an `eventspool-crashtest` process wrote: ids started, and acknowledgements.
+struct PublishJournals {
+    /// Every id whose publish started.
+    var started: [String] = []
+    /// Every id whose publish returned success, with `delivered` or `spooled`.
+    var acknowledged: [String: String] = [:]
+    /// Every id whose publish threw, with the error code.
+    var failed: [String: String] = [:]
+
+    init(startLog: String, ackLog: String) {
+        started = completeLines(of: startLog).map(String.init)
+        for line in completeLines(of: ackLog) {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            if parts[1].hasPrefix("failed") {
+                failed[String(parts[0])] = String(parts[1])
+            } else {
+                acknowledged[String(parts[0])] = String(parts[1])
+            }
+        }
+    }
+}
