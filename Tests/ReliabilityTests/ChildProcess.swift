@@ -34,7 +34,8 @@ final class ChildProcess: Sendable {
     let name: String
     private let process = Process()
     private let state = Mutex(State())
-    private let stderrPath: String
+    /// Where standard error goes.
+    let stderrPath: String
 
     /// The directory SwiftPM puts the executables in: the one the test bundle runs from.
     static let productsDirectory: URL = {

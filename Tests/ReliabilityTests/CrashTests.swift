@@ -69,8 +69,12 @@ struct CrashTests {
                     figures.inFlightAtKills += inFlight.count
                     mayDuplicate.formUnion(inFlight)
                     if writeAhead {
-                        // Delivered events of an object the kill left unsettled go out again after its lease.
-                        let unsettled = SpoolFiles.eventIDs(under: spool + "/pending").filter { $0.hasPrefix(prefix) }
+                        // Events the broker already took, in an object the kill left unsettled: they go out
+                        // again after the object's lease.
+                        let taken = broker.deliveries()
+                        let unsettled = SpoolFiles.eventIDs(under: spool + "/pending").filter {
+                            $0.hasPrefix(prefix) && taken[$0] != nil
+                        }
                         figures.unsettledAtKills += unsettled.count
                         mayDuplicate.formUnion(unsettled)
                     }
@@ -124,6 +128,7 @@ struct CrashTests {
                 figures.acknowledgedSpooled = journals.acknowledged.values.filter { $0 == "spooled" }.count
                 figures.lost = lost.count
                 figures.duplicates = duplicates.count
+                figures.duplicatesInFlight = duplicates.filter { journals.acknowledged[$0] == nil }.count
                 figures.duplicateBound = mayDuplicate.count
                 figures.requests = broker.broker.requestCount
                 print("[reliability] crash: \(figures)")
@@ -163,14 +168,16 @@ struct CrashFigures: CustomStringConvertible {
     var sweptAtTheEnd = 0
     var requests = 0
     var duplicates = 0
+    var duplicatesInFlight = 0
     var duplicateBound = 0
     var lost = 0
 
     var description: String {
         "rounds \(CrashTests.rounds), kills \(kills) (\(writeAheadRounds) write-ahead), broker changes \(brokerChanges), "
             + "publishes started \(started), acknowledged \(acknowledged) (spooled \(acknowledgedSpooled)), "
-            + "in flight at kills \(inFlightAtKills), in unsettled write-ahead objects \(unsettledAtKills), tmp leftovers \(temporaryLeftovers) (all removed), "
+            + "in flight at kills \(inFlightAtKills), delivered but unsettled in write-ahead objects \(unsettledAtKills), tmp leftovers \(temporaryLeftovers) (all removed), "
             + "objects verified \(objectsVerified), swept at the end \(sweptAtTheEnd), broker requests \(requests), "
-            + "duplicates \(duplicates) (allowed set \(duplicateBound)), lost \(lost)"
+            + "duplicates \(duplicates) (\(duplicatesInFlight) in flight at a kill, the rest acknowledged but unsettled; "
+            + "allowed set \(duplicateBound)), lost \(lost)"
     }
 }
