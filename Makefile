@@ -2,7 +2,7 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps test build demo clean
+.PHONY: deps test test-reliability build demo clean
 
 # Installs what the build needs when it is missing: libcurl's headers (Debian: libcurl4-openssl-dev).
 deps:
@@ -11,9 +11,16 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# Every test target, the reliability suite (Tests/ReliabilityTests) included.
 test: deps
 	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build
+
+# Only the reliability suite: crashes, full disks, corrupt objects, racing processes, a hostile broker
+# (docs/reliability.md). `make test` runs it too.
+test-reliability: deps
+	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
+	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --filter ReliabilityTests
 
 # Builds and runs the demo: publishes through a broker outage into ./.eventspool-demo, sweeps, counts (lost = 0).
 demo: deps

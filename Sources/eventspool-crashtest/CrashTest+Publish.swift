@@ -19,7 +19,12 @@ extension CrashTest {
         @Option(help: "The broker's URL.")
         var brokerURL: String
 
-        @Option(help: "The acknowledgement log: '<id> delivered|spooled' (or '<id> failed <code>') per publish that returned, fsynced.")
+        @Option(
+            help: """
+                The acknowledgement log: '<id> delivered|spooled' (or '<id> failed <code>') per publish that \
+                returned, fsynced.
+                """
+        )
         var ackLog: String
 
         @Option(help: "The start log: '<id>' per publish, written before the publish begins.")
@@ -94,7 +99,7 @@ extension CrashTest {
                                 id: id,
                                 type: "com.example.crashtest",
                                 source: "/eventspool-crashtest/\(sender)",
-                                text: #"{"task":\#(task),"n":\#(number),"pad":"\#(String(repeating: "x", count: number % 512))"}"#
+                                text: Self.body(task: task, number: number)
                             )
                             do throws(PublishError) {
                                 switch try await publisher.publish(event) {
@@ -110,6 +115,11 @@ extension CrashTest {
             }
             await publisher.shutdown()
             journal.announce("done")
+        }
+
+        /// A JSON body of 30 to 540 bytes: objects of many sizes.
+        private static func body(task: Int, number: Int) -> String {
+            #"{"task":\#(task),"n":\#(number),"pad":"\#(String(repeating: "x", count: number % 512))"}"#
         }
     }
 }

@@ -26,7 +26,8 @@ final class ChildProcess: Sendable {
         var progress = Progress()
         var output: [String] = []
         var partialLine: [UInt8] = []
-        var waiters: [(predicate: @Sendable (Progress) -> Bool, continuation: CheckedContinuation<Progress, Never>)] = []
+        var waiters: [(predicate: @Sendable (Progress) -> Bool, continuation: CheckedContinuation<Progress, Never>)] =
+            []
         var status: Int32?
         var statusWaiters: [CheckedContinuation<Int32, Never>] = []
     }

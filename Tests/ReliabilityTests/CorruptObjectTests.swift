@@ -118,8 +118,9 @@ struct CorruptObjectTests {
 
                 let kinds = Dictionary(grouping: variants, by: \.kind).mapValues(\.count)
                 print(
-                    "[reliability] corrupt objects: \(variants.count) damaged variants \(kinds.sorted { $0.key < $1.key }) "
-                        + "+ 4 non-regular entries + \(foreign.count) foreign files among \(validIDs.count) valid events; "
+                    "[reliability] corrupt objects: \(variants.count) damaged variants "
+                        + "\(kinds.sorted { $0.key < $1.key }) + 4 non-regular entries "
+                        + "+ \(foreign.count) foreign files among \(validIDs.count) valid events; "
                         + "quarantined \(report.quarantined) (each once), delivered \(report.delivered), lost 0"
                 )
             }
@@ -178,16 +179,33 @@ struct CorruptObjectTests {
         }
         let header = SpoolObjectFormat.headerSize
         return [
-            Variant(kind: "huge length", bytes: withHeader { $0.replaceSubrange(8..<12, with: [0xFF, 0xFF, 0xFF, 0xFF]) }),
-            Variant(kind: "huge length", bytes: withHeader { $0.replaceSubrange(20..<28, with: repeatElement(0xFF, count: 8)) }),
-            Variant(kind: "huge length", bytes: withHeader { $0.replaceSubrange(20..<28, with: [0, 0, 0, 0, 0x7F, 0xFF, 0xFF, 0xFF]) }),
             Variant(
                 kind: "huge length",
-                bytes: { var bytes = original; bytes.replaceSubrange(header..<(header + 4), with: [0xFF, 0xFF, 0xFF, 0xFF]); return bytes }()
+                bytes: withHeader { $0.replaceSubrange(8..<12, with: [0xFF, 0xFF, 0xFF, 0xFF]) }
             ),
             Variant(
                 kind: "huge length",
-                bytes: { var bytes = original; bytes.replaceSubrange((header + 8)..<(header + 12), with: [0x7F, 0xFF, 0xFF, 0xFF]); return bytes }()
+                bytes: withHeader { $0.replaceSubrange(20..<28, with: repeatElement(0xFF, count: 8)) }
+            ),
+            Variant(
+                kind: "huge length",
+                bytes: withHeader { $0.replaceSubrange(20..<28, with: [0, 0, 0, 0, 0x7F, 0xFF, 0xFF, 0xFF]) }
+            ),
+            Variant(
+                kind: "huge length",
+                bytes: {
+                    var bytes = original
+                    bytes.replaceSubrange(header..<(header + 4), with: [0xFF, 0xFF, 0xFF, 0xFF])
+                    return bytes
+                }()
+            ),
+            Variant(
+                kind: "huge length",
+                bytes: {
+                    var bytes = original
+                    bytes.replaceSubrange((header + 8)..<(header + 12), with: [0x7F, 0xFF, 0xFF, 0xFF])
+                    return bytes
+                }()
             ),
             Variant(kind: "huge length", bytes: withHeader { $0.replaceSubrange(8..<12, with: [0, 0, 0, 0]) }),
         ]
@@ -195,7 +213,13 @@ struct CorruptObjectTests {
 
     static func event(_ id: String, body: Int = 20) -> SpooledEvent {
         SpooledEvent(
-            event: Event(id: id, type: "com.example.fuzz", source: "/reliability", time: start, text: String(repeating: "b", count: body)),
+            event: Event(
+                id: id,
+                type: "com.example.fuzz",
+                source: "/reliability",
+                time: start,
+                text: String(repeating: "b", count: body)
+            ),
             delivery: DeliveryRecord(spooledAt: start)
         )
     }
@@ -205,7 +229,8 @@ struct CorruptObjectTests {
     }
 
     static func write(_ bytes: [UInt8], to path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600])
         else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }

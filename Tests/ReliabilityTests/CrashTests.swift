@@ -173,11 +173,13 @@ struct CrashFigures: CustomStringConvertible {
     var lost = 0
 
     var description: String {
-        "rounds \(CrashTests.rounds), kills \(kills) (\(writeAheadRounds) write-ahead), broker changes \(brokerChanges), "
-            + "publishes started \(started), acknowledged \(acknowledged) (spooled \(acknowledgedSpooled)), "
-            + "in flight at kills \(inFlightAtKills), delivered but unsettled in write-ahead objects \(unsettledAtKills), tmp leftovers \(temporaryLeftovers) (all removed), "
-            + "objects verified \(objectsVerified), swept at the end \(sweptAtTheEnd), broker requests \(requests), "
-            + "duplicates \(duplicates) (\(duplicatesInFlight) in flight at a kill, the rest acknowledged but unsettled; "
-            + "allowed set \(duplicateBound)), lost \(lost)"
+        "rounds \(CrashTests.rounds), kills \(kills) (\(writeAheadRounds) write-ahead), "
+            + "broker changes \(brokerChanges), publishes started \(started), "
+            + "acknowledged \(acknowledged) (spooled \(acknowledgedSpooled)), in flight at kills \(inFlightAtKills), "
+            + "delivered but unsettled in write-ahead objects \(unsettledAtKills), "
+            + "tmp leftovers \(temporaryLeftovers) (all removed), objects verified \(objectsVerified), "
+            + "swept at the end \(sweptAtTheEnd), broker requests \(requests), "
+            + "duplicates \(duplicates) (\(duplicatesInFlight) in flight at a kill, "
+            + "the rest acknowledged but unsettled; allowed set \(duplicateBound)), lost \(lost)"
     }
 }

@@ -136,8 +136,10 @@ struct FullDiskTests {
                 #expect(stored.isDisjoint(with: thrown), "a publish that threw left nothing visible")
                 #expect(faults.flushes.filter { $0.key.hasPrefix("tmp/") && $0.value > 1 }.isEmpty)
                 #expect(SpoolFiles.names(in: directory("spool/tmp")).isEmpty)
-                print("[reliability] full disk (seam, group commit): \(results.count) publishes, "
-                    + "\(thrown.count) threw together on one failed fdatasync, \(returned.count) stored, lost 0")
+                print(
+                    "[reliability] full disk (seam, group commit): \(results.count) publishes, "
+                        + "\(thrown.count) threw together on one failed fdatasync, \(returned.count) stored, lost 0"
+                )
             }
         }
     }
@@ -202,10 +204,18 @@ struct FullDiskTests {
                 #expect(Set(stored) == Set(returned), "exactly the publishes that returned are stored")
                 #expect(stored.count == Set(stored).count)
                 // Every object decodes: nothing partial under a final key.
-                #expect(objects.allSatisfy { (try? SpoolObjectFormat.decodeObject(Array(FileManager.default.contents(atPath: $0) ?? Data()))) != nil })
+                #expect(
+                    objects.allSatisfy {
+                        (try? SpoolObjectFormat.decodeObject(Array(FileManager.default.contents(atPath: $0) ?? Data())))
+                            != nil
+                    }
+                )
                 #expect(SpoolFiles.names(in: spoolDirectory + "/tmp").isEmpty)
-                print("[reliability] full disk (tmpfs 1 MiB): \(returned.count) events stored in \(objects.count) "
-                    + "objects, then \(failures.count) publishes threw notDurable (ENOSPC), partial objects 0, lost 0")
+                print(
+                    "[reliability] full disk (tmpfs 1 MiB): \(returned.count) events stored in \(objects.count) "
+                        + "objects, then \(failures.count) publishes threw notDurable (ENOSPC), "
+                        + "partial objects 0, lost 0"
+                )
             }
         }
     }
@@ -222,7 +232,9 @@ struct FullDiskTests {
                 var keys: [SpoolKey] = []
                 for number in 0..<10 {
                     keys.append(
-                        try await writer.put([SpooledEvent(event: Self.event("\(number)"), delivery: .init(spooledAt: clock.now))])
+                        try await writer.put([
+                            SpooledEvent(event: Self.event("\(number)"), delivery: .init(spooledAt: clock.now))
+                        ])
                     )
                 }
                 await writer.shutdown()

@@ -57,7 +57,11 @@ struct HostileBrokerTests {
                 behavior: .closeBeforeResponse,
                 expected: .retry(after: backoff, message: "connection closed before any response")
             ),
-            Row(name: "never answers", behavior: .hang, expected: .retry(after: backoff, message: "timed out after 1s")),
+            Row(
+                name: "never answers",
+                behavior: .hang,
+                expected: .retry(after: backoff, message: "timed out after 1s")
+            ),
             Row(
                 name: "one byte per second",
                 behavior: .drip(status: 200, body: "ok", interval: .seconds(1)),
@@ -86,7 +90,9 @@ struct HostileBrokerTests {
             ),
             Row(
                 name: "101 Switching Protocols",
-                behavior: .raw(Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n".utf8)),
+                behavior: .raw(
+                    Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n".utf8)
+                ),
                 expected: .retry(after: backoff, message: "closed in the middle of an HTTP 101 response")
             ),
             Row(
@@ -226,15 +232,20 @@ struct HostileBrokerTests {
             try? FileManager.default.removeItem(atPath: child.stderrPath)
             #expect(status == 0, "\(child.errorOutput)")
             let report = try #require(
-                child.output.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
+                child.output.first.flatMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+                }
             )
             #expect(report["outcome"] == "delivered" && report["status"] == "200", "\(report)")
             let before = Int(report["peakResidentBytesBefore"] ?? "") ?? 0
             let after = Int(report["peakResidentBytesAfter"] ?? "") ?? Int.max
             let growth = after - before
             #expect(before > 0 && growth < 4 << 20, "peak RSS grew by \(growth) bytes over a 10 MiB answer")
-            print("[reliability] hostile broker: \(Self.rows.count) answers classified as documented; "
-                + "peak RSS growth over a 10 MiB answer \(growth / 1024) KiB (limit 4 MiB: a buffered body would pass 10 MiB)")
+            print(
+                "[reliability] hostile broker: \(Self.rows.count) answers classified as documented; "
+                    + "peak RSS growth over a 10 MiB answer \(growth / 1024) KiB "
+                    + "(limit 4 MiB: a buffered body would pass 10 MiB)"
+            )
         }
     }
 }

@@ -35,18 +35,18 @@ struct RacingProcessTests {
         try await broker.set(.mixedWithRejections)
         let children = try (0..<Self.publishers).map { number in
             try ChildProcess(
-                    "eventspool-crashtest",
-                    [
-                        "publish", "--spool-dir", spool, "--broker-url", broker.broker.url,
-                        "--ack-log", directory("acks-\(number).log"), "--start-log", directory("starts-\(number).log"),
-                        // One of the four writes ahead: its objects are in pending/ while it sends.
-                        "--mode", number == Self.publishers - 1 ? "writeAhead" : "fallback",
-                        "--tasks", String(Self.tasksPerPublisher), "--events", String(Self.eventsPerTask),
-                        "--id-prefix", "p\(number)", "--sender", "publisher-\(number)",
-                        "--timeout-milliseconds", "1000",
-                    ],
-                    stderrPath: directory("publisher-\(number).stderr")
-                )
+                "eventspool-crashtest",
+                [
+                    "publish", "--spool-dir", spool, "--broker-url", broker.broker.url,
+                    "--ack-log", directory("acks-\(number).log"), "--start-log", directory("starts-\(number).log"),
+                    // One of the four writes ahead: its objects are in pending/ while it sends.
+                    "--mode", number == Self.publishers - 1 ? "writeAhead" : "fallback",
+                    "--tasks", String(Self.tasksPerPublisher), "--events", String(Self.eventsPerTask),
+                    "--id-prefix", "p\(number)", "--sender", "publisher-\(number)",
+                    "--timeout-milliseconds", "1000",
+                ],
+                stderrPath: directory("publisher-\(number).stderr")
+            )
         }
 
         let publishing = Shared(true)
@@ -55,7 +55,9 @@ struct RacingProcessTests {
             // The broker changes its mind every few dozen acknowledgements of some publisher.
             group.addTask {
                 var random = SeededRandom(seed: 0xF1A9)
-                while let child = children.filter({ !$0.progress.done && !$0.progress.ended }).randomElement(using: &random) {
+                while let child = children.filter({ !$0.progress.done && !$0.progress.ended }).randomElement(
+                    using: &random
+                ) {
                     let target = child.progress.acknowledged + 10 + random.next(below: 50)
                     await child.wait { $0.acknowledged >= target || $0.done }
                     try await broker.set(Self.phase(&random))
@@ -209,7 +211,9 @@ struct SweeperRun: Sendable, CustomStringConvertible {
     var givenUp: [String]
     var lockInterval: LockInterval?
 
-    var description: String { "\(sender): exit \(status), lock held \(lockHeld), \(lockInterval.map { "\($0)" } ?? "")" }
+    var description: String {
+        "\(sender): exit \(status), lock held \(lockHeld), \(lockInterval.map { "\($0)" } ?? "")"
+    }
 
     static func run(spool: String, brokerURL: String, sender: String, stderrPath: String) async throws -> SweeperRun {
         let child = try ChildProcess(

@@ -23,7 +23,8 @@ struct ReliabilityDirectory: Sendable {
     ///   thousands of folder flushes on a real disk would only cost time.
     static func with<T>(inMemory: Bool = false, _ body: (ReliabilityDirectory) async throws -> T) async throws -> T {
         var isDirectory: ObjCBool = false
-        let memory = inMemory && FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isDirectory)
+        let memory =
+            inMemory && FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isDirectory)
             && isDirectory.boolValue && access("/dev/shm", W_OK) == 0
         let parent = memory ? "/dev/shm" : NSTemporaryDirectory()
         var template = Array((parent + "/eventspool-reliability-XXXXXX").utf8CString)

@@ -67,7 +67,11 @@ struct ConfigurationErrorTests {
             file: #"{"spool": {"maxObjects": "many"}}"#,
             key: "spool.maxObjects"
         ),
-        BadConfiguration(name: "an object where a value belongs", file: #"{"spool": {"maxBytes": {}}}"#, key: "spool.maxBytes"),
+        BadConfiguration(
+            name: "an object where a value belongs",
+            file: #"{"spool": {"maxBytes": {}}}"#,
+            key: "spool.maxBytes"
+        ),
         BadConfiguration(name: "an unknown key", file: #"{"spool": {"maxObject": 5}}"#, key: "spool.maxObject"),
         BadConfiguration(name: "an unknown section", file: #"{"spoool": {"directory": "/tmp"}}"#, key: "spoool"),
         BadConfiguration(
@@ -93,7 +97,10 @@ struct ConfigurationErrorTests {
         ),
     ]
 
-    @Test("a bad configuration is exit 78 naming the key and its source, and changes nothing", arguments: badConfigurations)
+    @Test(
+        "a bad configuration is exit 78 naming the key and its source, and changes nothing",
+        arguments: badConfigurations
+    )
     func badConfigurationChangesNothing(_ bad: BadConfiguration) async throws {
         try await withTemporaryDirectory { directory in
             // A spool with a corrupt object too, so that `verify --quarantine` would have something to move.
@@ -103,7 +110,12 @@ struct ConfigurationErrorTests {
             bytes[bytes.count - 1] ^= 0x01
             try Data(bytes).write(to: victim)
             for command in bad.commands {
-                let (result, file) = try await run(command, config: bad.file, environment: bad.environment, in: directory)
+                let (result, file) = try await run(
+                    command,
+                    config: bad.file,
+                    environment: bad.environment,
+                    in: directory
+                )
                 #expect(result.status == 78, "\(command): \(result)")
                 #expect(result.stderr.contains(bad.namesVariable ?? file), "\(command): \(result)")
                 if let key = bad.key {
