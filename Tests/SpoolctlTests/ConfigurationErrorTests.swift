@@ -343,19 +343,20 @@ struct ConfigurationErrorTests {
 }
 
 /// Everything below `path` as it is on disk — each entry's type, permissions, size and modification time, and
-/// each file's bytes — to prove that a command changed nothing at all.
+/// each file's bytes — to prove that a command changed nothing at all. Symbolic links are described, not followed.
 func spoolTree(of path: String) throws -> [String: String] {
     var tree: [String: String] = [:]
     func describe(_ entry: String) throws {
-        var status = stat()
-        guard lstat(entry, &status) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        let modified = "\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
-        var description = "mode \(String(status.st_mode, radix: 8)) size \(status.st_size) modified \(modified)"
-        if status.st_mode & S_IFMT == S_IFREG {
+        let attributes = try FileManager.default.attributesOfItem(atPath: entry)
+        let type = attributes[.type] as? FileAttributeType
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        var description = "\(type?.rawValue ?? "?") mode \(attributes[.posixPermissions] ?? "?") "
+        description += "size \(attributes[.size] ?? "?") modified \(modified)"
+        if type == .typeRegular {
             description += " bytes \(try Data(contentsOf: URL(fileURLWithPath: entry)).base64EncodedString())"
         }
         tree[entry] = description
-        if status.st_mode & S_IFMT == S_IFDIR {
+        if type == .typeDirectory {
             for name in try FileManager.default.contentsOfDirectory(atPath: entry) {
                 try describe(entry + "/" + name)
             }
