@@ -78,6 +78,9 @@ struct FullDiskTests {
                 // A flush that failed was the last one on that file: never retried and then called durable.
                 let flushedTwice = faults.flushes.filter { $0.key.hasPrefix("tmp/") && $0.value > 1 }
                 #expect(flushedTwice.isEmpty, "\(flushedTwice)")
+                if failure.operation == .fdatasync, let failed = faults.injected.first?.split(separator: " ").last {
+                    #expect(faults.flushes[String(failed)] == 1, "the file whose flush failed saw exactly one")
+                }
 
                 // The fault was one call: the next publish spools again.
                 let after = Self.event("after")
