@@ -86,8 +86,7 @@ final class ChildProcess: Sendable {
         var argv = ([path] + arguments).map { strdup($0) } + [nil]
         var envp = variables.map { strdup($0) } + [nil]
         defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+            for string in argv + envp { free(string) }
         }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, path, &actions, nil, &argv, &envp)

@@ -19,10 +19,10 @@ struct CrashTests {
             let broker = FlappingBroker(try await TestBroker.start())
             var figures = CrashFigures()
             do {
-                /// Ids that may reach the broker twice: in flight at a kill, or in a write-ahead object that a
-                /// kill left unsettled.
+                // Ids that may reach the broker twice: in flight at a kill, delivered but in a write-ahead
+                // object a kill left unsettled, or answered 2xx after the publisher's timeout.
                 var mayDuplicate: Set<String> = []
-                /// What the last kill left in tmp/; the next open must remove it.
+                // What the last kill left in tmp/; the next open must remove it.
                 var leftovers: [String] = []
 
                 for round in 0..<Self.rounds {
