@@ -2,18 +2,27 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps test build demo clean
+.PHONY: deps python-deps test build demo conformance clean
 
 # Installs what the build needs when it is missing: libcurl's headers (Debian: libcurl4-openssl-dev).
 deps:
 	@scripts/ensure-deps.sh
 
+# The conformance tests' Python packages (PyPI: cloudevents, standardwebhooks), when missing.
+python-deps:
+	@scripts/ensure-python-deps.sh
+
 build: deps
 	$(SWIFT) build
 
-test: deps
+test: deps python-deps
 	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build
+
+# EventSpool's real requests checked by the official CloudEvents SDK and Standard Webhooks library.
+conformance: deps python-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter WireConformanceTests
 
 clean:
 	rm -rf .build .eventspool-demo

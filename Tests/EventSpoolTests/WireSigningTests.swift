@@ -1,0 +1,196 @@
+import EventSpoolTesting
+import Foundation
+import Testing
+
+@testable import EventSpool
+
+/// Standard Webhooks signing: the specification's test vector, rotation, a fresh timestamp per attempt,
+/// and clear errors for unusable secrets.
+@Suite(.timeLimit(.minutes(2)))
+struct WireSigningTests {
+    // The test vector of the Standard Webhooks reference libraries
+    // (standard-webhooks/standard-webhooks, libraries/*/tests: `test_sign_function` and the like).
+    static let vectorSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    static let vectorID = "msg_p5jXN8AQM9LWM0D4loKWxJek"
+    static let vectorTimestamp: Int64 = 1_614_265_330
+    static let vectorBody = #"{"test": 2432232314}"#
+    static let vectorSignature = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+    /// A second secret (the bytes 0…31) and its signature of the vector's message, computed with
+    /// Python's `hmac` module.
+    static let rotatedSecret = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+    static let rotatedSignature = "v1,O4Gjv1HqPqsMrjmczoggs/sWA8gZD0VyHG+fLh4+ktI="
+
+    @Test func theSignerMatchesTheSpecificationsTestVector() throws {
+        let signer = try WebhookSigner(secrets: [Self.vectorSecret])
+        let signature = signer.signature(
+            id: Self.vectorID,
+            timestamp: Self.vectorTimestamp,
+            body: Array(Self.vectorBody.utf8)
+        )
+        #expect(signature == Self.vectorSignature)
+    }
+
+    @Test func theTestVectorGoesOutOnTheWireAndTwoSecretsGiveTwoSignatures() async throws {
+        try await withTestBroker { broker in
+            let clock = ManualWallClock(Date(timeIntervalSince1970: TimeInterval(Self.vectorTimestamp)))
+            let event = Event(id: Self.vectorID, type: "test.vector", source: "/test", text: Self.vectorBody)
+            let configuration = BrokerConfiguration(
+                url: broker.url,
+                signing: .init(secrets: [.value(Self.vectorSecret), .value(Self.rotatedSecret)])
+            )
+            let result = try await WireTestSupport.withClient(configuration, clock: clock) { client in
+                await client.deliver(event)
+            }
+            #expect(result.isDelivered)
+            let request = try #require(try await broker.waitForRequests(count: 1).first)
+            #expect(request.header("webhook-id") == Self.vectorID)
+            #expect(request.header("webhook-timestamp") == "1614265330")
+            #expect(request.header("webhook-signature") == "\(Self.vectorSignature) \(Self.rotatedSignature)")
+            #expect(request.body == Array(Self.vectorBody.utf8))
+        }
+    }
+
+    @Test func theTimestampIsFreshOnEveryAttemptWhileTheIDsStay() async throws {
+        try await withTestBroker { broker in
+            broker.enqueue(.status(503), .status(204))
+            let clock = ManualWallClock(Date(timeIntervalSince1970: 1_714_564_800))
+            let event = Event(type: "com.example.order.created", source: "/orders", text: #"{"order":1}"#)
+            let configuration = BrokerConfiguration(
+                url: broker.url,
+                signing: .init(secrets: [.value(Self.vectorSecret)])
+            )
+            let (first, second) = try await WireTestSupport.withClient(configuration, clock: clock) { client in
+                let first = await client.deliver(event)
+                clock.advance(by: .seconds(90))
+                return (first, await client.deliver(event))
+            }
+            #expect(first.outcome == .retryable(retryAfter: nil))
+            #expect(second.isDelivered)
+
+            let requests = try await broker.waitForRequests(count: 2)
+            #expect(requests.map { $0.header("webhook-timestamp") } == ["1714564800", "1714564890"])
+            #expect(requests.map { $0.header("webhook-id") } == [event.id, event.id])
+            #expect(requests.map { $0.header("ce-id") } == [event.id, event.id])
+            // Each attempt is signed for its own timestamp.
+            let signer = try WebhookSigner(secrets: [Self.vectorSecret])
+            for request in requests {
+                let timestamp = try #require(request.header("webhook-timestamp").flatMap { Int64($0) })
+                #expect(
+                    request.header("webhook-signature")
+                        == signer.signature(id: event.id, timestamp: timestamp, body: request.body)
+                )
+            }
+            #expect(requests[0].header("webhook-signature") != requests[1].header("webhook-signature"))
+        }
+    }
+
+    @Test func structuredModeSignsTheBodyAsSent() async throws {
+        try await withTestBroker { broker in
+            let event = Event(
+                type: "com.example.blob",
+                source: "/blobs",
+                contentType: "application/octet-stream",
+                body: [0, 1, 2, 0xFF]
+            )
+            let configuration = BrokerConfiguration(
+                url: broker.url,
+                eventFormat: .structured,
+                signing: .init(secrets: [.value(Self.vectorSecret)])
+            )
+            _ = try await WireTestSupport.withClient(configuration) { client in await client.deliver(event) }
+            let request = try #require(try await broker.waitForRequests(count: 1).first)
+            #expect(request.header("content-type") == "application/cloudevents+json; charset=UTF-8")
+            let timestamp = try #require(request.header("webhook-timestamp").flatMap { Int64($0) })
+            let signer = try WebhookSigner(secrets: [Self.vectorSecret])
+            #expect(
+                request.header("webhook-signature")
+                    == signer.signature(id: event.id, timestamp: timestamp, body: request.body)
+            )
+        }
+    }
+
+    @Test func withoutSecretsThereIsNoSignatureButTheIDStill() async throws {
+        try await withTestBroker { broker in
+            let event = Event(type: "t", source: "/s", text: "{}")
+            _ = try await WireTestSupport.withClient(BrokerConfiguration(url: broker.url)) { client in
+                await client.deliver(event)
+            }
+            let request = try #require(try await broker.waitForRequests(count: 1).first)
+            #expect(request.header("webhook-id") == event.id)
+            #expect(request.header("webhook-timestamp") == nil)
+            #expect(request.header("webhook-signature") == nil)
+        }
+    }
+
+    @Test func secretsComeFromFilesWithTheTrailingNewlineTrimmedAndSeveralPerFile() async throws {
+        try await WireTestSupport.withTemporaryDirectory { directory in
+            let single = directory + "/whsec"
+            let rotation = directory + "/whsec-rotation"
+            try WireTestSupport.writeSecretFile(Self.vectorSecret + "\n", to: single)
+            try WireTestSupport.writeSecretFile("\(Self.vectorSecret)\n\(Self.rotatedSecret)\n", to: rotation)
+            try await withTestBroker { broker in
+                let event = Event(id: Self.vectorID, type: "test.vector", source: "/test", text: Self.vectorBody)
+                let clock = ManualWallClock(Date(timeIntervalSince1970: TimeInterval(Self.vectorTimestamp)))
+                for (path, expected) in [
+                    (single, Self.vectorSignature),
+                    (rotation, "\(Self.vectorSignature) \(Self.rotatedSignature)"),
+                ] {
+                    let configuration = BrokerConfiguration(url: broker.url, signing: .init(secrets: [.file(path)]))
+                    _ = try await WireTestSupport.withClient(configuration, clock: clock) { client in
+                        await client.deliver(event)
+                    }
+                    let request = try #require(broker.requests.last)
+                    #expect(request.header("webhook-signature") == expected)
+                }
+            }
+        }
+    }
+
+    @Test func unpaddedBase64IsAccepted() throws {
+        // The bytes 0…31 are 43 base64 characters and one '=' of padding.
+        let unpadded = String(Self.rotatedSecret.dropLast())
+        let signer = try WebhookSigner(secrets: [unpadded])
+        let signature = signer.signature(
+            id: Self.vectorID,
+            timestamp: Self.vectorTimestamp,
+            body: Array(Self.vectorBody.utf8)
+        )
+        #expect(signature == Self.rotatedSignature)
+    }
+
+    @Test func unusableSecretsAreRefusedNamingTheKeyNeverTheSecret() async throws {
+        let url = "http://127.0.0.1:1/events"
+        func error(_ secrets: [Secret]) async -> String? {
+            await WireTestSupport.clientError(BrokerConfiguration(url: url, signing: .init(secrets: secrets)))
+        }
+        let noPrefix = "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        #expect(
+            await error([.value(Self.vectorSecret), .value(noPrefix)])
+                == "broker \(url): signing.secrets[1]: does not start with 'whsec_' "
+                + "(a Standard Webhooks signing secret is whsec_<base64>)"
+        )
+        #expect(
+            await error([.value("whsec_not*base64*at-all")])
+                == "broker \(url): signing.secrets[0]: is not valid base64 after 'whsec_'"
+        )
+        // 8 bytes: far below the specification's 24.
+        #expect(
+            await error([.value("whsec_c2hvcnRrZXk=")])
+                == "broker \(url): signing.secrets[0]: holds a key of 8 bytes; Standard Webhooks wants 24 to 64"
+        )
+        try await WireTestSupport.withTemporaryDirectory { directory in
+            let missing = directory + "/missing"
+            #expect(
+                await error([.file(missing)])
+                    == "broker \(url): signing.secretsFile (\(missing)): cannot open file \(missing): No such file or directory"
+            )
+            let rotation = directory + "/rotation"
+            try WireTestSupport.writeSecretFile("\(Self.vectorSecret)\nwhsec_c2hvcnRrZXk=\n", to: rotation)
+            let message = try #require(await error([.file(rotation)]))
+            #expect(message.contains("signing.secretsFile (\(rotation)), secret 2: holds a key of 8 bytes"))
+            #expect(!message.contains("c2hvcnRrZXk"))
+            #expect(!message.contains("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
+        }
+    }
+}

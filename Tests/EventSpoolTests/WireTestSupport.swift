@@ -1,0 +1,59 @@
+import EventSpool
+import Foundation
+import Logging
+
+/// Helpers shared by the wire and security suites.
+enum WireTestSupport {
+    /// A logger that drops everything.
+    static let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Runs `body` with a client for `configuration`, and always shuts the client down.
+    static func withClient<T>(
+        _ configuration: BrokerConfiguration,
+        clock: any WallClock = SystemWallClock(),
+        logger: Logger = quietLogger,
+        _ body: (BrokerClient) async throws -> T
+    ) async throws -> T {
+        let client = try BrokerClient(configuration: configuration, clock: clock, logger: logger)
+        do {
+            let result = try await body(client)
+            await client.shutdown()
+            return result
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
+
+    /// The error a client made from `configuration` throws, as text, or `nil` when it is accepted.
+    static func clientError(_ configuration: BrokerConfiguration) async -> String? {
+        do {
+            let client = try BrokerClient(configuration: configuration, logger: quietLogger)
+            await client.shutdown()
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    /// Runs `body` with a new empty temporary directory, removed afterwards.
+    static func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("eventspool-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try await body(path)
+    }
+
+    /// Writes `text` to `path` with mode 0600, as a secret file would be.
+    static func writeSecretFile(_ text: String, to path: String) throws {
+        guard
+            FileManager.default.createFile(
+                atPath: path,
+                contents: Data(text.utf8),
+                attributes: [.posixPermissions: 0o600]
+            )
+        else {
+            throw WireReceiverError("cannot write \(path)")
+        }
+    }
+}
