@@ -41,7 +41,6 @@ let package = Package(
             name: "EventSpoolTesting",
             dependencies: [
                 "EventSpool",
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -52,6 +51,7 @@ let package = Package(
             dependencies: [
                 "EventSpool",
                 "EventSpoolTesting",
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ]
         ),

@@ -1,5 +1,6 @@
 import EventSpoolTesting
 import Foundation
+import InMemoryLogging
 import Logging
 import Testing
 
@@ -124,22 +125,26 @@ struct SecurityCredentialsTests {
             let signing = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
             let basic = Data("\(Self.username):\(Self.password)".utf8).base64EncodedString()
             broker.enqueue(.status(401, body: "bad credentials \(basic) (\(Self.password)) signed with \(signing)"))
-            let capture = LogCapture()
+            let logs = InMemoryLogHandler()
             let configuration = BrokerConfiguration(
                 url: broker.url,
                 auth: .basic(username: Self.username, password: .value(Self.password)),
                 signing: .init(secrets: [.value(signing)])
             )
-            let result = try await WireTestSupport.withClient(configuration, logger: capture.logger) { client in
+            let result = try await WireTestSupport.withClient(
+                configuration,
+                logger: WireTestSupport.capturingLogger(logs)
+            ) { client in
                 await client.deliver(Event(type: "t", source: "/s", text: "{}"))
             }
             let message = try #require(result.error?.message)
             #expect(
                 message == "HTTP 401 from \(broker.url): bad credentials <redacted> (<redacted>) signed with <redacted>"
             )
-            #expect(capture.text.contains("delivery attempt"))
+            let logged = WireTestSupport.text(of: logs)
+            #expect(logged.contains("delivery attempt"))
             for secret in [Self.password, basic, signing, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] {
-                #expect(!capture.text.contains(secret))
+                #expect(!logged.contains(secret))
             }
         }
     }

@@ -1,11 +1,26 @@
 import EventSpool
 import Foundation
+import InMemoryLogging
 import Logging
 
 /// Helpers shared by the wire and security suites.
 enum WireTestSupport {
     /// A logger that drops everything.
     static let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// A logger at trace level that keeps every record in `handler`.
+    static func capturingLogger(_ handler: InMemoryLogHandler) -> Logger {
+        var logger = Logger(label: "test") { _ in handler }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    /// Every captured record as text, message and metadata, for searching.
+    static func text(of handler: InMemoryLogHandler) -> String {
+        handler.entries.map { entry in
+            "\(entry.level) \(entry.message) \(entry.metadata.sorted { $0.key < $1.key })"
+        }.joined(separator: "\n")
+    }
 
     /// Runs `body` with a client for `configuration`, and always shuts the client down.
     static func withClient<T>(

@@ -165,10 +165,13 @@ public final class BrokerClient: Sendable {
     /// carries on on the global concurrent executor.
     public var executor: any TaskExecutor { transport.executor }
 
-    /// Finishes in-flight transfers (bounded by the total timeout), closes connections and stops the
-    /// transfer thread. Deliveries after this return a retryable "shut down" result.
-    public func shutdown() async {
-        await transport.shutdown()
+    /// Finishes in-flight transfers, closes connections and stops the transfer thread. Deliveries
+    /// after this return a retryable "shut down" result.
+    ///
+    /// - Parameter gracePeriod: How long in-flight transfers may still run before they are aborted
+    ///   (their result: retryable, "shut down"); by default their total timeout.
+    public func shutdown(gracePeriod: Duration? = nil) async {
+        await transport.shutdown(gracePeriod: gracePeriod)
     }
 
     /// Checks that each configured TLS file can be read, so a typo fails at start-up with the key and

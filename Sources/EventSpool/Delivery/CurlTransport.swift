@@ -106,12 +106,12 @@ final class CurlTransport: Sendable {
         }
     }
 
-    /// Lets in-flight transfers finish (each is bounded by the total timeout), aborts any still
-    /// running after a grace period, closes every connection and stops the thread.
+    /// Lets in-flight transfers finish (each is bounded by the total timeout, or by `gracePeriod`),
+    /// aborts any still running after that, closes every connection and stops the thread.
     /// Requests made after this get ``TransportFailure/shutDown``.
-    func shutdown() async {
+    func shutdown(gracePeriod: Duration? = nil) async {
         await withCheckedContinuation { continuation in
-            shared.requestStop(waiter: continuation)
+            shared.requestStop(waiter: continuation, grace: gracePeriod)
         }
     }
 }
@@ -129,6 +129,8 @@ final class CurlShared: TaskExecutor {
         var submitted: [TransferJob] = []
         var cancelled: [TransferJob] = []
         var stopRequested = false
+        /// How long in-flight transfers may still run once a stop is requested; `nil`: their total timeout.
+        var stopGrace: Duration?
         var stopped = false
         /// Whether the thread is (about to be) asleep in `curl_multi_poll` and must be woken.
         var polling = false
@@ -189,9 +191,10 @@ final class CurlShared: TaskExecutor {
         curl_multi_wakeup(multi.pointer)
     }
 
-    func requestStop(waiter: CheckedContinuation<Void, Never>?) {
+    func requestStop(waiter: CheckedContinuation<Void, Never>?, grace: Duration? = nil) {
         let alreadyStopped = inbox.withLock { inbox -> Bool in
             inbox.stopRequested = true
+            if let grace { inbox.stopGrace = min(grace, inbox.stopGrace ?? grace) }
             if inbox.stopped { return true }
             if let waiter { inbox.stopWaiters.append(waiter) }
             return false
@@ -237,12 +240,12 @@ final class CurlLoop: @unchecked Sendable {
             for job in jobs {
                 job.runSynchronously(on: executor)
             }
-            let (submitted, cancelled, stopRequested) = shared.inbox.withLock { inbox in
+            let (submitted, cancelled, stopRequested, stopGrace) = shared.inbox.withLock { inbox in
                 defer {
                     inbox.submitted.removeAll(keepingCapacity: true)
                     inbox.cancelled.removeAll(keepingCapacity: true)
                 }
-                return (inbox.submitted, inbox.cancelled, inbox.stopRequested)
+                return (inbox.submitted, inbox.cancelled, inbox.stopRequested, inbox.stopGrace)
             }
             for job in submitted {
                 start(job)
@@ -252,7 +255,7 @@ final class CurlLoop: @unchecked Sendable {
             }
             if stopRequested && stopDeadline == nil {
                 // In-flight transfers end by their own total timeout; the grace adds a margin.
-                stopDeadline = .now + settings.totalTimeout + .seconds(1)
+                stopDeadline = .now + (stopGrace ?? settings.totalTimeout + .seconds(1))
             }
 
             var running: Int32 = 0

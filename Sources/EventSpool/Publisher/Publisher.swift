@@ -140,7 +140,7 @@ public final class Publisher: Sendable {
         await waitUntilIdle(timeout: configuration.shutdownTimeout)
         for broker in brokers {
             // Aborts transfers still in flight; their publishes fall back to the spool.
-            await broker.shutdown()
+            await broker.shutdown(gracePeriod: .zero)
         }
         await waitUntilIdle(timeout: configuration.shutdownTimeout)
         await ownedSpool?.shutdown()
@@ -168,11 +168,7 @@ public final class Publisher: Sendable {
     private func publishWriteAhead(_ event: Event) async throws(PublishError) -> PublishOutcome {
         let now = clock.now
         if let orderingKey = event.orderingKey, await orderingKeyIsWaiting(orderingKey) {
-            return try await write(
-                event,
-                record: DeliveryRecord(spooledAt: now),
-                reason: .orderingKeyWaiting(orderingKey)
-            )
+            return try await write(event, record: DeliveryRecord(spooledAt: now), reason: .orderingKeyWaiting(orderingKey))
         }
         // Until this lease ends a sweeper leaves the object alone: the publisher is still sending.
         let lease = writeAheadLease
@@ -258,11 +254,7 @@ public final class Publisher: Sendable {
         }
     }
 
-    private func write(
-        _ event: Event,
-        record: DeliveryRecord,
-        reason: SpoolReason
-    ) async throws(PublishError)
+    private func write(_ event: Event, record: DeliveryRecord, reason: SpoolReason) async throws(PublishError)
         -> PublishOutcome
     {
         do {

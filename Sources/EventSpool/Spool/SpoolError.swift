@@ -12,6 +12,7 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
             case alreadyExists
             case unsafe
             case invalidKey
+            case invalidObject
         }
 
         private let base: Base
@@ -31,6 +32,8 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
         public static let unsafe = Code(.unsafe)
         /// A key or id that could name a path outside the spool.
         public static let invalidKey = Code(.invalidKey)
+        /// The object to write is not valid: it has no events, or is too large for the object format.
+        public static let invalidObject = Code(.invalidObject)
 
         public var description: String { base.rawValue }
     }

@@ -51,6 +51,30 @@ public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// The object's path relative to its state folder: `YYYY/MM/DD/HH/MM/<key>.evs`.
     public var relativePath: String { folder + "/" + fileName }
 
+    /// The id of the process that made the key, from the key itself.
+    var processID: UInt32 { hexNumber(24..<32) }
+
+    /// The random number of the process that made the key, from the key itself.
+    var processNonce: UInt32 { hexNumber(33..<41) }
+
+    /// The text of the key up to the minute, `YYYYMMDDTHHMM`: the key prefix of its folder.
+    static func folderPrefix(ofFolder folder: String) -> String {
+        // "YYYY/MM/DD/HH/MM" (or a leading part of it) to "YYYYMMDDTHHMM" (or its leading part).
+        var prefix = ""
+        for (index, part) in folder.split(separator: "/").enumerated() {
+            if index == 3 { prefix += "T" }
+            prefix += part
+        }
+        return prefix
+    }
+
+    private func hexNumber(_ range: Range<Int>) -> UInt32 {
+        Array(rawValue.utf8)[range].reduce(0) { value, byte in
+            let digit = byte <= UInt8(ascii: "9") ? byte - UInt8(ascii: "0") : byte - UInt8(ascii: "a") + 10
+            return value << 4 | UInt32(digit)
+        }
+    }
+
     /// When the key was made (to the microsecond), from the key itself.
     public var time: Date {
         let utf8 = Array(rawValue.utf8)

@@ -50,11 +50,16 @@ public struct SpoolObjectHeader: Sendable, Hashable {
     public var nextAttemptAt: Date
     /// The object's size in bytes.
     public var size: Int
+    /// The distinct ordering keys of the object's events, when the header records them; `nil` when it
+    /// does not, and a reader that needs them must read the object. The sweeper holds these keys back
+    /// while the object is not due, so that later events of the same keys cannot overtake it.
+    public var orderingKeys: Set<String>?
 
-    public init(version: Int, eventCount: Int, nextAttemptAt: Date, size: Int) {
+    public init(version: Int, eventCount: Int, nextAttemptAt: Date, size: Int, orderingKeys: Set<String>? = nil) {
         self.version = version
         self.eventCount = eventCount
         self.nextAttemptAt = nextAttemptAt
         self.size = size
+        self.orderingKeys = orderingKeys
     }
 }

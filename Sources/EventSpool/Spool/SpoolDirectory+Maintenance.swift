@@ -1,0 +1,116 @@
+import Logging
+import SystemPackage
+
+import struct Foundation.Date
+
+extension SpoolDirectory {
+    /// Removes `tmp/` leftovers of writers that are gone: files whose writer process no longer exists (the
+    /// process id is in the name), files of an earlier process that had this process's id, and files older
+    /// than `maximumAge` whatever their name. Each removal is logged; nothing in `tmp/` is ever read.
+    ///
+    /// - Returns: How many files were removed.
+    @discardableResult
+    func removeStaleTemporaryFiles(now: Date, maximumAge: Duration) -> Int {
+        let names: [String]
+        do {
+            names = try folderNames(Self.temporaryFolder)
+        } catch {
+            logger.info("could not list the temporary folder", metadata: ["spool.error": "\(error)"])
+            return 0
+        }
+        let currentProcess = UInt32(bitPattern: FileDescriptor.currentProcessID)
+        let maximumSeconds =
+            Double(maximumAge.components.seconds) + Double(maximumAge.components.attoseconds) / 1e18
+        var removed = 0
+        for name in names {
+            let path = "\(Self.temporaryFolder)/\(name)"
+            guard let status = try? Stat(FilePath(path), relativeTo: root, flags: .symlinkNoFollow) else { continue }
+            var reason: String?
+            if name.hasSuffix(Self.temporarySuffix),
+                let key = SpoolKey(String(name.dropLast(Self.temporarySuffix.count)))
+            {
+                if key.processID == currentProcess {
+                    if key.processNonce != SpoolKeySource.processNonce {
+                        reason = "an earlier process with this process id wrote it"
+                    }
+                } else if !FileDescriptor.processExists(Int32(bitPattern: key.processID)) {
+                    reason = "its writer, process \(key.processID), is gone"
+                }
+            }
+            let age = now.timeIntervalSince(Self.modificationTime(status))
+            if reason == nil && age > maximumSeconds {
+                reason = "it is older than \(maximumAge)"
+            }
+            guard let reason else { continue }
+            guard status.type != .directory else {
+                logger.warning(
+                    "a folder in the spool's temporary folder; remove it by hand",
+                    metadata: ["spool.path": "\(displayPath(path))"]
+                )
+                continue
+            }
+            do {
+                try syscalls.unlink(root, FilePath(path))
+                removed += 1
+                logger.info(
+                    "removed a stale temporary file",
+                    metadata: ["spool.path": "\(displayPath(path))", "spool.reason": "\(reason)"]
+                )
+            } catch {
+                logger.info(
+                    "could not remove a stale temporary file",
+                    metadata: ["spool.path": "\(displayPath(path))", "spool.errno": "\(error)"]
+                )
+            }
+        }
+        return removed
+    }
+
+    /// The suffix of files in `tmp/`: `<key>.tmp`, the key carrying the writer's process id.
+    static let temporarySuffix = ".tmp"
+
+    /// Removes the empty dated folders of `state` that lie wholly before `cutoff`: minute folders first,
+    /// then hour, day, month and year folders left empty.
+    ///
+    /// This cannot make a writer lose an object: `rmdir` removes only an empty folder, and a writer whose
+    /// rename finds its destination folder gone creates it again and retries (see `writeObject`).
+    ///
+    /// - Returns: How many folders were removed.
+    @discardableResult
+    func removeEmptyFolders(in state: SpoolState, before cutoff: Date) throws(SpoolError) -> Int {
+        guard state != .quarantine else { return 0 }
+        // A folder lies wholly before the cutoff when its key prefix sorts before the cutoff's prefix of the
+        // same length: "20261127T2349" < "20261127T2350", while the hour "20261127T23" is not yet done.
+        let cutoffKey = SpoolKey.make(time: cutoff, processID: 0, nonce: 0, sequence: 0).rawValue
+        var removed = 0
+        func visit(_ path: String, folder: String, depth: Int) throws(SpoolError) {
+            if depth < 5 {
+                let names: [String]
+                do {
+                    names = try folderNames(path)
+                } catch let error where error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory {
+                    return
+                }
+                for name in SpoolFolderWalk.sortedDescending(names).reversed() {
+                    guard SpoolFolderWalk.isFolderName(name, depth: depth + 1) else { continue }
+                    let child = folder.isEmpty ? name : folder + "/" + name
+                    try visit(path + "/" + name, folder: child, depth: depth + 1)
+                }
+            }
+            guard depth > 0 else { return }
+            let prefix = SpoolKey.folderPrefix(ofFolder: folder)
+            guard prefix.utf8.lexicographicallyPrecedes(cutoffKey.utf8.prefix(prefix.utf8.count)) else { return }
+            do {
+                try syscalls.removeDirectory(root, FilePath(path))
+                removed += 1
+                forgetFolder(path)
+            } catch .directoryNotEmpty, .fileExists, .noSuchFileOrDirectory {
+                // Still holds objects, or another sweeper removed it first.
+            } catch {
+                throw SpoolError.syscall("rmdir", path: displayPath(path), error, "could not remove the empty folder")
+            }
+        }
+        try visit(state.rawValue, folder: "", depth: 0)
+        return removed
+    }
+}

@@ -1,0 +1,134 @@
+import Logging
+import SystemPackage
+
+/// Walks one state's folders in key order, one folder of objects at a time: `YYYY`, then `MM`, `DD`, `HH`,
+/// `MM`, each level sorted, and only one minute folder's names sorted in memory at once — so listing a
+/// million objects takes the memory of one minute's worth.
+///
+/// Names that are not spool objects are skipped with a warning. Entries named like an object are returned
+/// whatever their type, so that a symbolic link or FIFO planted there reaches ``SpoolDirectory/readObject(_:in:)``,
+/// fails as `.unsafe` and can be moved to quarantine.
+struct SpoolFolderWalk: Sendable {
+    private struct Level: Sendable {
+        /// The folder relative to the spool directory, for example `pending/2026/11`.
+        var path: String
+        /// The folder below the state folder, for example `2026/11`.
+        var folder: String
+        /// The entries not visited yet, sorted descending so that `popLast()` yields the smallest.
+        var names: [String]
+        var depth: Int
+    }
+
+    let directory: SpoolDirectory
+    let state: SpoolState
+    let prefix: String
+    /// Whether names that are not spool objects are logged (a listing does; counting for limits does not).
+    let warnsAboutForeignEntries: Bool
+    private var stack: [Level] = []
+    private var started = false
+
+    /// Only keys that start with `prefix`; folders that cannot hold such keys are not even opened.
+    init(directory: SpoolDirectory, state: SpoolState, prefix: String, warnsAboutForeignEntries: Bool = true) {
+        self.directory = directory
+        self.state = state
+        self.prefix = prefix
+        self.warnsAboutForeignEntries = warnsAboutForeignEntries
+    }
+
+    /// The depth of the folders that hold objects: `YYYY/MM/DD/HH/MM` below the state folder, except in
+    /// the flat `quarantine/`.
+    private var objectDepth: Int { state == .quarantine ? 0 : 5 }
+
+    /// The objects of the next folder that has any, in key order; `nil` after the last.
+    mutating func nextFolder() throws(SpoolError) -> [SpoolEntry]? {
+        if !started {
+            started = true
+            guard let names = try names(in: state.rawValue) else { return nil }
+            stack = [Level(path: state.rawValue, folder: "", names: Self.sortedDescending(names), depth: 0)]
+        }
+        while let top = stack.indices.last {
+            if stack[top].depth == objectDepth {
+                let entries = objects(in: stack.removeLast())
+                if !entries.isEmpty { return entries }
+                continue
+            }
+            guard let name = stack[top].names.popLast() else {
+                stack.removeLast()
+                continue
+            }
+            let depth = stack[top].depth + 1
+            let path = stack[top].path + "/" + name
+            guard Self.isFolderName(name, depth: depth) else {
+                warn("skipping an entry that is not a spool folder", path)
+                continue
+            }
+            let folder = stack[top].folder.isEmpty ? name : stack[top].folder + "/" + name
+            let folderPrefix = SpoolKey.folderPrefix(ofFolder: folder)
+            guard folderPrefix.utf8.starts(with: prefix.utf8) || prefix.utf8.starts(with: folderPrefix.utf8) else {
+                continue
+            }
+            guard let names = try names(in: path) else { continue }
+            stack.append(Level(path: path, folder: folder, names: Self.sortedDescending(names), depth: depth))
+        }
+        return nil
+    }
+
+    /// The names in a folder; `nil` when it vanished meanwhile (a sweeper removed it) or is not a folder.
+    private func names(in path: String) throws(SpoolError) -> [String]? {
+        do {
+            return try directory.folderNames(path)
+        } catch let error where error.errno == .noSuchFileOrDirectory {
+            return nil
+        } catch let error where error.errno == .notDirectory || error.errno == .tooManySymbolicLinkLevels {
+            warn("skipping an entry that is not a folder (a symbolic link is never followed)", path)
+            return nil
+        }
+    }
+
+    private func objects(in level: Level) -> [SpoolEntry] {
+        var entries: [SpoolEntry] = []
+        entries.reserveCapacity(level.names.count)
+        for name in level.names.reversed() {
+            let path = level.path + "/" + name
+            guard let key = SpoolKey(fileName: name) else {
+                warn("skipping a file that is not a spool object", path)
+                continue
+            }
+            guard key.rawValue.utf8.starts(with: prefix.utf8) else { continue }
+            // Reading and moving find an object by its key, so one in the wrong folder could be neither.
+            guard state == .quarantine || key.folder == level.folder else {
+                warn("skipping an object that is not in the folder its key names", path)
+                continue
+            }
+            entries.append(SpoolEntry(key: key, state: state, path: path))
+        }
+        return entries
+    }
+
+    private func warn(_ message: Logger.Message, _ path: String) {
+        guard warnsAboutForeignEntries else { return }
+        directory.logger.warning(message, metadata: ["spool.path": "\(directory.displayPath(path))"])
+    }
+
+    /// `YYYY` at depth 1, two digits below: `MM`, `DD`, `HH`, `MM`.
+    static func isFolderName(_ name: String, depth: Int) -> Bool {
+        let digits = name.utf8
+        return digits.count == (depth == 1 ? 4 : 2) && digits.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    /// Byte order, which for keys is publish order.
+    static func sortedDescending(_ names: [String]) -> [String] {
+        names.sorted { $1.utf8.lexicographicallyPrecedes($0.utf8) }
+    }
+}
+
+extension SpoolDirectory {
+    /// The names in the folder `relative`, unsorted; the folder is opened without following a link.
+    func folderNames(_ relative: String) throws(SpoolError) -> [String] {
+        do {
+            return try FileDescriptor.directoryNames(in: root, FilePath(relative))
+        } catch {
+            throw SpoolError.syscall("readdir", path: displayPath(relative), error, "could not list the folder")
+        }
+    }
+}

@@ -1,0 +1,248 @@
+import Logging
+
+import struct Foundation.Date
+import class Foundation.NSCondition
+
+/// Group commit: one thread that writes the puts waiting for it as one object at a time.
+///
+/// While the thread writes and flushes one object, new puts queue up; the next object takes all of them
+/// (up to `maxEventsPerObject` events and ``maxBatchBytes``), so concurrent publishers share one fsync,
+/// one rename and one folder fsync — and each put still returns only once the object holding its events
+/// is durable. A put's events always stay together and in order; puts are taken first come, first served.
+final class SpoolWriter: Sendable {
+    private struct Request: Sendable {
+        var records: SpoolObjectFormat.Records
+        var orderingKeys: Set<String>
+        var continuation: CheckedContinuation<Result<SpoolKey, SpoolError>, Never>
+    }
+
+    private struct Queue {
+        var requests: [Request] = []
+        var isDraining = false
+        var isClosed = false
+        /// How many puts the previous object took, and how long writing it took.
+        var lastBatchSize = 0
+        var lastCommitDuration = Duration.zero
+    }
+
+    /// The most bytes of records one object gathers from several puts; a single larger put is still
+    /// written whole.
+    static let maxBatchBytes = 4 << 20
+
+    private let directory: SpoolDirectory
+    private let usage: SpoolUsage
+    private let keys: SpoolKeySource
+    private let clock: any WallClock
+    private let maxEventsPerObject: Int
+    private let thread = IOThreadPool(name: "EventSpool.writer", threadCount: 1)
+    /// Guards `queue`, and is signalled when a put arrives (a condition, not a `Mutex`: the writer waits
+    /// on it with a deadline in ``gatherPuts()``).
+    private let condition = NSCondition()
+    nonisolated(unsafe) private var queue = Queue()
+
+    init(
+        directory: SpoolDirectory,
+        usage: SpoolUsage,
+        keys: SpoolKeySource,
+        clock: any WallClock,
+        maxEventsPerObject: Int
+    ) {
+        self.directory = directory
+        self.usage = usage
+        self.keys = keys
+        self.clock = clock
+        self.maxEventsPerObject = max(1, maxEventsPerObject)
+    }
+
+    /// Queues `records` for the next object and waits until that object is durable.
+    ///
+    /// - Parameter orderingKeys: The ordering keys of the events, marked before the object is written.
+    /// - Returns: The key of the object that holds the records, or why they were not stored.
+    func write(
+        _ records: SpoolObjectFormat.Records,
+        orderingKeys: Set<String>
+    ) async -> Result<SpoolKey, SpoolError> {
+        await withCheckedContinuation { continuation in
+            let accepted = withQueue { queue in
+                guard !queue.isClosed else { return false }
+                queue.requests.append(
+                    Request(records: records, orderingKeys: orderingKeys, continuation: continuation)
+                )
+                if !queue.isDraining {
+                    // Submitted under the lock, so `shutdown` cannot stop the thread in between.
+                    queue.isDraining = true
+                    thread.submit { [self] in drain() }
+                }
+                condition.signal()
+                return true
+            }
+            if !accepted {
+                continuation.resume(returning: .failure(.shutDown("put", path: directory.path)))
+            }
+        }
+    }
+
+    /// Writes what is queued, then stops the thread.
+    func shutdown() async {
+        withQueue { $0.isClosed = true }
+        await thread.shutdown()
+    }
+
+    /// Stops the thread once the queue is written, without waiting (for `deinit`).
+    func stopSoon() {
+        withQueue { $0.isClosed = true }
+        thread.stopSoon()
+    }
+
+    private func withQueue<Result>(_ body: (inout Queue) -> Result) -> Result {
+        condition.lock()
+        defer { condition.unlock() }
+        return body(&queue)
+    }
+
+    /// Runs on the writer thread until the queue is empty.
+    private func drain() {
+        while let batch = nextBatch() {
+            let start = ContinuousClock.now
+            commit(batch)
+            let duration = ContinuousClock.now - start
+            withQueue {
+                $0.lastBatchSize = batch.count
+                $0.lastCommitDuration = duration
+            }
+        }
+    }
+
+    /// Takes the puts for the next object off the queue; `nil` (and not draining any more) when it is empty.
+    private func nextBatch() -> [Request]? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !queue.requests.isEmpty else {
+            queue.isDraining = false
+            return nil
+        }
+        gatherPuts()
+        var count = 0
+        var events = 0
+        var bytes = 0
+        for request in queue.requests {
+            let records = request.records
+            if count > 0
+                && (events + records.eventCount > maxEventsPerObject
+                    || bytes + records.bytes.count > Self.maxBatchBytes)
+            {
+                break
+            }
+            count += 1
+            events += records.eventCount
+            bytes += records.bytes.count
+        }
+        let batch = Array(queue.requests.prefix(count))
+        queue.requests.removeFirst(count)
+        return batch
+    }
+
+    /// Waits a moment for the puts of the previous object to come back (with the lock held, released
+    /// while waiting).
+    ///
+    /// Publishers whose put just returned usually put again at once, but they need a moment to be
+    /// scheduled. Without this wait the writer starts the next object with the few puts already queued,
+    /// the others miss it and wait a whole flush for the one after: objects then alternate between small
+    /// and large and fewer events share each flush. The wait ends as soon as as many puts are queued as the
+    /// previous object took, and lasts at most an eighth of the previous commit (and never over 1 ms), so
+    /// it costs a lone publisher nothing and others a small fraction of the flush they share.
+    private func gatherPuts() {
+        let target = queue.lastBatchSize
+        guard queue.requests.count < target, !queue.isClosed else { return }
+        let wait = min(queue.lastCommitDuration / 8, .milliseconds(1))
+        let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while queue.requests.count < target && !queue.isClosed {
+            if !condition.wait(until: deadline) { return }
+        }
+    }
+
+    /// Writes one object for `batch` and resumes every put in it with the outcome.
+    private func commit(_ batch: [Request]) {
+        var accepted: [Request] = []
+        var reserved: Int64 = 0
+        for request in batch {
+            let bytes = Int64(request.records.bytes.count + (accepted.isEmpty ? SpoolObjectFormat.headerSize : 0))
+            do {
+                try usage.reserve(
+                    bytes: bytes,
+                    newObject: accepted.isEmpty,
+                    path: directory.displayPath(SpoolState.pending.rawValue),
+                    scan: countPending
+                )
+                accepted.append(request)
+                reserved += bytes
+            } catch {
+                request.continuation.resume(returning: .failure(error))
+            }
+        }
+        guard !accepted.isEmpty else { return }
+        let object = SpoolObjectFormat.encodeObject(accepted.map(\.records))
+        let orderingKeys = accepted.reduce(into: Set<String>()) { $0.formUnion($1.orderingKeys) }
+        let result: Result<SpoolKey, SpoolError>
+        do throws(SpoolError) {
+            // Marked first: whoever can see the events must also see that their keys are waiting.
+            if !orderingKeys.isEmpty {
+                try directory.markOrderingKeys(orderingKeys, at: clock.now)
+            }
+            result = .success(try writeNewObject(object))
+        } catch {
+            usage.adjust(bytes: -reserved, objects: -1)
+            result = .failure(error)
+        }
+        for request in accepted {
+            request.continuation.resume(returning: result)
+        }
+    }
+
+    /// Writes `object` under a new key; should the key exist already (which takes another process with
+    /// the same process id and random number), tries a fresh key.
+    private func writeNewObject(_ object: [UInt8]) throws(SpoolError) -> SpoolKey {
+        var attempt = 0
+        while true {
+            let key = keys.next()
+            do {
+                try directory.writeObject(
+                    object,
+                    key: key,
+                    in: .pending,
+                    temporaryName: key.rawValue + SpoolDirectory.temporarySuffix,
+                    mode: .create
+                )
+                return key
+            } catch let error where error.code == .alreadyExists && attempt < 2 {
+                attempt += 1
+            }
+        }
+    }
+
+    /// Counts `pending/` for the limits: one pass over its folders, one `lstat` per object.
+    private func countPending() throws(SpoolError) -> SpoolUsage.Counts {
+        let start = ContinuousClock.now
+        var walk = SpoolFolderWalk(directory: directory, state: .pending, prefix: "", warnsAboutForeignEntries: false)
+        var counts = SpoolUsage.Counts(bytes: 0, objects: 0)
+        while let entries = try walk.nextFolder() {
+            for entry in entries {
+                // An object removed since the folder was listed simply does not count.
+                if let size = try? directory.objectSize(entry.path) {
+                    counts.bytes += size
+                    counts.objects += 1
+                }
+            }
+        }
+        directory.logger.debug(
+            "counted the pending objects for the spool limits",
+            metadata: [
+                "spool.objects": "\(counts.objects)",
+                "spool.bytes": "\(counts.bytes)",
+                "spool.duration": "\(ContinuousClock.now - start)",
+            ]
+        )
+        return counts
+    }
+}

@@ -1,0 +1,61 @@
+import SystemPackage
+
+/// The system calls the spool makes on its files, as a value: the real calls by default, and in tests
+/// a thin wrapper that records their order or fails one of them with ENOSPC, EIO or EDQUOT.
+///
+/// Paths are relative to a directory descriptor (the `*at` calls), so a spool resolves its own
+/// directory once and nothing it names can escape it.
+struct Syscalls: Sendable {
+    /// `openat(directory, path, mode | options, permissions)`.
+    var open:
+        @Sendable (
+            _ directory: FileDescriptor,
+            _ path: FilePath,
+            _ mode: FileDescriptor.AccessMode,
+            _ options: FileDescriptor.OpenOptions,
+            _ permissions: FilePermissions?
+        ) throws(Errno) -> FileDescriptor
+    /// `write`: may write only part of the buffer; returns how much it wrote.
+    var write: @Sendable (_ file: FileDescriptor, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int
+    /// `pread`: returns how much it read, 0 at the end of the file.
+    var read:
+        @Sendable (_ file: FileDescriptor, _ buffer: UnsafeMutableRawBufferPointer, _ offset: Int64) throws(Errno) ->
+            Int
+    /// `fsync`: data and metadata of a file or directory.
+    var synchronize: @Sendable (_ file: FileDescriptor) throws(Errno) -> Void
+    /// `fdatasync`: a file's data and the metadata needed to read it back.
+    var synchronizeData: @Sendable (_ file: FileDescriptor) throws(Errno) -> Void
+    /// `renameat`, or with `noReplace` a rename that fails with EEXIST instead of overwriting.
+    var rename:
+        @Sendable (_ directory: FileDescriptor, _ source: FilePath, _ destination: FilePath, _ noReplace: Bool)
+            throws(Errno) -> Void
+    /// `unlinkat` of a file.
+    var unlink: @Sendable (_ directory: FileDescriptor, _ path: FilePath) throws(Errno) -> Void
+    /// `mkdirat`.
+    var makeDirectory:
+        @Sendable (_ directory: FileDescriptor, _ path: FilePath, _ permissions: FilePermissions) throws(Errno) -> Void
+    /// `unlinkat(AT_REMOVEDIR)`: fails unless the directory is empty.
+    var removeDirectory: @Sendable (_ directory: FileDescriptor, _ path: FilePath) throws(Errno) -> Void
+    /// `close`, called once and never retried.
+    var close: @Sendable (_ file: FileDescriptor) throws(Errno) -> Void
+
+    /// The real system calls.
+    static let live = Syscalls(
+        open: { directory, path, mode, options, permissions throws(Errno) in
+            try FileDescriptor.open(in: directory, path, mode, options: options, permissions: permissions)
+        },
+        write: { file, bytes throws(Errno) in try file.writeSome(bytes) },
+        read: { file, buffer, offset throws(Errno) in try file.readSome(into: buffer, fromAbsoluteOffset: offset) },
+        synchronize: { file throws(Errno) in try file.synchronize() },
+        synchronizeData: { file throws(Errno) in try file.synchronizeData() },
+        rename: { directory, source, destination, noReplace throws(Errno) in
+            try FileDescriptor.rename(in: directory, from: source, to: destination, noReplace: noReplace)
+        },
+        unlink: { directory, path throws(Errno) in try FileDescriptor.unlink(in: directory, path) },
+        makeDirectory: { directory, path, permissions throws(Errno) in
+            try FileDescriptor.makeDirectory(in: directory, path, permissions: permissions)
+        },
+        removeDirectory: { directory, path throws(Errno) in try FileDescriptor.removeDirectory(in: directory, path) },
+        close: { file throws(Errno) in try file.closeOnce() }
+    )
+}

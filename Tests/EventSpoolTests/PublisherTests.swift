@@ -1,0 +1,415 @@
+import EventSpoolTesting
+import Foundation
+import InMemoryLogging
+import Logging
+import Testing
+
+@testable import EventSpool
+
+/// The publisher against the real test broker and a real spool directory.
+@Suite struct PublisherTests {
+    private let body = #"{"order":42,"note":"ünïcode ✓"}"#
+
+    private func event(_ index: Int = 0, orderingKey: String? = nil) -> Event {
+        Event(
+            type: "com.example.order.created",
+            source: "/orders",
+            subject: "order-\(index)",
+            orderingKey: orderingKey,
+            text: body,
+            extensions: ["tenant": "acme"]
+        )
+    }
+
+    @Test func deliversWithCloudEventsHeadersAndLeavesTheSpoolEmpty() async throws {
+        try await withTestBroker { broker in
+            try await withPublisherSpool { spool, context in
+                let publisher = try Publisher(
+                    configuration: .init(broker: BrokerConfiguration(url: broker.url), spool: spool.configuration),
+                    spool: spool,
+                    logger: quietLogger
+                )
+                let sent = event()
+                let outcome = try await publisher.publish(sent)
+                await publisher.shutdown()
+
+                #expect(outcome == .delivered)
+                let request = try #require(broker.requests.first)
+                #expect(request.method == "POST")
+                #expect(request.body == Array(body.utf8))
+                #expect(request.header("ce-specversion") == "1.0")
+                #expect(request.header("ce-id") == sent.id)
+                #expect(request.header("ce-type") == sent.type)
+                #expect(request.header("ce-source") == sent.source)
+                #expect(request.header("ce-subject") == "order-0")
+                #expect(request.header("ce-tenant") == "acme")
+                #expect(request.header("ce-time") != nil)
+                #expect(request.header("content-type") == "application/json")
+                #expect(request.header("idempotency-key") == sent.id)
+                #expect(try await spool.allEvents(in: .pending).isEmpty)
+            }
+        }
+    }
+
+    @Test(arguments: BrokerFault.allCases)
+    func spoolsWhenTheBrokerFails(fault: BrokerFault) async throws {
+        try await withTestBroker { broker in
+            try await withPublisherSpool { spool, context in
+                try await fault.apply(to: broker)
+                var configuration = Publisher.Configuration(
+                    broker: BrokerConfiguration(
+                        url: broker.url,
+                        timeout: .init(connect: .seconds(2), total: .milliseconds(500))
+                    ),
+                    spool: spool.configuration
+                )
+                configuration.circuitBreaker.failureThreshold = 0
+                let publisher = try Publisher(configuration: configuration, spool: spool, logger: quietLogger)
+                let sent = event()
+                let outcome = try await publisher.publish(sent)
+                await publisher.shutdown()
+
+                guard case .spooled(let key, let reason) = outcome else {
+                    Issue.record("expected spooled, got \(outcome)")
+                    return
+                }
+                #expect(reason.deliveryError != nil)
+                let object = try await spool.get(key, in: .pending)
+                let spooled = try #require(object.events.first { $0.event.id == sent.id })
+                #expect(spooled.event == sent)
+                #expect(spooled.delivery.attempts == 1)
+                #expect(spooled.delivery.lastError == reason.deliveryError)
+            }
+        }
+    }
+
+    /// Documented: a permanent answer (here 400) in fallback mode is spooled with the attempt recorded,
+    /// so that the sweeper dead-letters it and names it in its report; `publish` does not throw,
+    /// because the caller's state change is already committed and the event must not be lost.
+    @Test func permanentAnswerIsSpooledForTheSweeperToDeadLetter() async throws {
+        try await withTestBroker { broker in
+            try await withPublisherSpool { spool, context in
+                broker.enqueue(.status(400, body: "bad schema\nsecond line"))
+                let publisher = try Publisher(
+                    configuration: .init(broker: BrokerConfiguration(url: broker.url), spool: spool.configuration),
+                    spool: spool,
+                    logger: quietLogger
+                )
+                let outcome = try await publisher.publish(event())
+                await publisher.shutdown()
+
+                guard case .spooled(let key, let reason) = outcome else {
+                    Issue.record("expected spooled, got \(outcome)")
+                    return
+                }
+                #expect(reason.deliveryError?.status == 400)
+                #expect(reason.description.contains("bad schema"))
+                #expect(!reason.description.contains("second line"))
+                let object = try await spool.get(key, in: .pending)
+                #expect(object.events.first?.delivery.lastError?.status == 400)
+            }
+        }
+    }
+
+    @Test func writeAheadLeavesNothingAfterDeliveryAndSpoolsOnceWhenDown() async throws {
+        try await withTestBroker { broker in
+            try await withPublisherSpool { spool, context in
+                var configuration = Publisher.Configuration(
+                    broker: BrokerConfiguration(url: broker.url),
+                    spool: spool.configuration,
+                    mode: .writeAhead
+                )
+                configuration.circuitBreaker.failureThreshold = 0
+                let publisher = try Publisher(configuration: configuration, spool: spool, logger: quietLogger)
+
+                let outcomes = try await withThrowingTaskGroup(of: PublishOutcome.self) { group in
+                    for index in 0..<20 {
+                        group.addTask { try await publisher.publish(self.event(index)) }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(outcomes.allSatisfy { $0 == .delivered })
+                #expect(try await spool.allEvents(in: .pending).isEmpty)
+
+                try await broker.stopListening()
+                let down = event(99)
+                let outcome = try await publisher.publish(down)
+                await publisher.shutdown()
+                guard case .spooled = outcome else {
+                    Issue.record("expected spooled, got \(outcome)")
+                    return
+                }
+                let pending = try await spool.allEvents(in: .pending)
+                #expect(pending.map(\.event.id) == [down.id])
+                #expect(pending.first?.delivery.attempts == 1)
+            }
+        }
+    }
+
+    @Test func secondaryBrokerTakesWhatThePrimaryRefuses() async throws {
+        try await withTestBroker { primary in
+            try await withTestBroker { secondary in
+                try await withPublisherSpool { spool, _ in
+                    primary.setDefaultBehavior(.status(503))
+                    let publisher = try Publisher(
+                        configuration: .init(
+                            broker: BrokerConfiguration(url: primary.url),
+                            secondaryBroker: BrokerConfiguration(url: secondary.url),
+                            spool: spool.configuration
+                        ),
+                        spool: spool,
+                        logger: quietLogger
+                    )
+                    let sent = event()
+                    #expect(try await publisher.publish(sent) == .delivered)
+                    await publisher.shutdown()
+                    #expect(primary.requests.map { $0.header("ce-id") } == [sent.id])
+                    #expect(secondary.requests.map { $0.header("ce-id") } == [sent.id])
+                    #expect(try await spool.allEvents(in: .pending).isEmpty)
+                }
+            }
+        }
+    }
+
+    @Test func sixteenTasksSpoolEightThousandEventsWithoutCollisions() async throws {
+        try await withTestBroker { broker in
+            try await withPublisherSpool { spool, context in
+                try await broker.stopListening()
+                let publisher = try Publisher(
+                    configuration: .init(broker: BrokerConfiguration(url: broker.url), spool: spool.configuration),
+                    spool: spool,
+                    logger: quietLogger
+                )
+                let ids = try await withThrowingTaskGroup(of: [String].self) { group in
+                    for task in 0..<16 {
+                        group.addTask {
+                            var ids = [String]()
+                            for index in 0..<500 {
+                                let sent = self.event(task * 1000 + index)
+                                guard case .spooled = try await publisher.publish(sent) else {
+                                    throw TestFailure("event \(index) of task \(task) was not spooled")
+                                }
+                                ids.append(sent.id)
+                            }
+                            return ids
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0 += $1 }
+                }
+                await publisher.shutdown()
+
+                let stored = try await spool.allEvents(in: .pending).map(\.event.id)
+                #expect(stored.count == 8000)
+                #expect(Set(stored) == Set(ids))
+            }
+        }
+    }
+
+    @Test func fullSpoolThrowsWithTheEventAndLogsItAsALastResort() async throws {
+        try await withTestBroker { broker in
+            try await withPublisherSpool(limits: .init(maxBytes: 1 << 30, maxObjects: 2)) { spool, context in
+                try await broker.stopListening()
+                let publisher = try Publisher(
+                    configuration: .init(broker: BrokerConfiguration(url: broker.url), spool: spool.configuration),
+                    spool: spool,
+                    logger: context.logger
+                )
+                _ = try await publisher.publish(event(1))
+                _ = try await publisher.publish(event(2))
+                let third = event(3)
+                await #expect {
+                    try await publisher.publish(third)
+                } throws: { error in
+                    guard let error = error as? PublishError else { return false }
+                    return error.code == .notDurable && error.event == third && error.deliveryError != nil
+                }
+                await publisher.shutdown()
+
+                #expect(try await spool.allEvents(in: .pending).count == 2)
+                #expect(context.names(in: "tmp").isEmpty)
+                let line = try #require(context.logs.entries.first { $0.level == .error })
+                #expect(line.metadata["event.id"] == "\(third.id)")
+                #expect(line.metadata["event.body"] == "\(body)")
+            }
+        }
+    }
+
+    @Test func invalidEventsFailBeforeAnyIO() async throws {
+        try await withTestBroker { broker in
+            try await withPublisherSpool { spool, context in
+                let publisher = try Publisher(
+                    configuration: .init(
+                        broker: BrokerConfiguration(url: broker.url),
+                        spool: spool.configuration,
+                        maxBodyBytes: 16
+                    ),
+                    spool: spool,
+                    logger: quietLogger
+                )
+                let invalid = [
+                    Event(type: "", source: "/s", text: "{}"),
+                    Event(type: "t", source: "/s\nInjected: yes", text: "{}"),
+                    Event(type: "t", source: "/s", text: String(repeating: "x", count: 17)),
+                ]
+                for event in invalid {
+                    await #expect {
+                        try await publisher.publish(event)
+                    } throws: { error in
+                        (error as? PublishError)?.code == .invalidEvent
+                    }
+                }
+                await publisher.shutdown()
+                #expect(broker.requests.isEmpty)
+                #expect(try await spool.allEvents(in: .pending).isEmpty)
+            }
+        }
+    }
+
+    @Test func circuitBreakerSpoolsWithoutSendingThenProbes() async throws {
+        try await withTestBroker { broker in
+            try await withPublisherSpool { spool, context in
+                broker.setDefaultBehavior(.status(503))
+                let clock = ManualWallClock(Date(timeIntervalSince1970: 1_800_000_000))
+                let publisher = try Publisher(
+                    configuration: .init(
+                        broker: BrokerConfiguration(url: broker.url),
+                        spool: spool.configuration,
+                        circuitBreaker: .init(failureThreshold: 3, breakDuration: .seconds(30))
+                    ),
+                    spool: spool,
+                    clock: clock,
+                    logger: quietLogger
+                )
+                for index in 0..<3 {
+                    _ = try await publisher.publish(event(index))
+                }
+                #expect(broker.requests.count == 3)
+
+                let skipped = try await publisher.publish(event(3))
+                #expect(skipped.spoolReason == .circuitOpen)
+                #expect(broker.requests.count == 3)
+
+                clock.advance(by: .seconds(31))
+                broker.setDefaultBehavior(.status(204))
+                #expect(try await publisher.publish(event(4)) == .delivered)
+                #expect(try await publisher.publish(event(5)) == .delivered)
+                #expect(broker.requests.count == 5)
+                await publisher.shutdown()
+            }
+        }
+    }
+
+    @Test func orderingKeyWithWaitingEventsIsSpooledBehindThem() async throws {
+        try await withTestBroker { broker in
+            try await withPublisherSpool { spool, context in
+                broker.enqueue(.status(503))
+                let publisher = try Publisher(
+                    configuration: .init(broker: BrokerConfiguration(url: broker.url), spool: spool.configuration),
+                    spool: spool,
+                    logger: quietLogger
+                )
+                let first = try await publisher.publish(event(1, orderingKey: "customer-7"))
+                #expect(first.spoolReason?.deliveryError?.status == 503)
+
+                let second = try await publisher.publish(event(2, orderingKey: "customer-7"))
+                #expect(second.spoolReason == .orderingKeyWaiting("customer-7"))
+                #expect(try await publisher.publish(event(3, orderingKey: "customer-8")) == .delivered)
+                #expect(broker.requests.count == 2)
+                await publisher.shutdown()
+            }
+        }
+    }
+
+    @Test func shutdownSpoolsPublishesStillWaitingOnTheBroker() async throws {
+        try await withTestBroker { broker in
+            try await withPublisherSpool { spool, context in
+                broker.setDefaultBehavior(.hang)
+                let publisher = try Publisher(
+                    configuration: .init(
+                        broker: BrokerConfiguration(url: broker.url, timeout: .init(total: .seconds(60))),
+                        spool: spool.configuration,
+                        shutdownTimeout: .milliseconds(100)
+                    ),
+                    spool: spool,
+                    logger: quietLogger
+                )
+                let sent = (0..<4).map { event($0) }
+                let publishes = Task {
+                    try await withThrowingTaskGroup(of: PublishOutcome.self) { group in
+                        for event in sent {
+                            group.addTask { try await publisher.publish(event) }
+                        }
+                        return try await group.reduce(into: []) { $0.append($1) }
+                    }
+                }
+                _ = try await broker.waitForRequests(count: 4)
+                await publisher.shutdown()
+                let outcomes = try await publishes.value
+
+                #expect(outcomes.allSatisfy { $0.spoolReason != nil })
+                let stored = try await spool.allEvents(in: .pending).map(\.event.id)
+                #expect(Set(stored) == Set(sent.map(\.id)))
+                await #expect(throws: PublishError.self) { try await publisher.publish(event(9)) }
+            }
+        }
+    }
+}
+
+/// The ways a broker fails that `publish` must survive by spooling.
+enum BrokerFault: CaseIterable, Sendable, CustomTestStringConvertible {
+    case connectionRefused
+    case serviceUnavailable
+    case hangsPastTheTimeout
+    case closesMidResponse
+
+    func apply(to broker: TestBroker) async throws {
+        switch self {
+        case .connectionRefused: try await broker.stopListening()
+        case .serviceUnavailable: broker.enqueue(.status(503, body: "overloaded"))
+        case .hangsPastTheTimeout: broker.enqueue(.hang)
+        case .closesMidResponse: broker.enqueue(.closeMidResponse(status: 200))
+        }
+    }
+
+    var testDescription: String { "\(self)" }
+}
+
+extension PublishOutcome {
+    var spoolReason: SpoolReason? {
+        if case .spooled(_, let reason) = self { return reason }
+        return nil
+    }
+}
+
+/// A logger that drops everything, for tests that do not look at logs.
+let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+/// Runs `body` with a fresh spool in a temporary directory, shut down and removed afterwards.
+func withPublisherSpool<Result: Sendable>(
+    limits: SpoolConfiguration.Limits = .init(),
+    _ body: (DirectorySpool, SpoolTestContext) async throws -> Result
+) async throws -> Result {
+    try await withSpoolTest { context in
+        let spool = try context.open(context.configuration(limits: limits))
+        do {
+            let result = try await body(spool, context)
+            await spool.shutdown()
+            return result
+        } catch {
+            await spool.shutdown()
+            throw error
+        }
+    }
+}
+
+extension DirectorySpool {
+    /// Every event in `state`, in key order.
+    func allEvents(in state: SpoolState) async throws -> [SpooledEvent] {
+        try await objects(in: state).flatMap(\.events)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

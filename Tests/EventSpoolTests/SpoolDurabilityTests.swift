@@ -1,0 +1,220 @@
+import Foundation
+import Synchronization
+import SystemPackage
+import Testing
+
+@testable import EventSpool
+
+/// The write protocol, observed through the syscall seam: the order of the durability steps, and what a
+/// failure of each leaves behind.
+@Suite struct SpoolDurabilityTests {
+    /// The folder of keys made at ``spoolTestTime`` (2026-11-26T23:50:03Z).
+    static let folder = "pending/2026/11/26/23/50"
+
+    @Test func putFlushesTheFileRenamesAndFlushesTheFolderInThatOrder() async throws {
+        try await withSpoolTest { context in
+            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
+            let spool = try context.open(clock: SpoolTestClock(spoolTestTime), syscalls: recorder.syscalls)
+            recorder.clearCalls()
+
+            // The first put into a new minute folder also creates the folders and flushes each level.
+            let first = try await spool.put([spoolTestEvent(1)])
+            let temporary = "tmp/\(first.rawValue).tmp"
+            let levels = [
+                "pending/2026", "pending/2026/11", "pending/2026/11/26", "pending/2026/11/26/23", Self.folder,
+            ]
+            #expect(
+                Self.durabilitySteps(recorder.calls) == [
+                    "open \(temporary)",
+                    "write \(temporary)",
+                    "fdatasync \(temporary)",
+                    "mkdir pending",
+                ] + levels.map { "mkdir \($0)" } + (["pending"] + levels).reversed().map { "fsync \($0)" } + [
+                    "rename \(temporary) \(Self.folder)/\(first.fileName)",
+                    "fsync \(Self.folder)",
+                ]
+            )
+
+            // Into an existing folder: file flush, rename, folder flush — nothing else, nothing reordered.
+            recorder.clearCalls()
+            let second = try await spool.put([spoolTestEvent(2)])
+            #expect(
+                Self.durabilitySteps(recorder.calls)
+                    == Self.stepsIntoExistingFolder(temporary: "tmp/\(second.rawValue).tmp", key: second)
+            )
+            #expect(try await spool.keys(in: .pending) == [first, second])
+            await spool.shutdown()
+        }
+    }
+
+    @Test func replaceFlushesBeforeItRenamesOverTheOldObject() async throws {
+        try await withSpoolTest { context in
+            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
+            let spool = try context.open(clock: SpoolTestClock(spoolTestTime), syscalls: recorder.syscalls)
+            let key = try await spool.put([spoolTestEvent(1), spoolTestEvent(2)])
+            recorder.clearCalls()
+
+            try await spool.replace(SpoolObject(key: key, state: .pending, events: [spoolTestEvent(2)]))
+            let steps = Self.durabilitySteps(recorder.calls)
+            let temporary = try #require(steps.first).replacingOccurrences(of: "open ", with: "")
+            #expect(steps == Self.stepsIntoExistingFolder(temporary: temporary, key: key))
+            #expect(try await spool.get(key, in: .pending).events == [spoolTestEvent(2)])
+            await spool.shutdown()
+        }
+    }
+
+    struct Fault: Sendable, CustomTestStringConvertible {
+        var operation: String
+        var errno: Errno
+        var pathContaining: String = ""
+        /// Whether the failing put goes into a new minute folder (so it creates folders first).
+        var newFolder = false
+
+        var testDescription: String { "\(errno) on \(operation)\(newFolder ? " of a new folder" : "")" }
+    }
+
+    @Test(arguments: [
+        Fault(operation: "fdatasync", errno: .ioError),
+        Fault(operation: "write", errno: .noSpace),
+        Fault(operation: "write", errno: .diskQuotaExceeded),
+        Fault(operation: "rename", errno: .diskQuotaExceeded),
+        Fault(operation: "rename", errno: .ioError),
+        Fault(operation: "fsync", errno: .ioError, pathContaining: folder),
+        Fault(operation: "mkdir", errno: .noSpace, newFolder: true),
+        Fault(operation: "fsync", errno: .ioError, pathContaining: "pending/2026/11/26/23/51", newFolder: true),
+    ])
+    func aFailedStepThrowsAndLeavesNothingVisible(fault: Fault) async throws {
+        try await withSpoolTest { context in
+            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
+            let clock = SpoolTestClock(spoolTestTime)
+            let spool = try context.open(clock: clock, syscalls: recorder.syscalls)
+            let before = try await spool.put([spoolTestEvent(1)])
+            if fault.newFolder {
+                clock.set(spoolTestTime.addingTimeInterval(60))
+            }
+            recorder.clearCalls()
+            recorder.fail(fault.operation, with: fault.errno, pathContaining: fault.pathContaining)
+
+            let error = try #require(await spoolError { _ = try await spool.put([spoolTestEvent(2)]) })
+            #expect(error.errno == fault.errno)
+            #expect(error.operation == fault.operation)
+            #expect(error.path.hasPrefix(context.spoolPath))
+            #expect(try await spool.keys(in: .pending) == [before])
+            #expect(context.names(in: "tmp").isEmpty)
+            // A failed flush is final: never flushed again and called durable. (A failed write never
+            // gets as far as a flush.)
+            let flushes = recorder.calls.filter { $0.hasPrefix("fdatasync ") }
+            #expect(flushes.count == (fault.operation == "write" ? 0 : 1))
+
+            // The spool keeps working once the fault is gone.
+            let after = try await spool.put([spoolTestEvent(3)])
+            #expect(try await spool.keys(in: .pending) == [before, after])
+            await spool.shutdown()
+        }
+    }
+
+    @Test func aWriterRecreatesAFolderRemovedJustBeforeItsRename() async throws {
+        try await withSpoolTest { context in
+            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
+            let spool = try context.open(clock: SpoolTestClock(spoolTestTime), syscalls: recorder.syscalls)
+            let first = try await spool.put([spoolTestEvent(1)])
+            try await spool.delete(first, in: .pending)
+
+            // A sweeper removes the now empty minute folder between the writer's check and its rename.
+            let removed = Mutex(false)
+            let folder = context.spoolPath + "/" + Self.folder
+            recorder.beforeRename { _, _ in
+                removed.withLock { removed in
+                    if !removed { removed = rmdir(folder) == 0 }
+                }
+            }
+            recorder.clearCalls()
+            let second = try await spool.put([spoolTestEvent(2)])
+            #expect(removed.withLock { $0 })
+            #expect(recorder.calls.filter { $0.hasPrefix("rename ") }.count == 2)
+            #expect(try await spool.get(second, in: .pending).events == [spoolTestEvent(2)])
+            await spool.shutdown()
+        }
+    }
+
+    @Test func emptyOldFoldersAreRemovedAndMadeAgainWhenNeeded() async throws {
+        try await withSpoolTest { context in
+            let clock = SpoolTestClock(spoolTestTime)
+            let spool = try context.open(clock: clock)
+            let old = try await spool.put([spoolTestEvent(1)])
+            clock.set(spoolTestTime.addingTimeInterval(120))
+            let kept = try await spool.put([spoolTestEvent(2)])
+            try await spool.delete(old, in: .pending)
+
+            // The cutoff's own minute is not complete, so it stays even when empty.
+            let removed = try await spool.removeEmptyFolders(before: spoolTestTime.addingTimeInterval(120))
+            #expect(removed == 1)
+            #expect(context.names(in: "pending/2026/11/26/23") == ["52"])
+            #expect(try await spool.keys(in: .pending) == [kept])
+
+            try await spool.delete(kept, in: .pending)
+            #expect(try await spool.removeEmptyFolders(before: spoolTestTime.addingTimeInterval(86_400 * 400)) == 5)
+            #expect(context.names(in: "pending").isEmpty)
+
+            // A put after the cleanup makes its folders again.
+            let spoolAtOldTime = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let again = try await spoolAtOldTime.put([spoolTestEvent(3)])
+            #expect(try await spoolAtOldTime.get(again, in: .pending).events == [spoolTestEvent(3)])
+            await spoolAtOldTime.shutdown()
+            await spool.shutdown()
+        }
+    }
+
+    @Test func shutdownWaitsForAcceptedPutsToBeDurable() async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open()
+            let outcomes = await withTaskGroup(of: (Int, SpoolKey?).self) { group in
+                for index in 0..<64 {
+                    group.addTask { (index, try? await spool.put([spoolTestEvent(index)])) }
+                }
+                group.addTask {
+                    await spool.shutdown()
+                    return (-1, nil)
+                }
+                var outcomes: [Int: SpoolKey] = [:]
+                for await (index, key) in group {
+                    if let key { outcomes[index] = key }
+                }
+                return outcomes
+            }
+            // Every put that returned a key is on disk, readable by a new instance.
+            let reopened = try context.open()
+            var stored: [SpoolKey: [SpooledEvent]] = [:]
+            for object in try await reopened.objects(in: .pending) {
+                stored[object.key] = object.events
+            }
+            for (index, key) in outcomes {
+                #expect(stored[key]?.contains(spoolTestEvent(index)) == true)
+            }
+            await reopened.shutdown()
+            #expect(
+                await spoolError { _ = try await spool.put([spoolTestEvent(0)]) }?.message == "the spool is shut down"
+            )
+        }
+    }
+
+    /// A write of `key` through `temporary` into the existing folder ``folder``: file flush, rename, folder
+    /// flush — nothing else, nothing reordered.
+    static func stepsIntoExistingFolder(temporary: String, key: SpoolKey) -> [String] {
+        [
+            "open \(temporary)",
+            "write \(temporary)",
+            "fdatasync \(temporary)",
+            "rename \(temporary) \(folder)/\(key.fileName)",
+            "fsync \(folder)",
+        ]
+    }
+
+    /// The calls that make a write durable or visible, without reads and closes.
+    static func durabilitySteps(_ calls: [String]) -> [String] {
+        calls.filter { call in
+            ["write ", "fdatasync ", "fsync ", "rename ", "mkdir "].contains { call.hasPrefix($0) }
+                || call.hasPrefix("open tmp/")
+        }
+    }
+}

@@ -1,0 +1,445 @@
+import Foundation
+import InMemoryLogging
+import Logging
+import SystemPackage
+import Testing
+
+@testable import EventSpool
+
+@Suite struct SpoolTests {
+    // MARK: Round trips
+
+    @Test func everyFieldRoundTripsThroughPutGetAndReplace() async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open()
+            let events = [SpoolFormatTests.richEvent, spoolTestEvent(1, body: [])]
+            let key = try await spool.put(events)
+            let object = try await spool.get(key, in: .pending)
+            #expect(object.events == events)
+            #expect(object.key == key)
+
+            let header = try await spool.header(key, in: .pending)
+            #expect(header.eventCount == 2)
+            #expect(header.nextAttemptAt == object.nextAttemptAt)
+            let attributes = try FileManager.default.attributesOfItem(atPath: spool.path(of: key, in: .pending))
+            #expect(header.size == (attributes[.size] as? Int))
+            #expect((attributes[.posixPermissions] as? Int) == 0o600)
+
+            var changed = object
+            changed.events[0].delivery.record(
+                attemptAt: spoolTestTime,
+                error: AttemptError(status: 429, message: "slow down")
+            )
+            changed.events[0].delivery.nextAttemptAt = spoolTestTime.addingTimeInterval(-10)
+            changed.events.removeLast()
+            try await spool.replace(changed)
+            #expect(try await spool.get(key, in: .pending) == changed)
+            #expect(try await spool.header(key, in: .pending).nextAttemptAt == spoolTestTime.addingTimeInterval(-10))
+            #expect(try await spool.keys(in: .pending) == [key])
+            await spool.shutdown()
+        }
+    }
+
+    @Test func replaceCreatesAMissingObjectAndWritesIntoAnyState() async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open()
+            let key = try await spool.put([spoolTestEvent(1), spoolTestEvent(2)])
+            try await spool.delete(key, in: .pending)
+            try await spool.replace(SpoolObject(key: key, state: .pending, events: [spoolTestEvent(1)]))
+            #expect(try await spool.get(key, in: .pending).events == [spoolTestEvent(1)])
+
+            // The sweeper dead-letters some events of an object by writing them under the same key in dead/.
+            var dead = spoolTestEvent(2)
+            dead.delivery.deadReason = "HTTP 400"
+            try await spool.replace(SpoolObject(key: key, state: .dead, events: [dead]))
+            #expect(try await spool.get(key, in: .dead).events == [dead])
+            #expect(try await spool.keys(in: .pending) == [key])
+            #expect(await spoolError { _ = try await spool.put([]) }?.code == .invalidObject)
+            await spool.shutdown()
+        }
+    }
+
+    // MARK: Corrupt objects
+
+    enum Damage: String, CaseIterable, Sendable {
+        case truncatedHeader, truncatedRecord, flippedHeaderBit, flippedBodyBit, garbage, hugeLength, empty
+    }
+
+    @Test(arguments: Damage.allCases)
+    func aCorruptObjectFailsAloneAndCanBeQuarantined(damage: Damage) async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open()
+            let first = try await spool.put([spoolTestEvent(1)])
+            let damaged = try await spool.put([spoolTestEvent(2), spoolTestEvent(3)])
+            let last = try await spool.put([spoolTestEvent(4)])
+            let path = spool.path(of: damaged, in: .pending)
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+            switch damage {
+            case .truncatedHeader: bytes = Array(bytes.prefix(20))
+            case .truncatedRecord: bytes.removeLast(7)
+            case .flippedHeaderBit: bytes[13] ^= 0x10
+            case .flippedBodyBit: bytes[bytes.count - 3] ^= 0x01
+            case .garbage: bytes = Array("this is not an object at all, just some text".utf8)
+            case .hugeLength: bytes.replaceSubrange(32..<36, with: [0xFF, 0xFF, 0xFF, 0xF0])
+            case .empty: bytes = []
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+            let error = try #require(await spoolError { _ = try await spool.get(damaged, in: .pending) })
+            #expect(error.code == .corrupt)
+            #expect(error.path == path)
+            #expect(error.message.hasPrefix("corrupt object: "))
+            if damage != .flippedBodyBit && damage != .hugeLength {
+                // These show in the header alone (a wrong size, a bad checksum or no magic).
+                #expect(await spoolError { _ = try await spool.header(damaged, in: .pending) }?.code == .corrupt)
+            }
+            #expect(try await spool.get(first, in: .pending).events == [spoolTestEvent(1)])
+            #expect(try await spool.get(last, in: .pending).events == [spoolTestEvent(4)])
+
+            try await spool.move(damaged, from: .pending, to: .quarantine)
+            #expect(try await spool.keys(in: .pending) == [first, last])
+            #expect(try await spool.keys(in: .quarantine) == [damaged])
+            #expect(context.names(in: "quarantine") == [damaged.fileName])
+            #expect(await spoolError { _ = try await spool.get(damaged, in: .quarantine) }?.code == .corrupt)
+            await spool.shutdown()
+        }
+    }
+
+    // MARK: Group commit
+
+    @Test func concurrentPutsAreAllStoredAndShareObjects() async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open()
+            let tasks = 16
+            let putsPerTask = 500
+            let keys = try await withThrowingTaskGroup(of: [SpoolKey].self) { group in
+                for task in 0..<tasks {
+                    group.addTask {
+                        var keys: [SpoolKey] = []
+                        for index in 0..<putsPerTask {
+                            keys.append(try await spool.put([spoolTestEvent(task * putsPerTask + index)]))
+                        }
+                        return keys
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            let objects = try await spool.objects(in: .pending)
+            let events = objects.flatMap(\.events)
+            #expect(events.count == tasks * putsPerTask)
+            #expect(Set(events.map(\.event.id)).count == tasks * putsPerTask)
+            #expect(Set(events.map(\.event.body)).count == tasks * putsPerTask)
+            // Every key a put returned names a distinct object that exists, and nothing else is there.
+            #expect(Set(keys) == Set(objects.map(\.key)))
+            #expect(Set(objects.map(\.key)).count == objects.count)
+            // Group commit: far fewer objects than events.
+            #expect(objects.count < tasks * putsPerTask / 2, "\(objects.count) objects for \(events.count) events")
+            #expect(objects.allSatisfy { $0.events.count <= 64 })
+            #expect(context.names(in: "tmp").isEmpty)
+            await spool.shutdown()
+        }
+    }
+
+    @Test func aPutsEventsStayTogetherAndInOrder() async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open(context.configuration(maxEventsPerObject: 8))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in 0..<8 {
+                    group.addTask {
+                        for put in 0..<40 {
+                            let first = (task * 40 + put) * 3
+                            _ = try await spool.put((first..<(first + 3)).map { spoolTestEvent($0) })
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let objects = try await spool.objects(in: .pending)
+            #expect(objects.flatMap(\.events).count == 8 * 40 * 3)
+            for object in objects {
+                #expect(object.events.count % 3 == 0)
+                #expect(object.events.count <= 8)
+                for start in stride(from: 0, to: object.events.count, by: 3) {
+                    #expect(
+                        object.events[start..<(start + 3)] == ArraySlice(Self.threeEvents(from: object.events[start]))
+                    )
+                }
+            }
+            await spool.shutdown()
+        }
+    }
+
+    // MARK: Limits
+
+    @Test func reachingTheObjectLimitThrowsFullAndLeavesNothingPartial() async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open(context.configuration(limits: .init(maxObjects: 3)))
+            var keys: [SpoolKey] = []
+            for index in 0..<3 {
+                keys.append(try await spool.put([spoolTestEvent(index)]))
+            }
+            let error = try #require(await spoolError { _ = try await spool.put([spoolTestEvent(3)]) })
+            #expect(error.code == .full)
+            #expect(error.message.contains("spool.maxObjects"))
+            #expect(try await spool.keys(in: .pending) == keys)
+            #expect(context.names(in: "tmp").isEmpty)
+
+            // Room again after a delivery.
+            try await spool.delete(keys[0], in: .pending)
+            _ = try await spool.put([spoolTestEvent(4)])
+            await spool.shutdown()
+        }
+    }
+
+    @Test func reachingTheByteLimitThrowsFullAndLeavesNothingPartial() async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open(context.configuration(limits: .init(maxBytes: 4096)))
+            let body = [UInt8](repeating: 0x61, count: 1500)
+            let first = try await spool.put([spoolTestEvent(1, body: body)])
+            let second = try await spool.put([spoolTestEvent(2, body: body)])
+            let error = try #require(await spoolError { _ = try await spool.put([spoolTestEvent(3, body: body)]) })
+            #expect(error.code == .full)
+            #expect(error.message.contains("spool.maxBytes"))
+            #expect(error.path.hasSuffix("/pending"))
+            #expect(try await spool.keys(in: .pending) == [first, second])
+            #expect(context.names(in: "tmp").isEmpty)
+
+            // Another instance counts what is on disk, and refuses too.
+            let other = try context.open(context.configuration(limits: .init(maxBytes: 4096)))
+            #expect(await spoolError { _ = try await other.put([spoolTestEvent(4, body: body)]) }?.code == .full)
+            await other.shutdown()
+            await spool.shutdown()
+        }
+    }
+
+    // MARK: Listing
+
+    @Test func listingIsInKeyOrderAcrossFoldersAndHonoursThePrefix() async throws {
+        try await withSpoolTest { context in
+            let times = [
+                spoolTestDate(2027, 1, 1, 0, 0, 0.5), spoolTestDate(2026, 11, 27, 23, 50, 3),
+                spoolTestDate(2026, 12, 31, 23, 59, 59.9), spoolTestDate(2026, 11, 27, 23, 51, 0),
+                spoolTestDate(2026, 11, 28, 0, 0, 0), spoolTestDate(2026, 11, 27, 22, 59, 59),
+                spoolTestDate(2026, 11, 27, 23, 50, 4),
+            ]
+            var keys: [SpoolKey] = []
+            for (index, time) in times.enumerated() {
+                // A spool of its own per time: each keeps its keys monotonic, and these go back in time.
+                let spool = try context.open(clock: SpoolTestClock(time))
+                keys.append(try await spool.put([spoolTestEvent(index)]))
+                await spool.shutdown()
+            }
+            let spool = try context.open()
+            #expect(try await spool.keys(in: .pending) == keys.sorted())
+            #expect(
+                try await spool.keys(in: .pending).map { $0.rawValue.prefix(15) } == [
+                    "20261127T225959", "20261127T235003", "20261127T235004", "20261127T235100", "20261128T000000",
+                    "20261231T235959", "20270101T000000",
+                ]
+            )
+            #expect(try await spool.keys(in: .pending, prefix: "20261127T23").count == 3)
+            #expect(try await spool.keys(in: .pending, prefix: "20261127T2350").count == 2)
+            #expect(try await spool.keys(in: .pending, prefix: "2026").count == 6)
+            #expect(try await spool.keys(in: .pending, prefix: "2028").isEmpty)
+            #expect(try await spool.keys(in: .dead).isEmpty)
+            await spool.shutdown()
+        }
+    }
+
+    @Test func foreignFilesAreSkippedWithAWarning() async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let key = try await spool.put([spoolTestEvent(1)])
+            let folder = context.spoolPath + "/" + SpoolDurabilityTests.folder
+            let foreign = [
+                context.spoolPath + "/pending/.DS_Store",
+                context.spoolPath + "/pending/2026/notes.txt",
+                folder + "/" + key.fileName + "~",
+                folder + "/.\(key.fileName).swp",
+                folder + "/README",
+            ]
+            for path in foreign {
+                try Data("x".utf8).write(to: URL(fileURLWithPath: path))
+            }
+            // A valid key in a folder its time does not name.
+            let misplaced = SpoolKey.make(
+                time: spoolTestTime.addingTimeInterval(3600),
+                processID: 1,
+                nonce: 2,
+                sequence: 3
+            )
+            try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/" + misplaced.fileName))
+
+            #expect(try await spool.keys(in: .pending) == [key])
+            let warned = Set(context.messages(atLeast: .warning).map(\.path))
+            #expect(warned == Set(foreign + [folder + "/" + misplaced.fileName]))
+            await spool.shutdown()
+        }
+    }
+
+    // MARK: Safety
+
+    @Test func aSymbolicLinkInPendingIsNeverFollowed() async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let real = try await spool.put([spoolTestEvent(1)])
+            let target = context.base + "/outside.txt"
+            try Data("outside the spool".utf8).write(to: URL(fileURLWithPath: target))
+            let planted = SpoolKey.make(time: spoolTestTime, processID: 7, nonce: 7, sequence: 7)
+            let link = spool.path(of: planted, in: .pending)
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+
+            #expect(try await spool.keys(in: .pending) == [planted, real].sorted())
+            let error = try #require(await spoolError { _ = try await spool.get(planted, in: .pending) })
+            #expect(error.code == .unsafe)
+            #expect(error.path == link)
+            #expect(await spoolError { _ = try await spool.header(planted, in: .pending) }?.code == .unsafe)
+
+            // Quarantine moves the link itself; the target is untouched.
+            try await spool.move(planted, from: .pending, to: .quarantine)
+            let moved = spool.path(of: planted, in: .quarantine)
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: moved) == target)
+            #expect(try String(contentsOfFile: target, encoding: .utf8) == "outside the spool")
+            try await spool.delete(planted, in: .quarantine)
+            #expect(try String(contentsOfFile: target, encoding: .utf8) == "outside the spool")
+            #expect(try await spool.get(real, in: .pending).events == [spoolTestEvent(1)])
+            await spool.shutdown()
+        }
+    }
+
+    @Test func aFIFOOrFolderNamedLikeAnObjectIsUnsafeNotAHang() async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            _ = try await spool.put([spoolTestEvent(1)])
+            let fifo = SpoolKey.make(time: spoolTestTime, processID: 8, nonce: 8, sequence: 8)
+            let folder = SpoolKey.make(time: spoolTestTime, processID: 9, nonce: 9, sequence: 9)
+            #expect(mkfifo(spool.path(of: fifo, in: .pending), 0o600) == 0)
+            try FileManager.default.createDirectory(
+                atPath: spool.path(of: folder, in: .pending),
+                withIntermediateDirectories: false
+            )
+
+            for key in [fifo, folder] {
+                let error = await spoolError { _ = try await spool.get(key, in: .pending) }
+                #expect(error?.code == .unsafe)
+                #expect(error?.message.contains("not a regular file") == true)
+                try await spool.move(key, from: .pending, to: .quarantine)
+            }
+            #expect(try await spool.keys(in: .quarantine) == [fifo, folder])
+            await spool.shutdown()
+        }
+    }
+
+    @Test func aSpoolDirectoryWritableByOthersIsRefused() async throws {
+        try await withSpoolTest { context in
+            try FileManager.default.createDirectory(atPath: context.spoolPath, withIntermediateDirectories: false)
+            #expect(chmod(context.spoolPath, 0o777) == 0)
+            let error = try #require(throws: SpoolError.self) { _ = try context.open() }
+            #expect(error.code == .unsafe)
+            #expect(error.path == context.spoolPath)
+            #expect(error.message.contains("mode 0777"))
+            #expect(error.message.contains("allowUnsafePermissions"))
+            #expect(context.names(in: "").isEmpty)  // nothing created in it
+
+            let spool = try context.open(context.configuration(allowUnsafePermissions: true))
+            _ = try await spool.put([spoolTestEvent(1)])
+            await spool.shutdown()
+        }
+    }
+
+    @Test func aNewSpoolAndItsFoldersArePrivate() async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            _ = try await spool.put([spoolTestEvent(1)])
+            for folder in ["", "/pending", "/dead", "/quarantine", "/tmp", "/pending/2026/11/26/23/50"] {
+                let attributes = try FileManager.default.attributesOfItem(atPath: context.spoolPath + folder)
+                #expect((attributes[.posixPermissions] as? Int) == 0o700, "\(folder)")
+            }
+            await spool.shutdown()
+        }
+    }
+
+    @Test func aStateFolderThatIsASymbolicLinkIsRefused() async throws {
+        try await withSpoolTest { context in
+            try FileManager.default.createDirectory(atPath: context.spoolPath, withIntermediateDirectories: false)
+            try FileManager.default.createDirectory(
+                atPath: context.base + "/elsewhere",
+                withIntermediateDirectories: false
+            )
+            try FileManager.default.createSymbolicLink(
+                atPath: context.spoolPath + "/pending",
+                withDestinationPath: context.base + "/elsewhere"
+            )
+            let error = try #require(throws: SpoolError.self) { _ = try context.open() }
+            #expect(error.code == .unsafe)
+            #expect(error.path == context.spoolPath + "/pending")
+        }
+    }
+
+    // MARK: Temporary files and the lock
+
+    @Test func staleTemporaryFilesAreRemovedWhenTheSpoolOpens() async throws {
+        try await withSpoolTest { context in
+            let clock = SpoolTestClock(Date())
+            try await context.open(clock: clock).shutdown()
+            let ownProcess = UInt32(bitPattern: getpid())
+            // A process id above Linux's pid_max (2^22): no such process can exist.
+            let deadWriter = SpoolKey.make(time: Date(), processID: 0x7FFF_FFF0, nonce: 1, sequence: 1)
+            let earlierSelf = SpoolKey.make(
+                time: Date(),
+                processID: ownProcess,
+                nonce: SpoolKeySource.processNonce &+ 1,
+                sequence: 1
+            )
+            let liveWriter = SpoolKey.make(
+                time: Date(),
+                processID: ownProcess,
+                nonce: SpoolKeySource.processNonce,
+                sequence: 1
+            )
+            let names = [deadWriter, earlierSelf, liveWriter].map { $0.rawValue + ".tmp" } + ["leftover"]
+            for name in names {
+                try Data("partial".utf8).write(to: URL(fileURLWithPath: context.spoolPath + "/tmp/" + name))
+            }
+
+            let spool = try context.open(clock: clock)
+            #expect(context.names(in: "tmp") == [liveWriter.rawValue + ".tmp", "leftover"].sorted())
+            let removed = context.logs.entries.filter { $0.message.description == "removed a stale temporary file" }
+            #expect(removed.count == 2)
+            #expect(removed.contains { "\($0.metadata["spool.reason"] ?? "")".contains("process 2147483632, is gone") })
+            await spool.shutdown()
+
+            // An hour later (the default maximum age) every leftover goes, whatever its name.
+            clock.set(Date().addingTimeInterval(3601))
+            try await context.open(clock: clock).shutdown()
+            #expect(context.names(in: "tmp").isEmpty)
+        }
+    }
+
+    @Test func theSweeperLockIsExclusiveUntilReleased() async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open()
+            let other = try context.open()
+            let lock = try #require(try spool.tryLock(named: "sweeper.lock"))
+            #expect(try spool.tryLock(named: "sweeper.lock") == nil)
+            #expect(try other.tryLock() == nil)
+            #expect(lock.path == context.spoolPath + "/sweeper.lock")
+            lock.release()
+            let second = try #require(try other.tryLock())
+            #expect(try spool.tryLock() == nil)
+            second.release()
+            #expect(try spool.tryLock() != nil)  // released again at once by deinit
+            #expect(try spool.tryLock() != nil)
+            #expect(throws: SpoolError.self) { try spool.tryLock(named: "../escape.lock") }
+            await other.shutdown()
+            await spool.shutdown()
+        }
+    }
+
+    /// The three events a put starting with `first` wrote.
+    static func threeEvents(from first: SpooledEvent) -> [SpooledEvent] {
+        let text = String(decoding: first.event.body, as: UTF8.self)
+        let start = Int(text.dropFirst(5).dropLast()) ?? -1
+        return (start..<(start + 3)).map { spoolTestEvent($0) }
+    }
+}
