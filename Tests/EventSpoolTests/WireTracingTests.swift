@@ -131,4 +131,45 @@ struct WireTracingTests {
                 == Self.eventTraceparent
         )
     }
+
+    @Test func theContextOfAPublishIsStoredInTheSpoolAndSentOnTheRetry() async throws {
+        try await WireTestSupport.withTemporaryDirectory { directory in
+            try await withTestBroker { broker in
+                let configuration = Publisher.Configuration(
+                    broker: BrokerConfiguration(url: broker.url),
+                    spool: SpoolConfiguration(directory: directory + "/spool")
+                )
+                let spool = try DirectorySpool(configuration: configuration.spool, logger: WireTestSupport.quietLogger)
+                let publisher = try Publisher(
+                    configuration: configuration,
+                    spool: spool,
+                    logger: WireTestSupport.quietLogger
+                )
+                broker.enqueue(.status(503))
+                var context = ServiceContext.topLevel
+                context[TestTraceKey.self] = TestTrace(traceparent: Self.contextTraceparent, tracestate: "vendor=1")
+                let outcome = try await ServiceContext.withValue(context) {
+                    try await publisher.publish(Event(type: "t", source: "/s", text: "{}"))
+                }
+                await publisher.shutdown()
+                guard case .spooled(let key, _) = outcome else {
+                    Issue.record("not spooled: \(outcome)")
+                    return
+                }
+                let stored = try #require(try await spool.get(key, in: .pending).events.first?.event)
+                #expect(stored.traceparent == Self.contextTraceparent)
+                #expect(stored.tracestate == "vendor=1")
+
+                // A later attempt, from a task with no trace context at all, carries the stored one.
+                _ = try await WireTestSupport.withClient(BrokerConfiguration(url: broker.url)) { client in
+                    await client.deliver(stored)
+                }
+                await spool.shutdown()
+                let requests = try await broker.waitForRequests(count: 2)
+                #expect(
+                    requests.map { $0.header("traceparent") } == [Self.contextTraceparent, Self.contextTraceparent]
+                )
+            }
+        }
+    }
 }
