@@ -25,11 +25,17 @@ enum WireTestSupport {
     /// Runs `body` with a client for `configuration`, and always shuts the client down.
     static func withClient<T>(
         _ configuration: BrokerConfiguration,
+        classification: DeliveryClassification = DeliveryClassification(),
         clock: any WallClock = SystemWallClock(),
         logger: Logger = quietLogger,
         _ body: (BrokerClient) async throws -> T
     ) async throws -> T {
-        let client = try BrokerClient(configuration: configuration, clock: clock, logger: logger)
+        let client = try BrokerClient(
+            configuration: configuration,
+            classification: classification,
+            clock: clock,
+            logger: logger
+        )
         do {
             let result = try await body(client)
             await client.shutdown()
