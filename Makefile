@@ -19,6 +19,11 @@ test: deps python-deps
 	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build
 
+# Builds and runs the demo: publishes through a broker outage into ./.eventspool-demo, sweeps, counts (lost = 0).
+demo: deps
+	$(SWIFT) build --product eventspool-demo
+	"$$($(SWIFT) build --show-bin-path)/eventspool-demo"
+
 # EventSpool's real requests checked by the official CloudEvents SDK and Standard Webhooks library.
 conformance: deps python-deps
 	$(SWIFT) build --build-tests
