@@ -2,7 +2,7 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps python-deps test build demo conformance clean
+.PHONY: deps python-deps test lint build demo conformance clean
 
 # Installs what the build needs when it is missing: libcurl's headers (Debian: libcurl4-openssl-dev).
 deps:
@@ -15,9 +15,15 @@ python-deps:
 build: deps
 	$(SWIFT) build
 
-test: deps python-deps
+# Every test: warnings are errors, formatting is checked, then the whole suite runs (the conformance
+# tests need the Python packages python-deps installs).
+test: deps python-deps lint
 	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build
+
+# The house style (.swift-format): 4 spaces, 120 columns, ordered imports.
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 
 # Builds and runs the demo: publishes through a broker outage into ./.eventspool-demo, sweeps, counts (lost = 0).
 demo: deps
