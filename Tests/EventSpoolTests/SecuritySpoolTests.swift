@@ -58,12 +58,15 @@ struct SecuritySpoolTests {
                         circuitBreaker: CircuitBreakerConfiguration(failureThreshold: 1000)
                     )
                     let basic = Data("\(Self.username):\(Self.password)".utf8).base64EncodedString()
-                    try await withPublisher(
-                        configuration: configuration,
-                        logger: WireTestSupport.capturingLogger(logs)
-                    ) { publisher in
+                    let primaryEcho = BrokerBehavior.status(
+                        503,
+                        body: "rejected: Bearer \(Self.token) for \(Self.signingSecret)"
+                    )
+                    let clock = ManualWallClock(Date())
+                    let logger = WireTestSupport.capturingLogger(logs)
+                    try await withPublisher(configuration: configuration, clock: clock, logger: logger) { publisher in
                         // Both brokers refuse, each echoing the credentials it was sent…
-                        primary.enqueue(.status(503, body: "rejected: Bearer \(Self.token) for \(Self.signingSecret)"))
+                        primary.enqueue(primaryEcho)
                         secondary.enqueue(
                             .status(401, body: "rejected: Basic \(basic) = \(Self.password) for \(Self.signingKey)")
                         )
@@ -87,6 +90,22 @@ struct SecuritySpoolTests {
                         }
                         #expect(delivered == .delivered)
                     }
+                    // An hour later a sweep retries both spooled events; the primary refuses again, echoing.
+                    clock.advance(by: .seconds(3600))
+                    primary.enqueue(primaryEcho, primaryEcho)
+                    let sweeper = try Sweeper(
+                        configuration: Sweeper.Configuration(
+                            broker: configuration.broker,
+                            secondaryBroker: configuration.secondaryBroker,
+                            spool: configuration.spool
+                        ),
+                        clock: clock,
+                        logger: logger
+                    )
+                    let report = await sweeper.sweep()
+                    await sweeper.shutdown()
+                    #expect(report.deferred == 2)
+
                     // The credentials did go out, at send time.
                     #expect(primary.requests.last?.header("authorization") == "Bearer \(Self.token)")
                     #expect(primary.requests.last?.header("webhook-signature") != nil)

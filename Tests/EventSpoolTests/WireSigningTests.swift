@@ -88,6 +88,53 @@ struct WireSigningTests {
         }
     }
 
+    @Test func aSweeperRetryIsSignedAfreshWhileTheIDsStay() async throws {
+        try await SweeperFixture.with { fixture in
+            try await withTestBroker { broker in
+                let signing = BrokerConfiguration.Signing(secrets: [.value(Self.vectorSecret)])
+                var publishing = Publisher.Configuration(
+                    broker: BrokerConfiguration(url: broker.url, signing: signing),
+                    spool: fixture.spool.configuration
+                )
+                publishing.retry = RetryPolicy(jitter: 0)
+                let publisher = try Publisher(
+                    configuration: publishing,
+                    spool: fixture.spool,
+                    clock: fixture.clock,
+                    logger: fixture.logger
+                )
+                broker.enqueue(.status(503), .status(204))
+                let event = Event(type: "com.example.order.created", source: "/orders", text: #"{"order":7}"#)
+                guard case .spooled = try await publisher.publish(event) else {
+                    Issue.record("the event was not spooled")
+                    return
+                }
+                await publisher.shutdown()
+
+                // Ten minutes later, well past the backoff, a sweeper delivers it.
+                fixture.clock.advance(by: .seconds(600))
+                var sweeping = fixture.configuration(broker: broker)
+                sweeping.broker.signing = signing
+                let report = try await fixture.withSweeper(sweeping) { await $0.sweep() }
+                #expect(report.delivered == 1)
+
+                let requests = try await broker.waitForRequests(count: 2)
+                let start = Int64(SweeperFixture.start.timeIntervalSince1970)
+                #expect(requests.map { $0.header("webhook-timestamp") } == ["\(start)", "\(start + 600)"])
+                #expect(requests.map { $0.header("webhook-id") } == [event.id, event.id])
+                #expect(requests.map { $0.header("ce-id") } == [event.id, event.id])
+                let signer = try WebhookSigner(secrets: [Self.vectorSecret])
+                for request in requests {
+                    let timestamp = try #require(request.header("webhook-timestamp").flatMap { Int64($0) })
+                    #expect(
+                        request.header("webhook-signature")
+                            == signer.signature(id: event.id, timestamp: timestamp, body: request.body)
+                    )
+                }
+            }
+        }
+    }
+
     @Test func structuredModeSignsTheBodyAsSent() async throws {
         try await withTestBroker { broker in
             let event = Event(
