@@ -32,6 +32,18 @@ struct WireSigningTests {
 
     @Test func theSignerMatchesTheSpecificationsTestVector() throws {
         #expect(try Self.signatureOfTheVector(with: Self.vectorSecret) == Self.vectorSignature)
+        // A signer keeps no state between signatures: the same input signs the same way every time.
+        let signer = try WebhookSigner(secrets: [Self.vectorSecret])
+        let signatures = (0..<3).map { round in
+            signer.signature(
+                id: Self.vectorID,
+                timestamp: Self.vectorTimestamp + Int64(round % 2),
+                body: Array(Self.vectorBody.utf8)
+            )
+        }
+        #expect(signatures[0] == Self.vectorSignature)
+        #expect(signatures[1] != Self.vectorSignature)
+        #expect(signatures[2] == Self.vectorSignature)
     }
 
     @Test func theTestVectorGoesOutOnTheWireAndTwoSecretsGiveTwoSignatures() async throws {
@@ -227,12 +239,12 @@ struct WireSigningTests {
             let missing = directory + "/missing"
             #expect(
                 await error([.file(missing)])
-                    == "broker \(url): signing.secretsFile (\(missing)): cannot open file \(missing): No such file or directory"
+                    == "broker \(url): signing.secretsFile: cannot open file \(missing): No such file or directory"
             )
             let rotation = directory + "/rotation"
             try WireTestSupport.writeSecretFile("\(Self.vectorSecret)\nwhsec_c2hvcnRrZXk=\n", to: rotation)
             let message = try #require(await error([.file(rotation)]))
-            #expect(message.contains("signing.secretsFile (\(rotation)), secret 2: holds a key of 8 bytes"))
+            #expect(message.contains("signing.secretsFile \(rotation), secret 2: holds a key of 8 bytes"))
             #expect(!message.contains("c2hvcnRrZXk"))
             #expect(!message.contains("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
         }

@@ -69,14 +69,15 @@ struct BrokerCredentials: Sendable {
             var secrets: [String] = []
             var keys: [SymmetricKey] = []
             for (index, secret) in configuration.signing.secrets.enumerated() {
-                let key = secret.path.map { "signing.secretsFile (\($0))" } ?? "signing.secrets[\(index)]"
+                let key = secret.path == nil ? "signing.secrets[\(index)]" : "signing.secretsFile"
                 // A file may hold several secrets: the new one and the one being rotated out.
                 let texts = try reveal(secret, key: key).split(whereSeparator: \.isWhitespace).map(String.init)
                 for (position, text) in texts.enumerated() {
                     do {
                         keys.append(try WebhookSigner.key(fromSecret: text))
                     } catch {
-                        throw invalid(texts.count > 1 ? "\(key), secret \(position + 1)" : key, error.message)
+                        let place = secret.path.map { "\(key) \($0), secret \(position + 1)" } ?? key
+                        throw invalid(place, error.message)
                     }
                 }
                 secrets += texts
