@@ -30,6 +30,21 @@ struct WireSigningTests {
         )
     }
 
+    /// Checks that `requests` are attempts of `event` made at `timestamps`: the ids the same on each, and
+    /// each signed (with ``vectorSecret``) for its own timestamp.
+    static func expectSignedAttempts(_ requests: [RecordedRequest], of event: Event, at timestamps: [Int64]) throws {
+        #expect(requests.map { $0.header("webhook-timestamp") } == timestamps.map { String($0) })
+        #expect(requests.map { $0.header("webhook-id") } == requests.map { _ in event.id })
+        #expect(requests.map { $0.header("ce-id") } == requests.map { _ in event.id })
+        let signer = try WebhookSigner(secrets: [vectorSecret])
+        for (request, timestamp) in zip(requests, timestamps) {
+            #expect(
+                request.header("webhook-signature")
+                    == signer.signature(id: event.id, timestamp: timestamp, body: request.body)
+            )
+        }
+    }
+
     @Test func theSignerMatchesTheSpecificationsTestVector() throws {
         #expect(try Self.signatureOfTheVector(with: Self.vectorSecret) == Self.vectorSignature)
         // A signer keeps no state between signatures: the same input signs the same way every time.
@@ -84,18 +99,7 @@ struct WireSigningTests {
             #expect(second.isDelivered)
 
             let requests = try await broker.waitForRequests(count: 2)
-            #expect(requests.map { $0.header("webhook-timestamp") } == ["1714564800", "1714564890"])
-            #expect(requests.map { $0.header("webhook-id") } == [event.id, event.id])
-            #expect(requests.map { $0.header("ce-id") } == [event.id, event.id])
-            // Each attempt is signed for its own timestamp.
-            let signer = try WebhookSigner(secrets: [Self.vectorSecret])
-            for request in requests {
-                let timestamp = try #require(request.header("webhook-timestamp").flatMap { Int64($0) })
-                #expect(
-                    request.header("webhook-signature")
-                        == signer.signature(id: event.id, timestamp: timestamp, body: request.body)
-                )
-            }
+            try Self.expectSignedAttempts(requests, of: event, at: [1_714_564_800, 1_714_564_890])
             #expect(requests[0].header("webhook-signature") != requests[1].header("webhook-signature"))
         }
     }
@@ -132,17 +136,7 @@ struct WireSigningTests {
 
                 let requests = try await broker.waitForRequests(count: 2)
                 let start = Int64(SweeperFixture.start.timeIntervalSince1970)
-                #expect(requests.map { $0.header("webhook-timestamp") } == ["\(start)", "\(start + 600)"])
-                #expect(requests.map { $0.header("webhook-id") } == [event.id, event.id])
-                #expect(requests.map { $0.header("ce-id") } == [event.id, event.id])
-                let signer = try WebhookSigner(secrets: [Self.vectorSecret])
-                for request in requests {
-                    let timestamp = try #require(request.header("webhook-timestamp").flatMap { Int64($0) })
-                    #expect(
-                        request.header("webhook-signature")
-                            == signer.signature(id: event.id, timestamp: timestamp, body: request.body)
-                    )
-                }
+                try Self.expectSignedAttempts(requests, of: event, at: [start, start + 600])
             }
         }
     }
