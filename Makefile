@@ -2,18 +2,24 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps test test-reliability build demo clean
+.PHONY: deps python-deps test test-reliability lint build demo conformance clean
 
 # Installs what the build needs when it is missing: libcurl's headers (Debian: libcurl4-openssl-dev).
 deps:
 	@scripts/ensure-deps.sh
 
+# The conformance tests' Python packages (PyPI: cloudevents, standardwebhooks), when missing.
+python-deps:
+	@scripts/ensure-python-deps.sh
+
 build: deps
 	$(SWIFT) build
 
-# Every test target. The reliability suite runs on its own after the others: it keeps both cores busy with
-# publisher and sweeper processes, which would stretch the short timeouts of the unit tests.
-test: deps
+# Every test: warnings are errors, formatting is checked, then the whole suite runs (the conformance
+# tests need the Python packages python-deps installs). The reliability suite runs on its own after the
+# others: it keeps both cores busy with publisher and sweeper processes, which would stretch the short
+# timeouts of the unit tests.
+test: deps python-deps lint
 	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --skip ReliabilityTests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --filter ReliabilityTests
@@ -24,10 +30,19 @@ test-reliability: deps
 	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --filter ReliabilityTests
 
+# The house style (.swift-format): 4 spaces, 120 columns, ordered imports.
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
 # Builds and runs the demo: publishes through a broker outage into ./.eventspool-demo, sweeps, counts (lost = 0).
 demo: deps
 	$(SWIFT) build --product eventspool-demo
 	"$$($(SWIFT) build --show-bin-path)/eventspool-demo"
+
+# EventSpool's real requests checked by the official CloudEvents SDK and Standard Webhooks library.
+conformance: deps python-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter WireConformanceTests
 
 clean:
 	rm -rf .build .eventspool-demo

@@ -108,6 +108,8 @@ public final class Publisher: Sendable {
         } catch {
             throw lastResort(PublishError(code: .invalidEvent, event: event, cause: error))
         }
+        // The publishing task's trace context travels with the event: into the spool and on every attempt.
+        let event = TraceHeaders.adoptingCurrentContext(event)
         guard enter() else {
             throw lastResort(PublishError(code: .shutDown, event: event))
         }
@@ -166,7 +168,11 @@ public final class Publisher: Sendable {
     private func publishWriteAhead(_ event: Event) async throws(PublishError) -> PublishOutcome {
         let now = clock.now
         if let orderingKey = event.orderingKey, await orderingKeyIsWaiting(orderingKey) {
-            return try await write(event, record: DeliveryRecord(spooledAt: now), reason: .orderingKeyWaiting(orderingKey))
+            return try await write(
+                event,
+                record: DeliveryRecord(spooledAt: now),
+                reason: .orderingKeyWaiting(orderingKey)
+            )
         }
         // Until this lease ends a sweeper leaves the object alone: the publisher is still sending.
         let lease = writeAheadLease
@@ -252,7 +258,11 @@ public final class Publisher: Sendable {
         }
     }
 
-    private func write(_ event: Event, record: DeliveryRecord, reason: SpoolReason) async throws(PublishError)
+    private func write(
+        _ event: Event,
+        record: DeliveryRecord,
+        reason: SpoolReason
+    ) async throws(PublishError)
         -> PublishOutcome
     {
         do {
