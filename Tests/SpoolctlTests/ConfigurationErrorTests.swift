@@ -153,7 +153,7 @@ struct ConfigurationErrorTests {
             let expectations: [([String], Int32, String)] = [
                 (["sweep"] + BadConfiguration.broker, 1, spool.path + "/sweeper.lock"),
                 (["replay", "--all"] + BadConfiguration.broker, 1, spool.path + "/sweeper.lock"),
-                (["purge", "--pending", "--yes"], 74, spool.path + "/pending/"),
+                (["purge", "--pending", "--yes"], 74, spool.path + "/sweeper.lock"),
                 (["verify", "--quarantine"], 74, spool.path),
                 (
                     ["publish", "--type", "com.example.test", "--source", "/tests", "--data", "{}"]
