@@ -17,18 +17,19 @@ build: deps
 
 # Every test: warnings are errors, formatting is checked, then the whole suite runs (the conformance
 # tests need the Python packages python-deps installs). The reliability suite runs on its own after the
-# others: it keeps both cores busy with publisher and sweeper processes, which would stretch the short
-# timeouts of the unit tests.
+# others, one test at a time: it keeps both cores busy with publisher and sweeper processes, which would
+# stretch the short timeouts of the unit tests, and its brokers stop listening on purpose, which must not
+# let another test's broker take the port meanwhile.
 test: deps python-deps lint
 	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --skip ReliabilityTests
-	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --filter ReliabilityTests
+	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --no-parallel --filter ReliabilityTests
 
 # Only the reliability suite: crashes, full disks, corrupt objects, racing processes, a hostile broker
 # (docs/reliability.md).
 test-reliability: deps
 	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
-	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --filter ReliabilityTests
+	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --no-parallel --filter ReliabilityTests
 
 # The house style (.swift-format): 4 spaces, 120 columns, ordered imports.
 lint:

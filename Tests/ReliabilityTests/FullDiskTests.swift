@@ -295,9 +295,6 @@ struct FullDiskTests {
 
     /// Runs `body` with the URL of a broker that refuses connections.
     private func withDownBroker(_ body: (String) async throws -> Void) async throws {
-        try await withTestBroker { broker in
-            try await broker.stopListening()
-            try await body(broker.url)
-        }
+        try await withRefusingURL(body)
     }
 }

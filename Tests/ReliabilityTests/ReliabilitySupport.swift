@@ -106,3 +106,23 @@ struct PublishJournals {
         }
     }
 }
+
+/// Runs `body` with the URL of a port on 127.0.0.1 that refuses every connection: a socket is bound to it and
+/// never listens. Unlike a broker that stopped listening, no other test's server can take the port meanwhile.
+func withRefusingURL(_ body: (String) async throws -> Void) async throws {
+    let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+    let file = socket(AF_INET, socketType, 0)
+    guard file >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    defer { close(file) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(file, $0, length) == 0 && getsockname(file, $0, &length) == 0
+        }
+    }
+    guard bound else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    try await body("http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))/events")
+}
