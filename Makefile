@@ -2,7 +2,7 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps test build demo clean
+.PHONY: deps test build demo clean bench bench-quick
 
 # Installs what the build needs when it is missing: libcurl's headers (Debian: libcurl4-openssl-dev).
 deps:
@@ -14,6 +14,14 @@ build: deps
 test: deps
 	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build
+
+# The benchmark (docs/performance.md): about 8 minutes; bench-quick under 2. Extra options for
+# eventspool-bench go in BENCH_ARGS, e.g. `make bench BENCH_ARGS="--rows serial,concurrent"`.
+bench: deps
+	Benchmarks/run.sh $(BENCH_ARGS)
+
+bench-quick: deps
+	Benchmarks/run.sh --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf .build .eventspool-demo

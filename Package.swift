@@ -43,6 +43,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        .executableTarget(
+            name: "eventspool-bench",
+            dependencies: [
+                "CCurl",
+                "EventSpool",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "EventSpoolTests",
             dependencies: [

@@ -127,6 +127,15 @@ public final class Publisher: Sendable {
         }
     }
 
+    /// The primary broker client's transfer thread as a task executor (see ``BrokerClient/executor``).
+    ///
+    /// A task that publishes one event after another can run under
+    /// `withTaskExecutorPreference(publisher.executor) { … }`: a delivered publish then costs no thread
+    /// switch (from the cooperative pool it costs two). Its code between publishes delays the client's
+    /// other transfers, so keep it short and never block in it. Spooling still happens on the spool's
+    /// own threads.
+    public var executor: any TaskExecutor { brokers[0].executor }
+
     /// Stops accepting publishes, waits (at most `shutdownTimeout`) for those in flight, then closes
     /// the broker connections and the spool. Publishes still waiting on a broker then are spooled.
     public func shutdown() async {
