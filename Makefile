@@ -15,6 +15,11 @@ test: deps
 	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build
 
+# Builds and runs the demo: publishes through a broker outage into ./.eventspool-demo, sweeps, counts (lost = 0).
+demo: deps
+	$(SWIFT) build --product eventspool-demo
+	"$$($(SWIFT) build --show-bin-path)/eventspool-demo"
+
 # The benchmark (docs/performance.md): about 8 minutes; bench-quick under 2. Extra options for
 # eventspool-bench go in BENCH_ARGS, e.g. `make bench BENCH_ARGS="--rows serial,concurrent"`.
 bench: deps

@@ -22,7 +22,17 @@ struct DrainCommand {
     }
 
     func run() async throws {
-        throw BenchError("the sweeper is not merged yet")
+        let configuration = Sweeper.Configuration(
+            broker: BrokerConfiguration(url: url),
+            spool: SpoolConfiguration(directory: directory)
+        )
+        let sweeper = try Sweeper(configuration: configuration, logger: Logger(label: "eventspool-bench.drain"))
+        let report = await sweeper.sweep()
+        await sweeper.shutdown()
+        print(
+            "delivered=\(report.delivered) remaining=\(report.remaining) deferred=\(report.deferred) "
+                + "seconds=\(report.duration.seconds) failure=\(report.failure ?? "")"
+        )
     }
 
     /// The fields of the line ``run()`` prints.

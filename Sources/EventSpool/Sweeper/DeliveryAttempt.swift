@@ -1,0 +1,124 @@
+import Logging
+
+/// One delivery attempt of one spooled event, and what the retry and fallback policies make of the
+/// broker's answer. This is where a sweeper decides between delivered, retry later, and give up.
+///
+/// It runs in a child task of a pass and touches no spool state: the pass applies the result.
+struct DeliveryAttempt: Sendable {
+    /// Why the event is being sent.
+    enum Purpose: Sendable {
+        /// A sweep: failures are retried under the retry policy, then given up to the fallback policy.
+        case sweep
+        /// An operator's replay: a failure goes back where the event was, with the attempt recorded.
+        case replay
+    }
+
+    /// What became of the event.
+    enum Disposition: Sendable {
+        /// The broker took it.
+        case delivered
+        /// Given up by the primary broker but taken by the secondary one.
+        case deliveredToSecondary(SpooledEvent)
+        /// A retryable failure: stays pending with the attempt and the next attempt time recorded.
+        case deferred(SpooledEvent)
+        /// The broker answered that the endpoint is gone; the event stays pending with the attempt recorded.
+        case endpointGone(SpooledEvent, AttemptError)
+        /// Given up: goes to `dead/`; ``DeliveryRecord/deadReason`` says why.
+        case givenUp(SpooledEvent)
+        /// A replay that failed: the event goes back where it was, with the attempt recorded.
+        case failedAgain(SpooledEvent)
+    }
+
+    /// The disposition, and whether the primary broker's answer counts towards the pass's circuit breaker.
+    struct Outcome: Sendable {
+        var disposition: Disposition
+        /// The primary broker failed in a way that suggests it is down (a retryable failure).
+        var brokerFailed: Bool
+    }
+
+    let primary: BrokerClient
+    /// Offered given-up events when the fallback policy says so.
+    let secondary: BrokerClient?
+    let retry: RetryPolicy
+    let fallback: FallbackPolicy
+    let clock: any WallClock
+    let jitter: JitterSource
+    let metrics: SweeperMetrics
+    let logger: Logger
+
+    /// Sends `spooled` to the primary broker and classifies the answer.
+    func run(_ spooled: SpooledEvent, purpose: Purpose) async -> Outcome {
+        var spooled = spooled
+        let attemptTime = clock.now
+        let result = await primary.deliver(spooled.event)
+        metrics.recordDelivery(result.duration, secondary: false)
+        if result.isDelivered {
+            return Outcome(disposition: .delivered, brokerFailed: false)
+        }
+        let error = result.error ?? AttemptError(status: result.status, message: "not delivered")
+        spooled.delivery.record(attemptAt: attemptTime, error: error)
+
+        switch result.outcome {
+        case .delivered:
+            return Outcome(disposition: .delivered, brokerFailed: false)
+
+        case .retryable(let retryAfter):
+            spooled.delivery.nextAttemptAt = jitter.nextAttempt(
+                retry,
+                after: attemptTime,
+                attempts: spooled.delivery.attempts,
+                retryAfter: retryAfter
+            )
+            guard case .sweep = purpose else {
+                return Outcome(disposition: .failedAgain(spooled), brokerFailed: true)
+            }
+            guard let exhaustion = retry.exhaustion(of: spooled.delivery, now: clock.now) else {
+                return Outcome(disposition: .deferred(spooled), brokerFailed: true)
+            }
+            return Outcome(disposition: await giveUp(spooled, reason: exhaustion), brokerFailed: true)
+
+        case .endpointGone:
+            spooled.delivery.nextAttemptAt = jitter.nextAttempt(
+                retry,
+                after: attemptTime,
+                attempts: spooled.delivery.attempts,
+                retryAfter: nil
+            )
+            return Outcome(disposition: .endpointGone(spooled, error), brokerFailed: false)
+
+        case .permanent:
+            guard case .sweep = purpose else {
+                // Left due, so the next sweep decides under the fallback policy.
+                spooled.delivery.nextAttemptAt = clock.now
+                return Outcome(disposition: .failedAgain(spooled), brokerFailed: false)
+            }
+            let reason = "permanent failure: \(error.message)"
+            return Outcome(disposition: await giveUp(spooled, reason: reason), brokerFailed: false)
+        }
+    }
+
+    /// Applies the fallback policy to an event the primary broker will not take.
+    private func giveUp(_ spooled: SpooledEvent, reason: String) async -> Disposition {
+        var spooled = spooled
+        var reason = reason
+        if fallback.triesSecondaryBroker, let secondary {
+            let attemptTime = clock.now
+            let result = await secondary.deliver(spooled.event)
+            metrics.recordDelivery(result.duration, secondary: true)
+            if result.isDelivered {
+                logger.info(
+                    "event given up by the broker, delivered to the secondary broker",
+                    metadata: [
+                        "event.id": "\(spooled.event.id)", "broker.url": "\(secondary.url)", "reason": "\(reason)",
+                    ]
+                )
+                return .deliveredToSecondary(spooled)
+            }
+            let error = result.error ?? AttemptError(status: result.status, message: "not delivered")
+            spooled.delivery.record(attemptAt: attemptTime, error: error)
+            reason += "; secondary broker: \(error.message)"
+        }
+        spooled.delivery.deadReason = reason
+        return .givenUp(spooled)
+    }
+}

@@ -1,0 +1,265 @@
+public import Logging
+
+import struct Foundation.Date
+
+/// Delivers the events waiting in a spool: one pass from cron (``sweep(deadline:)``), a long-running
+/// service (``run()``), or an operator's replay (``replay(_:dryRun:progress:)``), all sharing one pass.
+///
+/// A pass holds the spool's `sweeper.lock` (a second sweeper returns at once with
+/// ``SweepReport/lockHeld``), reads pending objects in key order, skips those not due yet, delivers with
+/// bounded concurrency while keeping each ordering key in order, and classifies every answer (see
+/// `docs/sweeper.md`): 2xx removes the event, a retryable failure records the attempt and the next
+/// attempt time, 410 stops the pass, and a permanent failure or exhausted retries go to the
+/// ``FallbackPolicy``.
+///
+/// ```swift
+/// let sweeper = try Sweeper(configuration: configuration, logger: logger)
+/// let report = await sweeper.sweep(deadline: .now + .seconds(50))
+/// print(report.renderText(), terminator: "")
+/// await sweeper.shutdown()
+/// ```
+///
+/// - Important: An event leaves `pending/` only after a 2xx from a broker, or once it is written to
+///   `dead/` and named in the report.
+public final class Sweeper: Sendable {
+    /// The name of the lock file in the spool directory.
+    static let lockName = "sweeper.lock"
+
+    /// The configuration the sweeper was made with.
+    public let configuration: Configuration
+
+    let spool: DirectorySpool
+    /// The spool this sweeper opened itself, and so shuts down.
+    private let ownedSpool: DirectorySpool?
+    private let primary: BrokerClient
+    private let secondary: BrokerClient?
+    private let clock: any WallClock
+    private let jitter: JitterSource
+    private let metrics = SweeperMetrics()
+    let logger: Logger
+
+    /// Opens the spool directory and prepares the broker clients; no connection is made yet.
+    ///
+    /// - Parameters:
+    ///   - configuration: Brokers, spool, policies and pacing.
+    ///   - clock: The wall clock; tests pass one they move by hand.
+    ///   - randomNumberGenerator: The source of retry jitter; the system's by default, a seeded one in tests.
+    ///   - logger: Where the sweeper logs (info and below).
+    /// - Throws: ``BrokerClientError`` when a broker configuration is unusable, ``SpoolError`` when the
+    ///   spool cannot be opened.
+    public convenience init(
+        configuration: Configuration,
+        clock: any WallClock = SystemWallClock(),
+        randomNumberGenerator: (any RandomNumberGenerator & Sendable)? = nil,
+        logger: Logger
+    ) throws {
+        // The clients first: they hold nothing until the first delivery, so a spool error leaks nothing.
+        let (primary, secondary) = try Self.makeClients(configuration, clock: clock, logger: logger)
+        let spool = try DirectorySpool(configuration: configuration.spool, clock: clock, logger: logger)
+        self.init(
+            configuration: configuration,
+            spool: spool,
+            ownedSpool: spool,
+            primary: primary,
+            secondary: secondary,
+            clock: clock,
+            randomNumberGenerator: randomNumberGenerator,
+            logger: logger
+        )
+    }
+
+    /// Creates a sweeper over a spool the caller opened (and keeps ownership of), for example the one a
+    /// ``Publisher`` in the same process uses. `configuration.spool` is not used.
+    ///
+    /// - Throws: ``BrokerClientError`` when a broker configuration is unusable.
+    public convenience init(
+        configuration: Configuration,
+        spool: DirectorySpool,
+        clock: any WallClock = SystemWallClock(),
+        randomNumberGenerator: (any RandomNumberGenerator & Sendable)? = nil,
+        logger: Logger
+    ) throws {
+        let (primary, secondary) = try Self.makeClients(configuration, clock: clock, logger: logger)
+        self.init(
+            configuration: configuration,
+            spool: spool,
+            ownedSpool: nil,
+            primary: primary,
+            secondary: secondary,
+            clock: clock,
+            randomNumberGenerator: randomNumberGenerator,
+            logger: logger
+        )
+    }
+
+    private init(
+        configuration: Configuration,
+        spool: DirectorySpool,
+        ownedSpool: DirectorySpool?,
+        primary: BrokerClient,
+        secondary: BrokerClient?,
+        clock: any WallClock,
+        randomNumberGenerator: (any RandomNumberGenerator & Sendable)?,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.spool = spool
+        self.ownedSpool = ownedSpool
+        self.primary = primary
+        self.secondary = secondary
+        self.clock = clock
+        self.jitter = JitterSource(randomNumberGenerator ?? SystemRandomNumberGenerator())
+        self.logger = logger
+        if configuration.fallback.triesSecondaryBroker && secondary == nil {
+            logger.info("fallback policy secondaryBroker without a secondary broker: given-up events go to dead/")
+        }
+    }
+
+    private static func makeClients(
+        _ configuration: Configuration,
+        clock: any WallClock,
+        logger: Logger
+    ) throws(BrokerClientError) -> (BrokerClient, BrokerClient?) {
+        let primary = try BrokerClient(
+            configuration: configuration.broker,
+            classification: configuration.classification,
+            clock: clock,
+            logger: logger
+        )
+        // The secondary broker is only ever offered given-up events.
+        guard configuration.fallback.triesSecondaryBroker, let secondaryConfiguration = configuration.secondaryBroker
+        else {
+            return (primary, nil)
+        }
+        let secondary = try BrokerClient(
+            configuration: secondaryConfiguration,
+            classification: configuration.classification,
+            clock: clock,
+            logger: logger
+        )
+        return (primary, secondary)
+    }
+
+    // MARK: - Passes
+
+    /// Runs one pass over `pending/` — the cron entry point.
+    ///
+    /// - Parameter deadline: When to stop starting deliveries (in-flight ones finish); the events not
+    ///   reached are counted in the report and stay pending.
+    /// - Returns: What the pass did. ``SweepReport/lockHeld`` when another sweeper holds the spool's lock;
+    ///   then nothing was done.
+    public func sweep(deadline: ContinuousClock.Instant? = nil) async -> SweepReport {
+        await locked(.sweep) { report in
+            let passStart = clock.now
+            let pass = makePass(.sweep, deadline: deadline, progress: nil, report: report)
+            await pass.run([.listing(.pending)])
+            report = pass.report
+            let sawWholeSpool = pass.knowsAllOrderingKeys && report.failure == nil
+            if sawWholeSpool {
+                do {
+                    try await spool.releaseOrderingKeys(keeping: pass.pendingOrderingKeys, markedBefore: passStart)
+                } catch {
+                    logger.info("cannot release ordering keys", metadata: ["error": "\(error)"])
+                }
+            }
+            metrics.record(report, sawWholeSpool: sawWholeSpool)
+            do {
+                // Hour and minute folders emptied by this and earlier passes; recent ones are left to writers.
+                try await spool.removeEmptyFolders(before: passStart.addingTimeInterval(-Self.folderGrace.seconds))
+            } catch {
+                logger.info("cannot remove empty spool folders", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// How old an empty dated folder must be before a sweep removes it.
+    static let folderGrace = Duration.seconds(600)
+
+    /// Builds a pass with this sweeper's clients and policies.
+    func makePass(
+        _ purpose: SweepPass.Purpose,
+        deadline: ContinuousClock.Instant?,
+        progress: (@Sendable (ReplayProgress) -> Void)?,
+        report: SweepReport
+    ) -> SweepPass {
+        let attempt = DeliveryAttempt(
+            primary: primary,
+            secondary: secondary,
+            retry: configuration.retry,
+            fallback: configuration.fallback,
+            clock: clock,
+            jitter: jitter,
+            metrics: metrics,
+            logger: logger
+        )
+        return SweepPass(
+            spool: spool,
+            attempt: attempt,
+            clock: clock,
+            logger: logger,
+            purpose: purpose,
+            concurrency: configuration.concurrency,
+            circuitBreakerThreshold: configuration.circuitBreakerThreshold,
+            deadline: deadline,
+            progress: progress,
+            report: report
+        )
+    }
+
+    /// Runs `body` holding the spool's sweeper lock, and finishes the report; returns at once when another
+    /// sweeper holds the lock.
+    func locked(
+        _ kind: SweepReport.Kind,
+        takingLock: Bool = true,
+        _ body: (inout SweepReport) async -> Void
+    ) async -> SweepReport {
+        let started = ContinuousClock.now
+        var report = SweepReport(kind: kind, spoolDirectory: spool.configuration.directory, startedAt: clock.now)
+        var lock: SpoolLock?
+        if takingLock {
+            do {
+                lock = try spool.tryLock(named: Self.lockName)
+            } catch {
+                report.failure = "cannot take \(Self.lockName): \(error)"
+                logger.info("cannot take the sweeper lock", metadata: ["error": "\(error)"])
+                return report
+            }
+            guard lock != nil else {
+                report.lockHeld = true
+                logger.info(
+                    "another sweeper holds the lock; nothing to do",
+                    metadata: ["spool.directory": "\(spool.configuration.directory)"]
+                )
+                return report
+            }
+        }
+        await body(&report)
+        lock?.release()
+        report.duration = ContinuousClock.now - started
+        log(report)
+        return report
+    }
+
+    private func log(_ report: SweepReport) {
+        logger.info(
+            "\(report.kind) finished",
+            metadata: [
+                "sweep.delivered": "\(report.delivered)", "sweep.deferred": "\(report.deferred)",
+                "sweep.notDue": "\(report.notDue)", "sweep.deadLettered": "\(report.deadLettered)",
+                "sweep.quarantined": "\(report.quarantined)", "sweep.remaining": "\(report.remaining)",
+                "sweep.stop": "\(report.stoppedEarly.map { "\($0)" } ?? "none")",
+                "sweep.duration": "\(report.duration.shortDescription)",
+            ]
+        )
+    }
+
+    // MARK: - Lifecycle
+
+    /// Shuts down the broker clients and, when the sweeper opened it, the spool. Call it once, after the
+    /// last pass returned.
+    public func shutdown() async {
+        await primary.shutdown()
+        await secondary?.shutdown()
+        await ownedSpool?.shutdown()
+    }
+}

@@ -1,0 +1,105 @@
+import EventSpool
+
+/// Every key the configuration readers know, with its type: the schema a `--config` file is checked
+/// against, so that a typo or a wrong type is an error that names the key, never a silent default.
+///
+/// The meaning and the default of each key are documented on the readers (`init(config:)` in
+/// `Sources/EventSpool/Configuration`), in `Config/eventspool.json` and in the README.
+enum ConfigurationKeys {
+    /// What a key's value must be in a JSON file.
+    enum Kind: Sendable {
+        case string
+        case integer
+        case number
+        case boolean
+        /// A string such as `5s` or a number of seconds.
+        case duration
+        case strings
+        case integers
+
+        var expected: String {
+            switch self {
+            case .string: "a string"
+            case .integer: "a whole number"
+            case .number: "a number"
+            case .boolean: "true or false"
+            case .duration: "a duration string such as \"250ms\", \"5s\", \"2m\", \"6h\", \"3d\" or a number of seconds"
+            case .strings: "an array of strings"
+            case .integers: "an array of whole numbers"
+            }
+        }
+    }
+
+    private static let broker: [(String, Kind)] = [
+        ("url", .string), ("connectTimeout", .duration), ("timeout", .duration), ("headers", .strings),
+        ("maxConnections", .integer), ("maxResponseBodyBytes", .integer), ("eventFormat", .string),
+    ]
+
+    /// Every key, dotted, with its kind.
+    static let all: [String: Kind] = {
+        var keys: [String: Kind] = [:]
+        for (name, kind) in broker {
+            keys["broker." + name] = kind
+            keys["secondaryBroker." + name] = kind
+        }
+        let others: [(String, Kind)] = [
+            ("spool.directory", .string), ("spool.maxBytes", .integer), ("spool.maxObjects", .integer),
+            ("spool.maxEventsPerObject", .integer), ("spool.staleTemporaryFileAge", .duration),
+            ("spool.allowUnsafePermissions", .boolean),
+            ("publisher.mode", .string), ("publisher.maxBodyBytes", .integer), ("publisher.shutdownTimeout", .duration),
+            ("circuitBreaker.failureThreshold", .integer), ("circuitBreaker.breakDuration", .duration),
+            ("retry.baseDelay", .duration), ("retry.multiplier", .number), ("retry.maxDelay", .duration),
+            ("retry.jitter", .number), ("retry.maxAttempts", .integer), ("retry.maxAge", .duration),
+            ("classification.retryableStatuses", .integers), ("classification.goneStatuses", .integers),
+            ("classification.maxRetryAfter", .duration), ("classification.defaultRetryAfter", .duration),
+            ("sweeper.concurrency", .integer), ("sweeper.circuitBreakerThreshold", .integer),
+            ("sweeper.interval", .duration), ("sweeper.fallback", .string),
+        ]
+        for (key, kind) in others { keys[key] = kind }
+        return keys
+    }()
+
+    /// The keys whose values are secret: never shown in messages or logs.
+    static let secret: Set<String> = ["broker.headers", "secondaryBroker.headers"]
+
+    /// The objects that group keys (`broker`, `spool`, …).
+    static let scopes: Set<String> = Set(all.keys.compactMap { $0.split(separator: ".").first.map(String.init) })
+
+    /// The environment variable for `key`: `EVENTSPOOL_` and the key in upper snake case,
+    /// `broker.connectTimeout` → `EVENTSPOOL_BROKER_CONNECT_TIMEOUT` (as swift-configuration maps it).
+    static func environmentVariable(for key: String) -> String {
+        var name = "EVENTSPOOL"
+        for component in key.split(separator: ".") {
+            name += "_"
+            var previousIsLower = false
+            for character in component {
+                if previousIsLower && character.isUppercase { name += "_" }
+                name += character.isLetter || character.isNumber ? character.uppercased() : "_"
+                previousIsLower = character.isLowercase
+            }
+        }
+        return name
+    }
+
+    /// The known key closest to `key` when it is a likely typo of it.
+    static func suggestion(for key: String) -> String? {
+        let scored = all.keys.map { ($0, editDistance(key.lowercased(), $0.lowercased())) }
+        guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else { return nil }
+        return best.1 <= max(2, key.count / 5) ? best.0 : nil
+    }
+
+    /// The Levenshtein distance: single-character insertions, deletions and substitutions.
+    private static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8)
+        let b = Array(b.utf8)
+        var previous = Array(0...b.count)
+        for (i, byteA) in a.enumerated() {
+            var current = [i + 1]
+            for (j, byteB) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (byteA == byteB ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

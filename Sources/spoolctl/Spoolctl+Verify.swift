@@ -1,0 +1,59 @@
+import ArgumentParser
+import EventSpool
+import Logging
+
+extension Spoolctl {
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read every object, check framing and checksums, and list the bad ones.",
+            discussion: """
+                Prints one line per bad object ('bad <state>/<key>: <reason>') and a summary. With \
+                --quarantine, moves each bad object from pending/ or dead/ to quarantine/. Exits 1 when a \
+                bad object was found outside quarantine/.
+                """
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Move bad objects to quarantine/.")
+        var quarantine = false
+
+        func run() async throws {
+            try await reportingFailures {
+                let logger = global.makeLogger()
+                let configuration = try await LoadedConfiguration.load(global).spool()
+                var checked = 0
+                var bad = 0
+                try await SpoolAccess.withSpool(configuration, logger: logger) { spool in
+                    for state in SpoolState.allCases {
+                        try await SpoolAccess.forEachObject(in: state, of: spool) {
+                            entry,
+                            object throws(CommandFailure) in
+                            checked += 1
+                            guard case .failure(let error) = object else { return true }
+                            guard state != .quarantine else {
+                                logger.debug("already quarantined", metadata: ["spool.key": "\(entry.key)"])
+                                return true
+                            }
+                            bad += 1
+                            Output.line("bad \(state)/\(entry.key): \(error.message)")
+                            if quarantine {
+                                do throws(SpoolError) {
+                                    try await spool.move(entry.key, from: state, to: .quarantine)
+                                } catch {
+                                    throw SpoolAccess.failure(error, doing: "cannot quarantine \(state)/\(entry.key)")
+                                }
+                                Output.line("quarantined \(entry.key)")
+                            }
+                            return true
+                        }
+                    }
+                }
+                Output.line("checked \(checked) object\(checked == 1 ? "" : "s"): \(bad) bad")
+                if bad > 0 {
+                    throw CommandFailure(.attention, "")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+
+/// What one run of a built executable printed, and how it ended.
+struct ProcessResult: CustomStringConvertible {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var stdoutBytes: [UInt8]
+
+    var description: String { "exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
+}
+
+/// Runs the executables this package builds (`spoolctl`, `eventspool-demo`) as child processes, the way an
+/// operator or cron runs them.
+enum BuiltExecutable {
+    /// The build products directory: where the test bundle is, which is where SwiftPM puts the executables.
+    static let directory: URL = {
+        #if os(Linux)
+        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            let candidate = URL(fileURLWithPath: executable).deletingLastPathComponent()
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("spoolctl").path) {
+                return candidate
+            }
+        }
+        #endif
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            let candidate = bundle.bundleURL.deletingLastPathComponent()
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("spoolctl").path) {
+                return candidate
+            }
+        }
+        return packageRoot.appendingPathComponent(".build/debug")
+    }()
+
+    /// The package's root directory (for `Config/`).
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// Runs `name` with `arguments`, an environment holding only `PATH` and `environment`, and `stdin` as
+    /// standard input (empty by default). Output goes to files, so a chatty child can never block on a full pipe.
+    static func run(
+        _ name: String,
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        stdin: [UInt8] = [],
+        in directory: URL? = nil
+    ) async throws -> ProcessResult {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("spoolctl-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let paths = ["stdin", "stdout", "stderr"].map { scratch.appendingPathComponent($0) }
+        _ = FileManager.default.createFile(atPath: paths[0].path, contents: Data(stdin))
+        _ = FileManager.default.createFile(atPath: paths[1].path, contents: nil)
+        _ = FileManager.default.createFile(atPath: paths[2].path, contents: nil)
+        let input = try FileHandle(forReadingFrom: paths[0])
+        let output = try FileHandle(forWritingTo: paths[1])
+        let errors = try FileHandle(forWritingTo: paths[2])
+        defer {
+            try? input.close()
+            try? output.close()
+            try? errors.close()
+        }
+
+        let process = Process()
+        process.executableURL = self.directory.appendingPathComponent(name)
+        process.arguments = arguments
+        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+            .merging(environment) { $1 }
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        if let directory { process.currentDirectoryURL = directory }
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { process in continuation.resume(returning: process.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        let stdoutBytes = try [UInt8](Data(contentsOf: paths[1]))
+        return ProcessResult(
+            status: status,
+            stdout: String(decoding: stdoutBytes, as: UTF8.self),
+            stderr: String(decoding: try Data(contentsOf: paths[2]), as: UTF8.self),
+            stdoutBytes: stdoutBytes
+        )
+    }
+
+    /// Runs the built `spoolctl`.
+    static func spoolctl(
+        _ arguments: String...,
+        environment: [String: String] = [:],
+        stdin: [UInt8] = []
+    ) async throws -> ProcessResult {
+        try await run("spoolctl", arguments, environment: environment, stdin: stdin)
+    }
+}
+
+/// A fresh directory under the system's temporary directory, removed after `body`.
+func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spoolctl-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try await body(directory)
+}
+
+/// Every regular file below `directory` with its contents, to prove a command changed nothing.
+func snapshot(of directory: URL) throws -> [String: Data] {
+    var files: [String: Data] = [:]
+    guard
+        let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey])
+    else { return files }
+    for case let url as URL in enumerator {
+        guard (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true else { continue }
+        files[url.path] = try Data(contentsOf: url)
+    }
+    return files
+}
+
+/// The paths of the spool objects (`*.evs`) below `directory`.
+func objectFiles(in directory: URL) throws -> [URL] {
+    try snapshot(of: directory).keys.filter { $0.hasSuffix(".evs") }.sorted().map { URL(fileURLWithPath: $0) }
+}
+
+/// Writes `text` to `name` in `directory` and returns its path.
+func write(_ text: String, to name: String, in directory: URL) throws -> String {
+    let url = directory.appendingPathComponent(name)
+    try Data(text.utf8).write(to: url)
+    return url.path
+}
