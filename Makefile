@@ -2,7 +2,7 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps test build demo clean bench bench-quick
+.PHONY: deps test lint build demo clean bench bench-quick
 
 # Installs what the build needs when it is missing: libcurl's headers (Debian: libcurl4-openssl-dev).
 deps:
@@ -11,9 +11,14 @@ deps:
 build: deps
 	$(SWIFT) build
 
-test: deps
+# Every test: warnings are errors, formatting is checked, then the whole suite runs.
+test: deps lint
 	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build
+
+# The house style (.swift-format): 4 spaces, 120 columns, ordered imports.
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 
 # Builds and runs the demo: publishes through a broker outage into ./.eventspool-demo, sweeps, counts (lost = 0).
 demo: deps

@@ -1,8 +1,9 @@
-@testable import EventSpoolTesting
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Testing
+
+@testable import EventSpoolTesting
 
 #if canImport(Glibc)
 import Glibc

@@ -94,7 +94,8 @@ public struct RetryPolicy: Sendable, Hashable {
         }
         let age = now.timeIntervalSince(record.spooledAt)
         if age >= maxAge.seconds {
-            return "gave up after \(Duration.seconds(age).shortDescription) in the spool (retry.maxAge = \(maxAge.shortDescription))"
+            return
+                "gave up after \(Duration.seconds(age).shortDescription) in the spool (retry.maxAge = \(maxAge.shortDescription))"
         }
         return nil
     }

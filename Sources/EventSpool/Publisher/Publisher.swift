@@ -175,7 +175,11 @@ public final class Publisher: Sendable {
     private func publishWriteAhead(_ event: Event) async throws(PublishError) -> PublishOutcome {
         let now = clock.now
         if let orderingKey = event.orderingKey, await orderingKeyIsWaiting(orderingKey) {
-            return try await write(event, record: DeliveryRecord(spooledAt: now), reason: .orderingKeyWaiting(orderingKey))
+            return try await write(
+                event,
+                record: DeliveryRecord(spooledAt: now),
+                reason: .orderingKeyWaiting(orderingKey)
+            )
         }
         // Until this lease ends a sweeper leaves the object alone: the publisher is still sending.
         let lease = writeAheadLease
@@ -261,7 +265,11 @@ public final class Publisher: Sendable {
         }
     }
 
-    private func write(_ event: Event, record: DeliveryRecord, reason: SpoolReason) async throws(PublishError)
+    private func write(
+        _ event: Event,
+        record: DeliveryRecord,
+        reason: SpoolReason
+    ) async throws(PublishError)
         -> PublishOutcome
     {
         do {

@@ -119,7 +119,8 @@ public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible 
             case 23, 32, 41: ok = byte == UInt8(ascii: "-")
             case 0..<22: ok = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
             default:
-                ok = (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                ok =
+                    (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
                     || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
             }
             if !ok { return false }
