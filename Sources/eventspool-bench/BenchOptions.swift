@@ -15,7 +15,7 @@ struct BenchOptions: Sendable {
     var drainEvents = 100_000
     /// Events per spooled object when filling spools for the drain and scaling rows: what 16 concurrent
     /// publishers make with group commit.
-    var eventsPerObject = 16
+    var eventsPerObject = BenchOptions.defaultEventsPerObject
     /// The load generator for the concurrent baseline and its POST script.
     var wrk = "wrk"
     var wrkScript = "Benchmarks/post.lua"
@@ -27,6 +27,7 @@ struct BenchOptions: Sendable {
     /// Bytes of each event body, and of each bare baseline file (1 KiB: the size of a spooled 512-byte
     /// event with its metadata).
     static let bodyBytes = 512
+    static let defaultEventsPerObject = 16
     static let baselineFileBytes = 1024
     /// Concurrent publishers in the concurrent and spooling rows (and wrk's connections).
     static let concurrency = 16
@@ -35,7 +36,8 @@ struct BenchOptions: Sendable {
         usage: eventspool-bench run --url <sink url> [--quick] [--rounds n] [--seconds s] [--dir path]
                                     [--scaling n,n,…] [--drain n] [--events-per-object n]
                                     [--wrk path] [--wrk-script path] [--spoolctl path] [--rows name,…]
-               eventspool-bench drain --dir <spool> --url <sink url>   (the drain row's child process)
+               eventspool-bench fill --dir <spool> --events <n> [--events-per-object n]
+               eventspool-bench drain --dir <spool> --url <sink url>   (the drain rows' child process)
         rows: \(BenchRowKind.allCases.map(\.rawValue).joined(separator: ", "))
         """
 

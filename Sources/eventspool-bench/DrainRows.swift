@@ -50,7 +50,12 @@ struct DrainRows: Sendable {
                 let directory = options.workDirectory + "/drain-\(size)"
                 try? FileManager.default.removeItem(atPath: directory)
                 progress("filling a spool with \(Format.count(size)) events")
-                let fillRate = try await fill(directory, events: size)
+                let fillRate = try await SpoolFill(
+                    directory: directory,
+                    events: size,
+                    eventsPerObject: options.eventsPerObject
+                )
+                .run(logger: logger)
                 if scaling && size == largest {
                     progress("spoolctl list over \(Format.count(size)) events")
                     listing = try await list(directory, events: size)
@@ -96,8 +101,15 @@ struct DrainRows: Sendable {
         }
         let rss = "\(Format.mebibytes(kibibytes: drain.peakRSSKiB)) peak RSS"
         guard let concurrentRate else {
-            return RowResult(kind: .drain, name: name, eventSpool: "\(Format.count(drain.rate)) events/s, \(rss)",
-                baseline: "concurrent row not run", ratio: "—", target: target, met: nil)
+            return RowResult(
+                kind: .drain,
+                name: name,
+                eventSpool: "\(Format.count(drain.rate)) events/s, \(rss)",
+                baseline: "concurrent row not run",
+                ratio: "—",
+                target: target,
+                met: nil
+            )
         }
         let ratio = drain.rate / concurrentRate
         return RowResult(
@@ -172,51 +184,6 @@ struct DrainRows: Sendable {
     }
 
     // MARK: - Steps
-
-    /// Fills `directory` with `events` due events, ``BenchOptions/eventsPerObject`` per object, through the
-    /// spool API (each object durable, as a publish would write it). Returns events per second.
-    private func fill(_ directory: String, events: Int) async throws -> Double {
-        let perObject = options.eventsPerObject
-        let spool = try DirectorySpool(
-            configuration: SpoolConfiguration(
-                directory: directory,
-                limits: SpoolConfiguration.Limits(maxBytes: .max, maxObjects: .max),
-                maxEventsPerObject: perObject
-            ),
-            logger: logger
-        )
-        let body = [UInt8](repeating: UInt8(ascii: "x"), count: BenchOptions.bodyBytes)
-        let start = ContinuousClock.now
-        let writers = 4
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for writer in 0..<writers {
-                    group.addTask {
-                        // Objects writer, writer + writers, … of the events / perObject objects.
-                        var object = writer
-                        while object * perObject < events {
-                            let count = min(perObject, events - object * perObject)
-                            let now = Date()
-                            let batch = (0..<count).map { _ in
-                                SpooledEvent(
-                                    event: Event(type: "com.example.bench", source: "/bench", time: now, body: body),
-                                    delivery: DeliveryRecord(spooledAt: now)
-                                )
-                            }
-                            _ = try await spool.put(batch)
-                            object += writers
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-        } catch {
-            await spool.shutdown()
-            throw error
-        }
-        await spool.shutdown()
-        return Double(events) / (ContinuousClock.now - start).seconds
-    }
 
     /// Drains `directory` in a child process (`eventspool-bench drain`) and reads its report and peak RSS.
     private func drain(_ directory: String, events: Int, fillRate: Double) async throws -> Drain {

@@ -19,6 +19,8 @@ struct EventspoolBench {
                 try await BenchRun(options: BenchOptions(arguments: Array(arguments))).run()
             case "drain":
                 try await DrainCommand(arguments: Array(arguments)).run()
+            case "fill":
+                try await FillCommand(arguments: Array(arguments)).run()
             default:
                 FileHandle.standardError.write(Data((BenchOptions.usage + "\n").utf8))
                 exit(64)
@@ -48,17 +50,21 @@ struct BenchRun {
         var results: [RowResult] = []
 
         if options.rows.contains(.serial) {
-            results.append(await attempt(.serial, "serial publish, broker up (1 task)", "≥ 0.9×") {
-                try await publishRows.serial()
-            })
+            results.append(
+                await attempt(.serial, "serial publish, broker up (1 task)", "≥ 0.9×") {
+                    try await publishRows.serial()
+                }
+            )
         }
         var concurrentRate: Double?
         if options.rows.contains(.concurrent) {
-            results.append(await attempt(.concurrent, "concurrent publish, broker up", "≥ 0.5×") {
-                let (row, rate) = try await publishRows.concurrent()
-                concurrentRate = rate
-                return row
-            })
+            results.append(
+                await attempt(.concurrent, "concurrent publish, broker up", "≥ 0.5×") {
+                    let (row, rate) = try await publishRows.concurrent()
+                    concurrentRate = rate
+                    return row
+                }
+            )
         }
         let spooling = options.rows.contains(.spooling)
         let latency = options.rows.contains(.latency)
@@ -81,19 +87,20 @@ struct BenchRun {
             results += await DrainRows(options: options, logger: logger, concurrentRate: concurrentRate).run()
         }
 
-        let report = [
-            "EventSpool benchmark: \(options.rounds) rounds of \(options.secondsPerRound) s per side, medians; "
-                + "\(BenchOptions.bodyBytes)-byte bodies; sink \(options.sinkURL)",
-            "",
-            ResultTable.render(results),
-            "",
-            "machine: \(machine.cores) cores, \(machine.cpuModel), \(machine.memory) memory, \(machine.kernel)",
-            "spool disk: \(machine.fileSystem) — \(options.workDirectory)",
-            "load average: \(loadBefore) before, \(Machine.loadAverage()) after; "
-                + "took \(Format.seconds(ContinuousClock.now - started))",
-            "",
-            "raw numbers:",
-        ] + results.flatMap(\.raw).map { "  " + $0 }
+        let report =
+            [
+                "EventSpool benchmark: \(options.rounds) rounds of \(options.secondsPerRound) s per side, medians; "
+                    + "\(BenchOptions.bodyBytes)-byte bodies; sink \(options.sinkURL)",
+                "",
+                ResultTable.render(results),
+                "",
+                "machine: \(machine.cores) cores, \(machine.cpuModel), \(machine.memory) memory, \(machine.kernel)",
+                "spool disk: \(machine.fileSystem) — \(options.workDirectory)",
+                "load average: \(loadBefore) before, \(Machine.loadAverage()) after; "
+                    + "took \(Format.seconds(ContinuousClock.now - started))",
+                "",
+                "raw numbers:",
+            ] + results.flatMap(\.raw).map { "  " + $0 }
         print(report.joined(separator: "\n"))
     }
 

@@ -170,7 +170,8 @@ struct PublishRows: Sendable {
                 eventsPerObject.append(Double(sample.operations) / Double(max(1, objects)))
                 failures += sample.failures
                 try removeSpool(directory)
-                line += "; \(tasks) tasks spooling \(Self.describe(sample, against: baseline)) in "
+                line +=
+                    "; \(tasks) tasks spooling \(Self.describe(sample, against: baseline)) in "
                     + "\(Format.count(objects)) objects, "
                     + "\(Format.fixed(Double(sample.operations) / Double(max(1, objects)), 1)) events per object"
             }
@@ -192,7 +193,8 @@ struct PublishRows: Sendable {
                 try removeSpool(directory)
                 let percentiles = Percentiles(sample.latencies)
                 let bareRound = Percentiles(baseline.latencies)
-                line += "; circuit open, 1 task: p50 \(Format.milliseconds(percentiles.p50)) p99 "
+                line +=
+                    "; circuit open, 1 task: p50 \(Format.milliseconds(percentiles.p50)) p99 "
                     + "\(Format.milliseconds(percentiles.p99)) (bare p50 \(Format.milliseconds(bareRound.p50)) p99 "
                     + "\(Format.milliseconds(bareRound.p99)))"
             }
@@ -292,7 +294,12 @@ struct PublishRows: Sendable {
             await withTaskGroup(of: Sample.self) { group in
                 for _ in 0..<tasks {
                     group.addTask {
-                        await publishLoop(publisher, until: deadline, expecting: expectation, recordLatencies: recordLatencies)
+                        await publishLoop(
+                            publisher,
+                            until: deadline,
+                            expecting: expectation,
+                            recordLatencies: recordLatencies
+                        )
                     }
                 }
                 return await group.reduce(into: []) { $0.append($1) }

@@ -13,8 +13,16 @@ struct RowResult: Sendable {
 
     /// A row that could not run, with the reason in place of the numbers.
     static func notRun(_ kind: BenchRowKind, _ name: String, target: String, reason: String) -> RowResult {
-        RowResult(kind: kind, name: name, eventSpool: "not run", baseline: "—", ratio: "—", target: target, met: nil,
-            raw: ["\(name): not run: \(reason)"])
+        RowResult(
+            kind: kind,
+            name: name,
+            eventSpool: "not run",
+            baseline: "—",
+            ratio: "—",
+            target: target,
+            met: nil,
+            raw: ["\(name): not run: \(reason)"]
+        )
     }
 }
 
@@ -29,7 +37,8 @@ enum ResultTable {
             ([header] + cells).map { $0[column].count }.max() ?? 0
         }
         func line(_ values: [String]) -> String {
-            "| " + zip(values, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }
+            "| "
+                + zip(values, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }
                 .joined(separator: " | ") + " |"
         }
         let rule = "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|"

@@ -21,8 +21,10 @@ struct WrkBaseline: Sendable {
         sample.failures = Int(Self.number(after: "Non-2xx or 3xx responses:", in: outcome.output) ?? 0)
         if let errors = outcome.output.split(separator: "\n").first(where: { $0.contains("Socket errors:") }) {
             // "Socket errors: connect 0, read 0, write 0, timeout 0"
-            sample.failures += errors.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: ","))) }
-                .reduce(0, +)
+            sample.failures += errors.split(separator: " ").compactMap {
+                Int($0.trimmingCharacters(in: CharacterSet(charactersIn: ",")))
+            }
+            .reduce(0, +)
         }
         return sample
     }
