@@ -6,7 +6,8 @@ import CCurl
 ///
 /// It blocks in `curl_easy_perform`, so it runs on a thread of its own.
 final class BareCurlLoop: @unchecked Sendable {
-    private let easy: UnsafeMutableRawPointer
+    /// The easy handle, set up for the POST (``BareCurlMultiLoop`` drives several of them).
+    let easy: UnsafeMutableRawPointer
     private var headers: UnsafeMutablePointer<curl_slist>?
     private let body: UnsafeMutableRawBufferPointer
 
@@ -53,22 +54,19 @@ final class BareCurlLoop: @unchecked Sendable {
     }
 
     private func runBlocking(for duration: Duration) -> Sample {
-        let start = ContinuousClock.now
-        let deadline = start + duration
-        let cpuAtStart = ownCPUTime()
-        var sample = Sample(operations: 0, elapsed: .zero)
-        repeat {
-            var status = 0
-            if curl_easy_perform(easy) != CURLE_OK
-                || eventspool_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK
-                || status / 100 != 2
-            {
-                sample.failures += 1
-            }
-            sample.operations += 1
-        } while ContinuousClock.now < deadline
-        sample.elapsed = ContinuousClock.now - start
-        sample.cpu = ownCPUTime() - cpuAtStart
-        return sample
+        measured(for: duration) { deadline in
+            var sample = Sample(operations: 0, elapsed: .zero)
+            repeat {
+                var status = 0
+                if curl_easy_perform(easy) != CURLE_OK
+                    || eventspool_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK
+                    || status / 100 != 2
+                {
+                    sample.failures += 1
+                }
+                sample.operations += 1
+            } while ContinuousClock.now < deadline
+            return sample
+        }
     }
 }

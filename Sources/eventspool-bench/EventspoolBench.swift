@@ -66,22 +66,17 @@ struct BenchRun {
                 }
             )
         }
-        let spooling = options.rows.contains(.spooling)
-        let latency = options.rows.contains(.latency)
-        if spooling || latency {
-            progress("broker down: spooling and circuit-open latency")
-            do {
-                results += try await publishRows.brokerDown(spooling: spooling, latency: latency)
-            } catch {
-                if spooling {
-                    results.append(.notRun(.spooling, "spooling, broker down", target: "≥ 10×", reason: "\(error)"))
+        if options.rows.contains(.spooling) {
+            results.append(
+                await attempt(.spooling, "spooling, broker down", "≥ 10×") { try await publishRows.spooling() }
+            )
+        }
+        if options.rows.contains(.latency) {
+            results.append(
+                await attempt(.latency, "publish latency, circuit open", "p99 ≤ 2×") {
+                    try await publishRows.circuitOpenLatency()
                 }
-                if latency {
-                    results.append(
-                        .notRun(.latency, "publish latency, circuit open", target: "p99 ≤ 2×", reason: "\(error)")
-                    )
-                }
-            }
+            )
         }
         if options.rows.contains(.drain) || options.rows.contains(.scaling) {
             results += await DrainRows(options: options, logger: logger, concurrentRate: concurrentRate).run()

@@ -15,6 +15,29 @@ struct Sample: Sendable {
     var rate: Double { Double(operations) / elapsed.seconds }
     /// CPU time per operation.
     var cpuPerOperation: Duration { operations > 0 ? cpu / operations : .zero }
+
+    /// Adds another segment of the same measurement.
+    static func += (total: inout Sample, segment: Sample) {
+        total.operations += segment.operations
+        total.elapsed += segment.elapsed
+        total.failures += segment.failures
+        total.latencies += segment.latencies
+        total.cpu += segment.cpu
+    }
+}
+
+/// Runs `body`, which counts operations until `deadline`, and fills in the sample's wall-clock time and
+/// the CPU time this process spent meanwhile.
+func measured<Failure: Error>(
+    for duration: Duration,
+    _ body: (_ deadline: ContinuousClock.Instant) throws(Failure) -> Sample
+) throws(Failure) -> Sample {
+    let start = ContinuousClock.now
+    let cpuAtStart = ownCPUTime()
+    var sample = try body(start + duration)
+    sample.elapsed = ContinuousClock.now - start
+    sample.cpu = ownCPUTime() - cpuAtStart
+    return sample
 }
 
 /// CPU time (user + system) this process has used so far.

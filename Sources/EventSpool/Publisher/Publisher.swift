@@ -231,10 +231,12 @@ public final class Publisher: Sendable {
         var last: DeliveryResult?
         for broker in brokers {
             let attemptTime = clock.now
-            let result = await broker.deliver(event)
-            record.record(attemptAt: attemptTime, error: result.error)
+            // `publish` validated the event already, against the configured body limit.
+            let result = await broker.deliver(event, validating: false)
             last = result
+            // A delivered event is never spooled, so only failed attempts need recording.
             if result.isDelivered { break }
+            record.record(attemptAt: attemptTime, error: result.error)
         }
         guard let last else { return nil }
 
