@@ -14,6 +14,8 @@ struct CommandFailure: Error, CustomStringConvertible {
         case cannotCreate = 73
         /// A read or write failed.
         case ioError = 74
+        /// A sweeper holds the spool's lock; the command changes objects and must not race it.
+        case busy = 75
         /// The configuration is wrong.
         case configuration = 78
     }

@@ -33,6 +33,31 @@ enum SpoolAccess {
         }
     }
 
+    /// Runs `body` holding `sweeper.lock`, so that a command rewriting or moving objects cannot race a
+    /// sweeper doing the same (a purged event resurrected, a delivered one written back).
+    ///
+    /// - Throws: ``CommandFailure`` with status `busy` (75) when a sweeper holds the lock.
+    static func withSweeperLock<Result>(
+        _ spool: DirectorySpool,
+        _ body: () async throws -> Result
+    ) async throws -> Result {
+        let lock: SpoolLock?
+        do {
+            lock = try spool.tryLock(named: "sweeper.lock")
+        } catch {
+            throw failure(error, doing: "cannot take sweeper.lock")
+        }
+        guard let lock else {
+            throw CommandFailure(
+                .busy,
+                "a sweeper is working on \(spool.configuration.directory) (sweeper.lock is held); "
+                    + "try again when it has finished"
+            )
+        }
+        defer { lock.release() }
+        return try await body()
+    }
+
     /// Calls `body` with every object in `state`, in key order, streaming: one object in memory at a time.
     /// An object that cannot be read is passed as a failure, and the walk goes on.
     ///

@@ -46,10 +46,14 @@ extension Spoolctl {
                 let now = Date()
                 var removed = 0
                 try await SpoolAccess.withSpool(configuration, logger: logger) { spool in
-                    let state = state.spoolState
-                    try await SpoolAccess.forEachObject(in: state, of: spool) { entry, object throws(CommandFailure) in
-                        removed += try await purge(entry, object, state: state, spool: spool, now: now)
-                        return true
+                    try await SpoolAccess.withSweeperLock(spool) {
+                        let state = state.spoolState
+                        try await SpoolAccess.forEachObject(in: state, of: spool) {
+                            entry,
+                            object throws(CommandFailure) in
+                            removed += try await purge(entry, object, state: state, spool: spool, now: now)
+                            return true
+                        }
                     }
                 }
                 let verb = dryRun ? "would remove" : "removed"

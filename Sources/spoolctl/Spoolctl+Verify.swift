@@ -25,33 +25,48 @@ extension Spoolctl {
                 var checked = 0
                 var bad = 0
                 try await SpoolAccess.withSpool(configuration, logger: logger) { spool in
-                    for state in SpoolState.allCases {
-                        try await SpoolAccess.forEachObject(in: state, of: spool) {
-                            entry,
-                            object throws(CommandFailure) in
-                            checked += 1
-                            guard case .failure(let error) = object else { return true }
-                            guard state != .quarantine else {
-                                logger.debug("already quarantined", metadata: ["spool.key": "\(entry.key)"])
-                                return true
-                            }
-                            bad += 1
-                            Output.line("bad \(state)/\(entry.key): \(error.message)")
-                            if quarantine {
-                                do throws(SpoolError) {
-                                    try await spool.move(entry.key, from: state, to: .quarantine)
-                                } catch {
-                                    throw SpoolAccess.failure(error, doing: "cannot quarantine \(state)/\(entry.key)")
-                                }
-                                Output.line("quarantined \(entry.key)")
-                            }
-                            return true
+                    // Reading needs no lock; moving objects to quarantine/ must not race a sweeper.
+                    if quarantine {
+                        try await SpoolAccess.withSweeperLock(spool) {
+                            try await verify(spool, logger: logger, checked: &checked, bad: &bad)
                         }
+                    } else {
+                        try await verify(spool, logger: logger, checked: &checked, bad: &bad)
                     }
                 }
                 Output.line("checked \(checked) object\(checked == 1 ? "" : "s"): \(bad) bad")
                 if bad > 0 {
                     throw CommandFailure(.attention, "")
+                }
+            }
+        }
+
+        /// Reads every object in every state, printing the bad ones (and quarantining them with `--quarantine`).
+        private func verify(
+            _ spool: DirectorySpool,
+            logger: Logger,
+            checked: inout Int,
+            bad: inout Int
+        ) async throws(CommandFailure) {
+            for state in SpoolState.allCases {
+                try await SpoolAccess.forEachObject(in: state, of: spool) { entry, object throws(CommandFailure) in
+                    checked += 1
+                    guard case .failure(let error) = object else { return true }
+                    guard state != .quarantine else {
+                        logger.debug("already quarantined", metadata: ["spool.key": "\(entry.key)"])
+                        return true
+                    }
+                    bad += 1
+                    Output.line("bad \(state)/\(entry.key): \(error.message)")
+                    if quarantine {
+                        do throws(SpoolError) {
+                            try await spool.move(entry.key, from: state, to: .quarantine)
+                        } catch {
+                            throw SpoolAccess.failure(error, doing: "cannot quarantine \(state)/\(entry.key)")
+                        }
+                        Output.line("quarantined \(entry.key)")
+                    }
+                    return true
                 }
             }
         }

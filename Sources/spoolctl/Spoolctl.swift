@@ -18,6 +18,7 @@ struct Spoolctl: AsyncParsableCommand {
               65  bad input data (an invalid event)
               73  the spool directory cannot be created or opened
               74  I/O error
+              75  a sweeper is running: purge and verify --quarantine do not race it; try again
               78  configuration error (the message names the file or variable, and the key)
             """,
         version: "1.0.0",

@@ -154,6 +154,35 @@ struct SpoolctlCommandTests {
         }
     }
 
+    @Test("purge and verify --quarantine wait for no sweeper: 75 while the lock is held, nothing changed")
+    func changingCommandsRespectTheSweeperLock() async throws {
+        try await withTemporaryDirectory { directory in
+            let spool = directory.appendingPathComponent("spool")
+            try await SpoolFixture.put(events: 2, into: spool.path)
+            let before = try snapshot(of: spool).filter { $0.key.hasSuffix(".evs") }
+            let descriptor = open(
+                spool.appendingPathComponent("sweeper.lock").path,
+                O_RDWR | O_CREAT | O_CLOEXEC,
+                0o600
+            )
+            #expect(descriptor >= 0)
+            defer { close(descriptor) }
+            #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
+
+            let purge = try await BuiltExecutable.spoolctl("purge", "--pending", "--yes", "--spool-dir", spool.path)
+            #expect(purge.status == 75, "\(purge)")
+            #expect(purge.stderr.contains("sweeper.lock"), "\(purge)")
+            let verify = try await BuiltExecutable.spoolctl("verify", "--quarantine", "--spool-dir", spool.path)
+            #expect(verify.status == 75, "\(verify)")
+            #expect(try snapshot(of: spool).filter { $0.key.hasSuffix(".evs") } == before)
+
+            flock(descriptor, LOCK_UN)
+            let purged = try await BuiltExecutable.spoolctl("purge", "--pending", "--yes", "--spool-dir", spool.path)
+            #expect(purged.status == 0, "\(purged)")
+            #expect(try objectFiles(in: spool).isEmpty)
+        }
+    }
+
     @Test("purge refuses without --yes (64); --dry-run removes nothing; --yes removes")
     func purge() async throws {
         try await withTemporaryDirectory { directory in
