@@ -1,4 +1,5 @@
 import Synchronization
+import SystemPackage
 
 import struct Foundation.Date
 
@@ -10,13 +11,20 @@ enum EventID {
     private struct State {
         var milliseconds: UInt64 = 0
         var counter: UInt16 = 0
-        /// Random bits from the system's generator, fetched 64 ids' worth at a time: one `getrandom`
-        /// call per id was a tenth of the CPU a serial publish spends outside libcurl.
+        /// Random bits from the system's generator, fetched 64 words at a time: a system call per id
+        /// (as `SystemRandomNumberGenerator` makes) cost as much as all the rest of making the id.
         var random: [UInt64] = []
+
+        mutating func nextRandom() -> UInt64 {
+            if random.isEmpty {
+                random = EventID.randomWords(EventID.randomBatch)
+            }
+            return random.removeLast()
+        }
     }
 
     private static let state = Mutex(State())
-    private static let randomBatch = 64
+    fileprivate static let randomBatch = 64
 
     /// Returns a new UUIDv7 string such as `019a8b5e-7c1d-7f3a-9b2e-4d5c6a7b8c9d`.
     static func make(now: Date = Date()) -> String {
@@ -24,7 +32,8 @@ enum EventID {
         let (milliseconds, counter, tail) = state.withLock { state -> (UInt64, UInt16, UInt64) in
             if nowMilliseconds > state.milliseconds {
                 state.milliseconds = nowMilliseconds
-                state.counter = UInt16.random(in: 0..<0x400)
+                // A random start below 0x400 leaves at least 3,072 increments for this millisecond.
+                state.counter = UInt16(truncatingIfNeeded: state.nextRandom()) & 0x3FF
             } else if state.counter < 0xFFF {
                 state.counter += 1
             } else {
@@ -32,17 +41,31 @@ enum EventID {
                 state.milliseconds += 1
                 state.counter = 0
             }
-            if state.random.isEmpty {
-                var generator = SystemRandomNumberGenerator()
-                state.random = (0..<randomBatch).map { _ in generator.next() }
-            }
-            return (state.milliseconds, state.counter, state.random.removeLast())
+            return (state.milliseconds, state.counter, state.nextRandom())
         }
 
         // unix_ts_ms (48 bits) | ver 7 (4) | counter (12) | var 0b10 (2) | random (62)
         let high = milliseconds << 16 | 0x7000 | UInt64(counter & 0xFFF)
         let low = 0x8000_0000_0000_0000 | (tail & 0x3FFF_FFFF_FFFF_FFFF)
         return format(high: high, low: low)
+    }
+
+    /// `count` words from the system's cryptographic generator: one read of `/dev/urandom` (the standard
+    /// library's generator makes one `getrandom` call per word), or word by word when that fails.
+    fileprivate static func randomWords(_ count: Int) -> [UInt64] {
+        var words = [UInt64](repeating: 0, count: count)
+        let filled = words.withUnsafeMutableBytes { buffer -> Bool in
+            guard let file = try? FileDescriptor.open("/dev/urandom", .readOnly, options: [.closeOnExec]) else {
+                return false
+            }
+            defer { try? file.close() }
+            return (try? file.read(into: buffer)) == buffer.count
+        }
+        if !filled {
+            var generator = SystemRandomNumberGenerator()
+            words = (0..<count).map { _ in generator.next() }
+        }
+        return words
     }
 
     /// The 36 characters of the UUID, written straight into the string's storage.
