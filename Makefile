@@ -2,17 +2,22 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps test lint build demo clean bench bench-quick
+.PHONY: deps python-deps test lint build demo conformance clean bench bench-quick
 
 # Installs what the build needs when it is missing: libcurl's headers (Debian: libcurl4-openssl-dev).
 deps:
 	@scripts/ensure-deps.sh
 
+# The conformance tests' Python packages (PyPI: cloudevents, standardwebhooks), when missing.
+python-deps:
+	@scripts/ensure-python-deps.sh
+
 build: deps
 	$(SWIFT) build
 
-# Every test: warnings are errors, formatting is checked, then the whole suite runs.
-test: deps lint
+# Every test: warnings are errors, formatting is checked, then the whole suite runs (the conformance
+# tests need the Python packages python-deps installs).
+test: deps python-deps lint
 	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build
 
@@ -24,6 +29,11 @@ lint:
 demo: deps
 	$(SWIFT) build --product eventspool-demo
 	"$$($(SWIFT) build --show-bin-path)/eventspool-demo"
+
+# EventSpool's real requests checked by the official CloudEvents SDK and Standard Webhooks library.
+conformance: deps python-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter WireConformanceTests
 
 # The benchmark (docs/performance.md): about 8 minutes; bench-quick under 2. Extra options for
 # eventspool-bench go in BENCH_ARGS, e.g. `make bench BENCH_ARGS="--rows serial,concurrent"`.

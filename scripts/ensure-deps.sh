@@ -3,7 +3,8 @@
 # packages named as arguments (`make bench` adds nginx-light and wrk).
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev "$@")
+# openssl: the TLS tests make a throw-away CA and certificates with its command line tool.
+packages=(libcurl4-openssl-dev openssl "$@")
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

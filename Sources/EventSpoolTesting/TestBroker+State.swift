@@ -51,11 +51,13 @@ extension TestBroker {
             continuation: CheckedContinuation<[RecordedRequest], any Error>,
             timer: Scheduled<Void>
         ) -> WaitOutcome {
+            // A count already reached wins over a timer that fired before the waiter registered.
+            if self.requestCount >= count {
+                self.endedWaiters[id] = nil
+                return .ready(self.requests)
+            }
             if let error = self.endedWaiters.removeValue(forKey: id) {
                 return .failed(error)
-            }
-            if self.requestCount >= count {
-                return .ready(self.requests)
             }
             if case .shutDown = self.listener {
                 return .shutDown

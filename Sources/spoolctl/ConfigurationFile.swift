@@ -58,7 +58,7 @@ struct ConfigurationFile {
                     )
                 }
                 keys.insert(key)
-            } else if prefix.isEmpty && ConfigurationKeys.scopes.contains(name) {
+            } else if ConfigurationKeys.scopes.contains(key) {
                 guard case .object(let nested) = value else {
                     throw CommandFailure(
                         .configuration,

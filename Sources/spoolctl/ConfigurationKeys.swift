@@ -33,6 +33,11 @@ enum ConfigurationKeys {
     private static let broker: [(String, Kind)] = [
         ("url", .string), ("connectTimeout", .duration), ("timeout", .duration), ("headers", .strings),
         ("maxConnections", .integer), ("maxResponseBodyBytes", .integer), ("eventFormat", .string),
+        ("auth.bearerToken", .string), ("auth.bearerTokenFile", .string), ("auth.username", .string),
+        ("auth.password", .string), ("auth.passwordFile", .string),
+        ("signing.secrets", .strings), ("signing.secretsFile", .string),
+        ("tls.caFile", .string), ("tls.certificateFile", .string), ("tls.keyFile", .string),
+        ("tls.minimumVersion", .string),
     ]
 
     /// Every key, dotted, with its kind.
@@ -60,10 +65,21 @@ enum ConfigurationKeys {
     }()
 
     /// The keys whose values are secret: never shown in messages or logs.
-    static let secret: Set<String> = ["broker.headers", "secondaryBroker.headers"]
+    static let secret: Set<String> = {
+        let names = [
+            "headers", "auth.bearerToken", "auth.bearerTokenFile", "auth.username", "auth.password",
+            "auth.passwordFile", "signing.secrets", "signing.secretsFile",
+        ]
+        return Set(names.flatMap { ["broker." + $0, "secondaryBroker." + $0] })
+    }()
 
-    /// The objects that group keys (`broker`, `spool`, …).
-    static let scopes: Set<String> = Set(all.keys.compactMap { $0.split(separator: ".").first.map(String.init) })
+    /// The objects that group keys (`broker`, `broker.auth`, `spool`, …): every dotted prefix of a key.
+    static let scopes: Set<String> = Set(
+        all.keys.flatMap { key in
+            let components = key.split(separator: ".")
+            return (1..<components.count).map { components[..<$0].joined(separator: ".") }
+        }
+    )
 
     /// The environment variable for `key`: `EVENTSPOOL_` and the key in upper snake case,
     /// `broker.connectTimeout` → `EVENTSPOOL_BROKER_CONNECT_TIMEOUT` (as swift-configuration maps it).

@@ -1,7 +1,7 @@
 import EventSpoolTesting
 import Foundation
+import InMemoryLogging
 import Logging
-import Synchronization
 import Testing
 
 @testable import EventSpool
@@ -32,20 +32,13 @@ struct DeliveryBrokerTests {
             maxConnections: maxConnections,
             eventFormat: eventFormat
         )
-        let client = try BrokerClient(
-            configuration: configuration,
+        return try await WireTestSupport.withClient(
+            configuration,
             classification: classification,
             clock: clock,
-            logger: logger
+            logger: logger,
+            body
         )
-        do {
-            let result = try await body(client)
-            await client.shutdown()
-            return result
-        } catch {
-            await client.shutdown()
-            throw error
-        }
     }
 
     func event(_ text: String = #"{"order":1}"#) -> Event {
@@ -485,8 +478,8 @@ struct DeliveryBrokerTests {
             let token = "Bearer tok-3f9a2c71e5d84b06"
             // A broker that echoes the request's credentials in its error body.
             broker.enqueue(.status(401, body: "invalid token tok-3f9a2c71e5d84b06 for user ops-user"))
-            let records = LogRecords()
-            let logger = Logger(label: "test", factory: { _ in records.handler() })
+            let logs = InMemoryLogHandler()
+            let logger = WireTestSupport.capturingLogger(logs)
             let url = broker.url.replacingOccurrences(of: "http://", with: "http://ops-user:hunter2-pw@")
             let result = try await withClient(broker, url: url, headers: ["Authorization": token], logger: logger) {
                 client in
@@ -500,38 +493,12 @@ struct DeliveryBrokerTests {
             let message = try #require(result.error?.message)
             #expect(result.outcome == .permanent)
             #expect(message == "HTTP 401 from \(broker.url): invalid token <redacted> for user <redacted>")
-            let logged = records.text
+            let logged = WireTestSupport.text(of: logs)
             #expect(logged.contains("delivery attempt"))
             for secret in ["tok-3f9a2c71e5d84b06", "hunter2-pw", "ops-user"] {
                 #expect(!message.contains(secret))
                 #expect(!logged.contains(secret))
             }
-        }
-    }
-}
-
-/// Log records kept in memory, so a test can search what the library logged.
-final class LogRecords: Sendable {
-    private let lines = Mutex<[String]>([])
-
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
-
-    func handler() -> some LogHandler { Handler(records: self) }
-
-    private struct Handler: LogHandler {
-        let records: LogRecords
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let metadata = (event.metadata ?? [:]).merging(self.metadata) { new, _ in new }
-            let line = "\(event.level) \(event.message) \(metadata.sorted { $0.key < $1.key })"
-            records.lines.withLock { $0.append(line) }
         }
     }
 }

@@ -42,6 +42,7 @@ import Testing
                 "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
                 "tracestate: congo=t61rcWkgMzE",
                 "Idempotency-Key: evt-1",
+                "webhook-id: evt-1",
                 "Authorization: Bearer s3cr3t-token",
             ]
         )
@@ -53,7 +54,7 @@ import Testing
         let request = BrokerRequest(event: event, format: .binary, headers: [])
         #expect(header("ce-subject", in: request) == nil)
         #expect(header("traceparent", in: request) == nil)
-        #expect(request.headerLines.count == 7)
+        #expect(request.headerLines.count == 8)
         #expect(request.body == [1, 2, 3])
     }
 

@@ -63,8 +63,14 @@ struct ConfigurationDefaultsTests {
         _ = try Sweeper.Configuration(config: reader)
 
         let data = try Data(contentsOf: URL(fileURLWithPath: Self.samplePath))
-        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
-        let fileKeys = Set(root.flatMap { scope, members in members.keys.map { "\(scope).\($0)" } })
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        // Dotted keys of the leaves: objects nest (`broker.tls.caFile`).
+        func keys(_ members: [String: Any], prefix: String) -> [String] {
+            members.flatMap { name, value in
+                (value as? [String: Any]).map { keys($0, prefix: prefix + name + ".") } ?? [prefix + name]
+            }
+        }
+        let fileKeys = Set(keys(root, prefix: ""))
         #expect(recorder.keys.withLock { $0 } == fileKeys)
     }
 

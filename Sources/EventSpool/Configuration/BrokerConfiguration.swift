@@ -1,4 +1,7 @@
 /// How to reach one webhook broker.
+///
+/// Its description (and debug description and mirror) never shows a secret: header values, the URL's
+/// user name and password, credentials and signing secrets print as `<redacted>`.
 public struct BrokerConfiguration: Sendable, Hashable {
     /// Time limits for one delivery attempt.
     public struct Timeout: Sendable, Hashable {
@@ -46,6 +49,12 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var timeout: Timeout
     /// Extra headers sent with every request (values are never logged).
     public var headers: [String: String]
+    /// Credentials sent as an `Authorization` header: none, bearer token or basic.
+    public var auth: Authentication
+    /// Standard Webhooks signing secrets; requests are signed when there is at least one.
+    public var signing: Signing
+    /// TLS trust, client certificate and minimum version for an `https` broker.
+    public var tls: TLS
     /// The most connections kept open to the broker; requests beyond wait for a free one.
     public var maxConnections: Int
     /// The most response-body bytes kept for error messages; beyond it the transfer is stopped and
@@ -63,19 +72,72 @@ public struct BrokerConfiguration: Sendable, Hashable {
     ///   - maxConnections: The most connections kept open to the broker.
     ///   - maxResponseBodyBytes: The most response-body bytes kept for error messages.
     ///   - eventFormat: CloudEvents binary (default) or structured content mode.
+    ///   - auth: Credentials for an `Authorization` header.
+    ///   - signing: Standard Webhooks signing secrets.
+    ///   - tls: TLS settings for an `https` broker.
     public init(
         url: String,
         timeout: Timeout = Timeout(),
         headers: [String: String] = [:],
         maxConnections: Int = 16,
         maxResponseBodyBytes: Int = 64 * 1024,
-        eventFormat: EventFormat = .binary
+        eventFormat: EventFormat = .binary,
+        auth: Authentication = .none,
+        signing: Signing = .none,
+        tls: TLS = .default
     ) {
         self.url = url
         self.timeout = timeout
         self.headers = headers
+        self.auth = auth
+        self.signing = signing
+        self.tls = tls
         self.maxConnections = maxConnections
         self.maxResponseBodyBytes = maxResponseBodyBytes
         self.eventFormat = eventFormat
+    }
+}
+
+extension BrokerConfiguration.EventFormat {
+    /// Parses `binary` or `structured`.
+    public init?(_ name: String) {
+        switch name {
+        case "binary": self = .binary
+        case "structured": self = .structured
+        default: return nil
+        }
+    }
+}
+
+extension BrokerConfiguration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Every setting, with header values, URL credentials, auth and signing secrets as `<redacted>`.
+    public var description: String {
+        let headerList = headers.keys.sorted().map { "\($0): <redacted>" }.joined(separator: ", ")
+        return
+            "BrokerConfiguration(url: \(BrokerURL.roughlyRedacted(url)), timeout: \(timeout.connect)/\(timeout.total), "
+            + "headers: [\(headerList)], auth: \(auth), signing: \(signing), tls: \(tls), "
+            + "eventFormat: \(eventFormat), maxConnections: \(maxConnections), "
+            + "maxResponseBodyBytes: \(maxResponseBodyBytes))"
+    }
+
+    public var debugDescription: String { description }
+
+    /// The same redacted view for `dump` and other reflection.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "url": BrokerURL.roughlyRedacted(url),
+                "timeout": timeout,
+                "headers": headers.mapValues { _ in "<redacted>" },
+                "auth": auth,
+                "signing": signing,
+                "tls": tls,
+                "eventFormat": eventFormat,
+                "maxConnections": maxConnections,
+                "maxResponseBodyBytes": maxResponseBodyBytes,
+            ],
+            displayStyle: .struct
+        )
     }
 }

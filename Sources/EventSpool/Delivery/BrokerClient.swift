@@ -1,4 +1,7 @@
 public import Logging
+import SystemPackage
+
+import struct Foundation.Date
 
 /// Delivers events to one broker over HTTP (libcurl), reusing keep-alive connections.
 ///
@@ -15,21 +18,27 @@ public final class BrokerClient: Sendable {
     private let transport: CurlTransport
     private let brokerURL: BrokerURL
     private let format: BrokerConfiguration.EventFormat
+    /// Configured headers, then `Authorization`: added to each request at send time only.
     private let headers: [(name: String, value: String)]
+    /// Lower-cased names of ``headers``, which an instrument's trace headers must not replace.
+    private let headerNames: Set<String>
+    /// The signer, the `Authorization` value and every secret to cut out of messages.
+    private let credentials: BrokerCredentials
     private let classification: DeliveryClassification
     private let clock: any WallClock
     private let logger: Logger
-    /// Configured header values and URL credentials, cut out of any message.
-    private let secrets: [String]
 
     /// Creates a client; no connection is made until the first delivery.
     ///
+    /// Secret files (``Secret/file(_:)``) are read here, once; TLS files are checked for readability.
+    ///
     /// - Parameters:
-    ///   - configuration: The broker's URL, timeouts, headers and limits.
+    ///   - configuration: The broker's URL, timeouts, headers, credentials, signing, TLS and limits.
     ///   - classification: How answers are classified.
-    ///   - clock: The wall clock `Retry-After` dates are measured against.
+    ///   - clock: The wall clock `Retry-After` dates are measured against, and `webhook-timestamp` read from.
     ///   - logger: Where each attempt is logged, at debug level.
-    /// - Throws: ``BrokerClientError`` when the configuration is unusable (bad URL, libcurl setup).
+    /// - Throws: ``BrokerClientError`` when the configuration is unusable (bad URL, unreadable or invalid
+    ///   secret, unreadable TLS file, libcurl setup), naming the configuration key and never a secret.
     public init(
         configuration: BrokerConfiguration,
         classification: DeliveryClassification = DeliveryClassification(),
@@ -61,22 +70,29 @@ public final class BrokerClient: Sendable {
             }
             headers.append((name, value))
         }
+        let credentials = try BrokerCredentials(configuration: configuration, url: brokerURL, headers: headers)
+        if let authorization = credentials.authorization {
+            headers.append(("Authorization", authorization))
+        }
+        try Self.checkTLSFiles(configuration.tls, url: brokerURL)
 
         self.url = brokerURL.redacted
         self.brokerURL = brokerURL
         self.format = configuration.eventFormat
         self.headers = headers
+        self.headerNames = Set(headers.map { $0.name.lowercased() })
+        self.credentials = credentials
         self.classification = classification
         self.clock = clock
         self.logger = logger
-        self.secrets = Self.secrets(headers: headers, url: brokerURL)
         self.transport = try CurlTransport(
             settings: CurlTransport.Settings(
                 url: brokerURL,
                 connectTimeout: configuration.timeout.connect,
                 totalTimeout: configuration.timeout.total,
                 maxConnections: configuration.maxConnections,
-                maxResponseBodyBytes: configuration.maxResponseBodyBytes
+                maxResponseBodyBytes: configuration.maxResponseBodyBytes,
+                tls: configuration.tls
             )
         )
     }
@@ -104,7 +120,14 @@ public final class BrokerClient: Sendable {
                 duration: .zero
             )
         }
-        let request = BrokerRequest(event: event, format: format, headers: headers)
+        let request = BrokerRequest(
+            event: event,
+            format: format,
+            headers: headers,
+            traceHeaders: event.traceparent == nil ? TraceHeaders.current(excluding: headerNames) : [],
+            // The time of this attempt, never stored: a retry or a replay is signed afresh.
+            signature: credentials.signer.map { ($0, Int64(clock.now.timeIntervalSince1970.rounded(.down))) }
+        )
         let outcome = await transport.perform(request)
         let duration = ContinuousClock.now - started
 
@@ -122,8 +145,8 @@ public final class BrokerClient: Sendable {
         case .failed(let failure):
             result = classification.result(for: failure, url: url, duration: duration)
         }
-        if let error = result.error, !secrets.isEmpty {
-            result.error = AttemptError(status: error.status, message: redacted(error.message))
+        if let error = result.error, !credentials.isEmpty {
+            result.error = AttemptError(status: error.status, message: credentials.redacted(error.message))
         }
         logger.debug(
             "delivery attempt",
@@ -157,28 +180,23 @@ public final class BrokerClient: Sendable {
         await transport.shutdown(gracePeriod: gracePeriod)
     }
 
-    /// `text` with every configured header value and URL credential replaced by `<redacted>`: a broker
-    /// echoing a request header in its error body must not put a secret into the spool or the logs.
-    private func redacted(_ text: String) -> String {
-        var text = text
-        for secret in secrets where text.contains(secret) {
-            text = text.replacing(secret, with: "<redacted>")
+    /// Checks that each configured TLS file can be read, so a typo fails at start-up with the key and
+    /// the path, not at the first handshake with libcurl's terser words.
+    private static func checkTLSFiles(_ tls: BrokerConfiguration.TLS, url: BrokerURL) throws(BrokerClientError) {
+        if tls.keyFile != nil && tls.certificateFile == nil {
+            throw BrokerClientError(url: url.redacted, message: "tls.keyFile is set without tls.certificateFile")
         }
-        return text
-    }
-
-    private static func secrets(headers: [(name: String, value: String)], url: BrokerURL) -> [String] {
-        var secrets = Set(url.credentials)
-        for header in headers {
-            secrets.insert(header.value)
-            // `Bearer <token>`, `Basic <base64>`: the token alone may be echoed too.
-            for part in header.value.split(separator: " ") where part.count >= 8 {
-                secrets.insert(String(part))
+        for (key, path) in [
+            ("tls.caFile", tls.caFile), ("tls.certificateFile", tls.certificateFile), ("tls.keyFile", tls.keyFile),
+        ] {
+            guard let path else { continue }
+            do {
+                let descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+                try? descriptor.close()
+            } catch {
+                throw BrokerClientError(url: url.redacted, message: "\(key): cannot open file \(path): \(error)")
             }
         }
-        // Longest first, so a whole value is replaced before a part of it; very short values would
-        // blank out ordinary words and are not secrets worth the name.
-        return secrets.filter { $0.count >= 4 }.sorted { $0.count > $1.count }
     }
 
     /// Why a configured header cannot be sent, or `nil` when it can.

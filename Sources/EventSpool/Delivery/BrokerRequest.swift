@@ -18,9 +18,10 @@ import class Foundation.JSONSerialization
 /// | `ce-subject` | ``Event/subject``, when set |
 /// | `ce-<name>` | each of ``Event/extensions`` |
 /// | `Content-Type` | ``Event/contentType`` |
-/// | `traceparent`, `tracestate` | W3C Trace Context, when set |
-/// | `Idempotency-Key` | ``Event/id`` again: the same on every attempt |
-/// | configured headers | as configured (authentication and the like) |
+/// | `traceparent`, `tracestate` | W3C Trace Context, when set; else the current `ServiceContext`'s |
+/// | `Idempotency-Key`, `webhook-id` | ``Event/id`` again: the same on every attempt |
+/// | `webhook-timestamp`, `webhook-signature` | Standard Webhooks signature of this attempt, when signing |
+/// | configured headers | as configured, then `Authorization` |
 ///
 /// `ce-*` values are percent-encoded as the binding requires (§3.1.3.2). In structured mode the
 /// `ce-*` headers are left out and the attributes travel in an `application/cloudevents+json` body.
@@ -37,7 +38,21 @@ struct BrokerRequest: Sendable, Hashable {
     }
 
     /// Lays out `event` in `format`, then appends `headers` (configured, already validated).
-    init(event: Event, format: BrokerConfiguration.EventFormat, headers: [(name: String, value: String)]) {
+    ///
+    /// - Parameters:
+    ///   - event: The event.
+    ///   - format: Binary or structured content mode.
+    ///   - headers: Configured headers (and `Authorization`), sent last.
+    ///   - traceHeaders: Headers injected for the current trace context, sent when the event has no
+    ///     `traceparent` of its own.
+    ///   - signature: The signer and this attempt's time (unix seconds), when requests are signed.
+    init(
+        event: Event,
+        format: BrokerConfiguration.EventFormat,
+        headers: [(name: String, value: String)],
+        traceHeaders: [(name: String, value: String)] = [],
+        signature: (signer: WebhookSigner, timestamp: Int64)? = nil
+    ) {
         var block: [UInt8] = []
         block.reserveCapacity(512)
         func append(_ name: String, _ value: String, percentEncoded: Bool = false) {
@@ -74,8 +89,17 @@ struct BrokerRequest: Sendable, Hashable {
             if let tracestate = event.tracestate {
                 append("tracestate", tracestate)
             }
+        } else {
+            for header in traceHeaders {
+                append(header.name, header.value)
+            }
         }
         append("Idempotency-Key", event.id)
+        append("webhook-id", event.id)
+        if let (signer, timestamp) = signature {
+            append("webhook-timestamp", String(timestamp))
+            append("webhook-signature", signer.signature(id: event.id, timestamp: timestamp, body: body))
+        }
         for header in headers {
             append(header.name, header.value)
         }
@@ -85,7 +109,7 @@ struct BrokerRequest: Sendable, Hashable {
     /// Header names the client sets itself, which a configured header must not replace.
     static let reservedHeaderNames: Set<String> = [
         "content-type", "content-length", "transfer-encoding", "host", "expect", "connection",
-        "idempotency-key", "traceparent", "tracestate",
+        "idempotency-key", "traceparent", "tracestate", "webhook-id", "webhook-timestamp", "webhook-signature",
     ]
 
     /// A header value percent-encoded as CloudEvents HTTP binding §3.1.3.2 requires: space, `"`,

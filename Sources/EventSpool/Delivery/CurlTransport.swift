@@ -24,6 +24,7 @@ final class CurlTransport: Sendable {
         var totalTimeout: Duration
         var maxConnections: Int
         var maxResponseBodyBytes: Int
+        var tls: BrokerConfiguration.TLS = .default
 
         var connectTimeoutMilliseconds: Int { Self.milliseconds(connectTimeout) }
         var totalTimeoutMilliseconds: Int { Self.milliseconds(totalTimeout) }

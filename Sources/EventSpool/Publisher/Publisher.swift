@@ -108,6 +108,8 @@ public final class Publisher: Sendable {
         } catch {
             throw lastResort(PublishError(code: .invalidEvent, event: event, cause: error))
         }
+        // The publishing task's trace context travels with the event: into the spool and on every attempt.
+        let event = TraceHeaders.adoptingCurrentContext(event)
         guard enter() else {
             throw lastResort(PublishError(code: .shutDown, event: event))
         }
