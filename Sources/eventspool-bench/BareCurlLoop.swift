@@ -23,7 +23,7 @@ final class BareCurlLoop: @unchecked Sendable {
         for line in [
             "ce-specversion: 1.0", "ce-id: \(id)", "ce-source: /bench", "ce-type: com.example.bench",
             "ce-time: 2025-01-01T00:00:00.123Z", "Content-Type: application/json", "Idempotency-Key: \(id)",
-            "Expect:",
+            "webhook-id: \(id)", "Expect:",
         ] {
             headers = curl_slist_append(headers, line)
         }
