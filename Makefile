@@ -2,7 +2,7 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps python-deps test test-reliability lint build demo conformance clean
+.PHONY: deps python-deps test test-reliability lint build demo conformance clean bench bench-quick
 
 # Installs what the build needs when it is missing: libcurl's headers (Debian: libcurl4-openssl-dev).
 deps:
@@ -44,6 +44,14 @@ demo: deps
 conformance: deps python-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter WireConformanceTests
+
+# The benchmark (docs/performance.md): about 8 minutes; bench-quick under 2. Extra options for
+# eventspool-bench go in BENCH_ARGS, e.g. `make bench BENCH_ARGS="--rows serial,concurrent"`.
+bench: deps
+	Benchmarks/run.sh $(BENCH_ARGS)
+
+bench-quick: deps
+	Benchmarks/run.sh --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf .build .eventspool-demo

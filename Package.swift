@@ -80,6 +80,15 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // `make bench`: EventSpool against bare baselines on the same sink and disk (docs/performance.md).
+        .executableTarget(
+            name: "eventspool-bench",
+            dependencies: [
+                "CCurl",
+                "EventSpool",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "EventSpoolTests",
             dependencies: [

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages EventSpool's build and tests need, when they are missing.
+# Installs the Debian packages EventSpool's build and tests need, when they are missing, and any
+# packages named as arguments (`make bench` adds nginx-light and wrk).
 set -euo pipefail
 
 # openssl: the TLS tests make a throw-away CA and certificates with its command line tool.
-packages=(libcurl4-openssl-dev openssl)
+packages=(libcurl4-openssl-dev openssl "$@")
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -16,6 +16,18 @@ import Testing
         }
     }
 
+    @Test func generatedIDsCarryTheirTimeInTheFirst48Bits() throws {
+        let before = UInt64(Date().timeIntervalSince1970 * 1000)
+        let id = EventID.make()
+        let after = UInt64(Date().timeIntervalSince1970 * 1000)
+        let hex = id.split(separator: "-").joined()
+        #expect(hex.count == 32)
+        #expect(hex.allSatisfy { "0123456789abcdef".contains($0) })
+        let milliseconds = try #require(UInt64(hex.prefix(12), radix: 16))
+        // Later than `after` only when ids made this millisecond used up their counter (4,096 per ms).
+        #expect(milliseconds >= before && milliseconds <= after + 1)
+    }
+
     @Test func validEventPasses() throws {
         let event = Event(
             type: "com.example.order.created",

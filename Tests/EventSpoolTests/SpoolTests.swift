@@ -212,6 +212,17 @@ import Testing
         }
     }
 
+    @Test func limitsNearTheLargestIntegerDoNotOverflow() async throws {
+        try await withSpoolTest { context in
+            let limits = SpoolConfiguration.Limits(maxBytes: .max, maxObjects: .max)
+            let spool = try context.open(context.configuration(limits: limits))
+            let first = try await spool.put([spoolTestEvent(1)])
+            let second = try await spool.put([spoolTestEvent(2)])
+            #expect(try await spool.keys(in: .pending) == [first, second])
+            await spool.shutdown()
+        }
+    }
+
     // MARK: Listing
 
     @Test func listingIsInKeyOrderAcrossFoldersAndHonoursThePrefix() async throws {

@@ -103,9 +103,15 @@ public final class BrokerClient: Sendable {
     /// Cancelling the calling task stops the transfer and gives a retryable result.
     /// An event that fails ``Event/validate(maxBodyBytes:)`` is not sent: the result is permanent.
     public func deliver(_ event: Event) async -> DeliveryResult {
+        await deliver(event, validating: true)
+    }
+
+    /// ``deliver(_:)``, without validating the event again when the caller has just done so
+    /// (`validating: false`): the publisher validates every event against its own body limit.
+    func deliver(_ event: Event, validating: Bool) async -> DeliveryResult {
         let started = ContinuousClock.now
         do {
-            try event.validate(maxBodyBytes: .max)
+            if validating { try event.validate(maxBodyBytes: .max) }
         } catch {
             return DeliveryResult(
                 outcome: .permanent,

@@ -56,12 +56,13 @@ struct BrokerRequest: Sendable, Hashable {
         var block: [UInt8] = []
         block.reserveCapacity(512)
         func append(_ name: String, _ value: String, percentEncoded: Bool = false) {
-            block.append(contentsOf: name.utf8)
-            block.append(contentsOf: ": ".utf8)
+            Self.appendUTF8(name, to: &block)
+            block.append(UInt8(ascii: ":"))
+            block.append(UInt8(ascii: " "))
             if percentEncoded {
                 Self.appendPercentEncoded(value, to: &block)
             } else {
-                block.append(contentsOf: value.utf8)
+                Self.appendUTF8(value, to: &block)
             }
             block.append(0)
         }
@@ -121,15 +122,32 @@ struct BrokerRequest: Sendable, Hashable {
     }
 
     private static func appendPercentEncoded(_ value: String, to bytes: inout [UInt8]) {
-        for byte in value.utf8 {
-            if byte <= 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "%") {
-                bytes.append(UInt8(ascii: "%"))
-                bytes.append(upperHexDigits[Int(byte >> 4)])
-                bytes.append(upperHexDigits[Int(byte & 0x0F)])
-            } else {
-                bytes.append(byte)
+        var value = value
+        value.withUTF8 { utf8 in
+            func needsEncoding(_ byte: UInt8) -> Bool {
+                byte <= 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "%")
+            }
+            // Ids, sources and types rarely need encoding: then the bytes are copied in one go.
+            guard utf8.contains(where: needsEncoding) else {
+                bytes.append(contentsOf: utf8)
+                return
+            }
+            for byte in utf8 {
+                if needsEncoding(byte) {
+                    bytes.append(UInt8(ascii: "%"))
+                    bytes.append(upperHexDigits[Int(byte >> 4)])
+                    bytes.append(upperHexDigits[Int(byte & 0x0F)])
+                } else {
+                    bytes.append(byte)
+                }
             }
         }
+    }
+
+    /// Appends the UTF-8 of `text` with one copy (`Array.append(contentsOf: text.utf8)` goes byte by byte).
+    private static func appendUTF8(_ text: String, to bytes: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
     private static let upperHexDigits = Array("0123456789ABCDEF".utf8)

@@ -4,6 +4,12 @@ import SystemPackage
 
 import struct Foundation.Date
 
+#if canImport(SwiftOverlayShims)
+// In release builds `struct timespec` may be imported through this module (which the Glibc overlay loads),
+// and MemberImportVisibility then wants it imported to use the struct's fields.
+import SwiftOverlayShims
+#endif
+
 /// Ordering-key marks: `ordering/<SHA-256 of the ordering key, hex>`, one small file per ordering key that
 /// may have events waiting in `pending/` (its content is the key itself, for people). A publisher that
 /// finds the mark spools an event of that key instead of sending it, so it cannot overtake spooled ones —

@@ -52,7 +52,10 @@ final class SpoolUsage: Sendable {
             if after.bytes > limits.maxBytes || after.objects > limits.maxObjects {
                 return now - lastScan >= Self.rescanInterval
             }
-            if after.bytes * 10 > limits.maxBytes * 9 || after.objects * 10 > limits.maxObjects * 9 {
+            // Within 10 % of a limit; written so that a limit near `Int64.max` cannot overflow.
+            if after.bytes > limits.maxBytes - limits.maxBytes / 10
+                || after.objects > limits.maxObjects - limits.maxObjects / 10
+            {
                 return now - lastScan >= Self.nearLimitRescanInterval
             }
             return false

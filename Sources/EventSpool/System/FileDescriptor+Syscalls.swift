@@ -8,6 +8,12 @@ import Darwin
 @preconcurrency import Musl
 #endif
 
+#if canImport(SwiftOverlayShims)
+// In release builds `struct timespec` may be imported through this module (which the Glibc overlay loads),
+// and MemberImportVisibility then wants it imported to use the struct's fields.
+import SwiftOverlayShims
+#endif
+
 // The few calls swift-system lacks, in its style: typed `Errno` errors, EINTR retried.
 // `close` is the exception: it is never retried, because the descriptor is gone after the first
 // call even when it reports EINTR, and a retry could close a descriptor another thread just opened.

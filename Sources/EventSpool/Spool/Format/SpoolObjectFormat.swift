@@ -171,22 +171,23 @@ enum SpoolObjectFormat {
         var events: [SpooledEvent] = []
         events.reserveCapacity(header.eventCount)
         for index in 0..<header.eventCount {
-            let what = "record \(index + 1) of \(header.eventCount)"
-            let lengthRange = try reader.readRange(4, "\(what) length")
+            // Only an error message needs it: built on demand.
+            func what() -> String { "record \(index + 1) of \(header.eventCount)" }
+            let lengthRange = try reader.readRange(4, "\(what()) length")
             var lengthReader = BinaryReader(bytes, range: lengthRange)
-            let payloadLength = Int(try lengthReader.readUInt32("\(what) length"))
-            let checksum = try reader.readUInt32("\(what) checksum")
+            let payloadLength = Int(try lengthReader.readUInt32("\(what()) length"))
+            let checksum = try reader.readUInt32("\(what()) checksum")
             guard payloadLength >= 4, payloadLength <= maxRecordBytes else {
-                throw FormatError("\(what) has an impossible length of \(payloadLength) bytes")
+                throw FormatError("\(what()) has an impossible length of \(payloadLength) bytes")
             }
-            let payloadRange = try reader.readRange(payloadLength, "\(what) payload")
+            let payloadRange = try reader.readRange(payloadLength, "\(what()) payload")
             guard reader.checksum(payloadRange, continuing: reader.checksum(lengthRange)) == checksum else {
-                throw FormatError("\(what) checksum mismatch")
+                throw FormatError("\(what()) checksum mismatch")
             }
             var payload = BinaryReader(bytes, range: payloadRange)
-            let metadataLength = Int(try payload.readUInt32("\(what) metadata length"))
-            var metadata = try payload.readReader(metadataLength, "\(what) metadata")
-            events.append(try SpoolRecord.decode(metadata: &metadata, body: payload.readRest(), record: what))
+            let metadataLength = Int(try payload.readUInt32("\(what()) metadata length"))
+            var metadata = try payload.readReader(metadataLength, "\(what()) metadata")
+            events.append(try SpoolRecord.decode(metadata: &metadata, body: payload.readRest(), record: what()))
         }
         guard reader.isAtEnd else {
             throw FormatError("\(reader.remaining) bytes after the last record")

@@ -30,7 +30,29 @@ enum SpoolRecord {
         /// Tags that may occur more than once.
         var isRepeated: Bool { self == .extensionAttribute || self == .attempt }
 
-        var name: String { String(describing: self) }
+        /// The field's name in error messages.
+        var name: String {
+            switch self {
+            case .id: "id"
+            case .type: "type"
+            case .source: "source"
+            case .time: "time"
+            case .subject: "subject"
+            case .orderingKey: "orderingKey"
+            case .contentType: "contentType"
+            case .extensionAttribute: "extensionAttribute"
+            case .traceparent: "traceparent"
+            case .tracestate: "tracestate"
+            case .spooledAt: "spooledAt"
+            case .attempts: "attempts"
+            case .firstAttemptAt: "firstAttemptAt"
+            case .lastAttemptAt: "lastAttemptAt"
+            case .nextAttemptAt: "nextAttemptAt"
+            case .lastError: "lastError"
+            case .attempt: "attempt"
+            case .deadReason: "deadReason"
+            }
+        }
     }
 
     // MARK: Writing
@@ -109,28 +131,29 @@ enum SpoolRecord {
     static func decode(
         metadata: inout BinaryReader,
         body: [UInt8],
-        record: String
+        record: @autoclosure () -> String
     ) throws(SpoolObjectFormat.FormatError) -> SpooledEvent {
         var fields = Fields()
         var seen: Set<UInt8> = []
         while !metadata.isAtEnd {
-            let rawTag = try metadata.readUInt8("\(record) field tag")
+            let rawTag = try metadata.readUInt8("\(record()) field tag")
             guard let tag = Tag(rawValue: rawTag) else {
                 throw SpoolObjectFormat.FormatError(
-                    "\(record) has the unknown field tag 0x\(String(rawTag, radix: 16))"
+                    "\(record()) has the unknown field tag 0x\(String(rawTag, radix: 16))"
                 )
             }
-            let what = "\(record) field \(tag.name)"
+            // Only an error message needs it: built on demand.
+            func what() -> String { "\(record()) field \(tag.name)" }
             guard tag.isRepeated || seen.insert(rawTag).inserted else {
-                throw SpoolObjectFormat.FormatError("\(what) occurs twice")
+                throw SpoolObjectFormat.FormatError("\(what()) occurs twice")
             }
-            var value = try metadata.readReader(try metadata.readLength("\(what) length"), what)
-            try fields.read(tag, from: &value, what: what)
+            var value = try metadata.readReader(try metadata.readLength("\(what()) length"), what())
+            try fields.read(tag, from: &value, what: what())
             guard value.isAtEnd else {
-                throw SpoolObjectFormat.FormatError("\(what) has \(value.remaining) unexpected bytes")
+                throw SpoolObjectFormat.FormatError("\(what()) has \(value.remaining) unexpected bytes")
             }
         }
-        return try fields.spooledEvent(body: body, record: record)
+        return try fields.spooledEvent(body: body, record: record())
     }
 
     /// Field values as they are decoded, before the required ones are checked.
@@ -157,57 +180,60 @@ enum SpoolRecord {
         mutating func read(
             _ tag: Tag,
             from value: inout BinaryReader,
-            what: String
+            what: @autoclosure () -> String
         ) throws(SpoolObjectFormat.FormatError) {
             switch tag {
-            case .id: id = try value.readRestAsText(what)
-            case .type: type = try value.readRestAsText(what)
-            case .source: source = try value.readRestAsText(what)
-            case .time: time = try value.readTime(what)
-            case .subject: subject = try value.readRestAsText(what)
-            case .orderingKey: orderingKey = try value.readRestAsText(what)
-            case .contentType: contentType = try value.readRestAsText(what)
+            case .id: id = try value.readRestAsText(what())
+            case .type: type = try value.readRestAsText(what())
+            case .source: source = try value.readRestAsText(what())
+            case .time: time = try value.readTime(what())
+            case .subject: subject = try value.readRestAsText(what())
+            case .orderingKey: orderingKey = try value.readRestAsText(what())
+            case .contentType: contentType = try value.readRestAsText(what())
             case .extensionAttribute:
-                let name = try value.readText(try value.readLength("\(what) name length"), "\(what) name")
-                guard extensions.updateValue(try value.readRestAsText("\(what) value"), forKey: name) == nil else {
-                    throw SpoolObjectFormat.FormatError("\(what) \(name) occurs twice")
+                let name = try value.readText(try value.readLength("\(what()) name length"), "\(what()) name")
+                guard extensions.updateValue(try value.readRestAsText("\(what()) value"), forKey: name) == nil else {
+                    throw SpoolObjectFormat.FormatError("\(what()) \(name) occurs twice")
                 }
-            case .traceparent: traceparent = try value.readRestAsText(what)
-            case .tracestate: tracestate = try value.readRestAsText(what)
-            case .spooledAt: spooledAt = try value.readTime(what)
-            case .attempts: attempts = try value.readSignedVarint(what)
-            case .firstAttemptAt: firstAttemptAt = try value.readTime(what)
-            case .lastAttemptAt: lastAttemptAt = try value.readTime(what)
-            case .nextAttemptAt: nextAttemptAt = try value.readTime(what)
-            case .lastError: lastError = try Self.readError(from: &value, what: what)
+            case .traceparent: traceparent = try value.readRestAsText(what())
+            case .tracestate: tracestate = try value.readRestAsText(what())
+            case .spooledAt: spooledAt = try value.readTime(what())
+            case .attempts: attempts = try value.readSignedVarint(what())
+            case .firstAttemptAt: firstAttemptAt = try value.readTime(what())
+            case .lastAttemptAt: lastAttemptAt = try value.readTime(what())
+            case .nextAttemptAt: nextAttemptAt = try value.readTime(what())
+            case .lastError: lastError = try Self.readError(from: &value, what: what())
             case .attempt:
-                let time = try value.readTime("\(what) time")
-                let hasError = try value.readUInt8("\(what) error flag")
+                let time = try value.readTime("\(what()) time")
+                let hasError = try value.readUInt8("\(what()) error flag")
                 guard hasError <= 1 else {
-                    throw SpoolObjectFormat.FormatError("\(what) error flag is \(hasError), not 0 or 1")
+                    throw SpoolObjectFormat.FormatError("\(what()) error flag is \(hasError), not 0 or 1")
                 }
-                let error = try hasError == 1 ? Self.readError(from: &value, what: what) : nil
+                let error = try hasError == 1 ? Self.readError(from: &value, what: what()) : nil
                 history.append(Attempt(time: time, error: error))
-            case .deadReason: deadReason = try value.readRestAsText(what)
+            case .deadReason: deadReason = try value.readRestAsText(what())
             }
         }
 
         private static func readError(
             from value: inout BinaryReader,
-            what: String
+            what: @autoclosure () -> String
         ) throws(SpoolObjectFormat.FormatError) -> AttemptError {
-            let hasStatus = try value.readUInt8("\(what) status flag")
+            let hasStatus = try value.readUInt8("\(what()) status flag")
             guard hasStatus <= 1 else {
-                throw SpoolObjectFormat.FormatError("\(what) status flag is \(hasStatus), not 0 or 1")
+                throw SpoolObjectFormat.FormatError("\(what()) status flag is \(hasStatus), not 0 or 1")
             }
-            let status = try hasStatus == 1 ? value.readSignedVarint("\(what) status") : nil
-            return AttemptError(status: status, message: try value.readRestAsText("\(what) message"))
+            let status = try hasStatus == 1 ? value.readSignedVarint("\(what()) status") : nil
+            return AttemptError(status: status, message: try value.readRestAsText("\(what()) message"))
         }
 
-        func spooledEvent(body: [UInt8], record: String) throws(SpoolObjectFormat.FormatError) -> SpooledEvent {
+        func spooledEvent(
+            body: [UInt8],
+            record: @autoclosure () -> String
+        ) throws(SpoolObjectFormat.FormatError) -> SpooledEvent {
             func required<Value>(_ value: Value?, _ tag: Tag) throws(SpoolObjectFormat.FormatError) -> Value {
                 guard let value else {
-                    throw SpoolObjectFormat.FormatError("\(record) lacks the required field \(tag.name)")
+                    throw SpoolObjectFormat.FormatError("\(record()) lacks the required field \(tag.name)")
                 }
                 return value
             }
