@@ -358,6 +358,21 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: geteuid() == 0, "only root can give a folder to another user"))
+    func aSpoolDirectoryOwnedByAnotherUserIsRefused() async throws {
+        try await withSpoolTest { context in
+            try FileManager.default.createDirectory(atPath: context.spoolPath, withIntermediateDirectories: false)
+            #expect(chmod(context.spoolPath, 0o700) == 0)
+            #expect(chown(context.spoolPath, 65534, 65534) == 0)
+            let error = try #require(throws: SpoolError.self) { _ = try context.open() }
+            #expect(error.code == .unsafe)
+            #expect(error.path == context.spoolPath)
+            #expect(error.message.contains("owned by uid 65534"))
+            #expect(error.message.contains("allowUnsafePermissions"))
+            #expect(context.names(in: "").isEmpty)  // nothing created in it
+        }
+    }
+
     @Test func aNewSpoolAndItsFoldersArePrivate() async throws {
         try await withSpoolTest { context in
             let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
