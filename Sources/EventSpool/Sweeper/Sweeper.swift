@@ -260,14 +260,12 @@ public final class Sweeper: Sendable {
     /// never steps, and it is the same clock in every process of the host, so an operator (or the reliability
     /// tests) can line up the passes of several sweepers and see that no two held the lock at once.
     private func logLock(_ message: Logger.Message) {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
         logger.debug(
             message,
             metadata: [
                 "spool.directory": "\(spool.configuration.directory)",
                 "process.id": "\(getpid())",
-                "lock.monotonicNanoseconds": "\(Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec))",
+                "lock.monotonicNanoseconds": "\(monotonicNanoseconds())",
             ]
         )
     }
