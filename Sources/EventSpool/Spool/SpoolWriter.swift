@@ -20,8 +20,9 @@ final class SpoolWriter: Sendable {
         var requests: [Request] = []
         var isDraining = false
         var isClosed = false
-        /// How many puts the previous object took, and how long writing it took.
-        var lastBatchSize = 0
+        /// How many puts were waiting when the previous object was durable (the ones it took, and the
+        /// ones queued meanwhile), and how long writing it took.
+        var lastConcurrency = 0
         var lastCommitDuration = Duration.zero
     }
 
@@ -107,7 +108,7 @@ final class SpoolWriter: Sendable {
             commit(batch)
             let duration = ContinuousClock.now - start
             withQueue {
-                $0.lastBatchSize = batch.count
+                $0.lastConcurrency = batch.count + $0.requests.count
                 $0.lastCommitDuration = duration
             }
         }
@@ -146,15 +147,16 @@ final class SpoolWriter: Sendable {
     /// while waiting).
     ///
     /// Publishers whose put just returned usually put again at once, but they need a moment to be
-    /// scheduled. Without this wait the writer starts the next object with the few puts already queued,
-    /// the others miss it and wait a whole flush for the one after: objects then alternate between small
-    /// and large and fewer events share each flush. The wait ends as soon as as many puts are queued as the
-    /// previous object took, and lasts at most an eighth of the previous commit (and never over 1 ms), so
-    /// it costs a lone publisher nothing and others a small fraction of the flush they share.
+    /// scheduled. Without this wait the writer starts the next object with the puts that queued during the
+    /// last flush, and the publishers it just resumed wait a whole flush for the one after: 16 publishers
+    /// settle into two groups of 8 that take turns, and half as many events share each flush. So the
+    /// writer waits until as many puts are queued as were waiting at the end of the previous flush — every
+    /// publisher, whichever object it was in — for at most a quarter of that flush (and never over 2 ms).
+    /// A lone publisher never waits, and the wait ends the moment the last one is back.
     private func gatherPuts() {
-        let target = queue.lastBatchSize
+        let target = min(queue.lastConcurrency, maxEventsPerObject)
         guard queue.requests.count < target, !queue.isClosed else { return }
-        let wait = min(queue.lastCommitDuration / 8, .milliseconds(1))
+        let wait = min(queue.lastCommitDuration / 4, .milliseconds(2))
         let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
         let deadline = Date(timeIntervalSinceNow: seconds)
         while queue.requests.count < target && !queue.isClosed {
