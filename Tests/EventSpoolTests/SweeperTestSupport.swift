@@ -74,7 +74,7 @@ final class SweeperFixture: Sendable {
             configuration: configuration,
             spool: spool,
             clock: clock,
-            randomNumberGenerator: SeededGenerator(seed: 42),
+            randomNumberGenerator: SeededRandom(seed: 42),
             logger: logger
         )
     }
@@ -157,23 +157,6 @@ func testEvent(_ name: String, type: String = "com.example.test", orderingKey: S
 extension RecordedRequest {
     /// The event id the request carried.
     var eventID: String? { header("ce-id") }
-}
-
-/// SplitMix64: a small seeded generator, so retry jitter is the same in every run.
-struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// An HTTP date (RFC 9110 IMF-fixdate) for a `Retry-After` header.

@@ -45,17 +45,10 @@ struct FullDiskTests {
     func aFailedWriteThrowsNotDurableAndLeavesNothing(_ failure: Case) async throws {
         try await ReliabilityDirectory.with { directory in
             try await withDownBroker { url in
-                let faults = SyscallFaults()
-                let spool = try DirectorySpool(
-                    configuration: SpoolConfiguration(directory: directory("spool")),
-                    clock: SystemWallClock(),
-                    logger: quietLogger,
-                    syscalls: faults.syscalls
-                )
-                let publisher = try Publisher(
-                    configuration: Self.publisherConfiguration(url: url, directory: directory, failure.writeAhead),
-                    spool: spool,
-                    logger: quietLogger
+                let (faults, spool, publisher) = try Self.publisherOnFaultySpool(
+                    url: url,
+                    directory: directory,
+                    failure.writeAhead
                 )
                 // One event spooled before the fault: its folders exist and are flushed, so the fault hits
                 // the object write itself.
@@ -95,18 +88,7 @@ struct FullDiskTests {
     @Test func concurrentPublishesSharingAFailedFlushAllThrowAndNoneIsLost() async throws {
         try await ReliabilityDirectory.with { directory in
             try await withDownBroker { url in
-                let faults = SyscallFaults()
-                let spool = try DirectorySpool(
-                    configuration: SpoolConfiguration(directory: directory("spool")),
-                    clock: SystemWallClock(),
-                    logger: quietLogger,
-                    syscalls: faults.syscalls
-                )
-                let publisher = try Publisher(
-                    configuration: Self.publisherConfiguration(url: url, directory: directory, false),
-                    spool: spool,
-                    logger: quietLogger
-                )
+                let (faults, spool, publisher) = try Self.publisherOnFaultySpool(url: url, directory: directory, false)
                 // Every third object flush fails, while 16 tasks publish 10 events each (group commit).
                 faults.inject(.fdatasync, .ioError, pathContaining: "tmp/", skip: 2, times: 1)
                 let results = await withTaskGroup(of: [(Event, Bool)].self) { group in
@@ -243,12 +225,7 @@ struct FullDiskTests {
                 await writer.shutdown()
 
                 let faults = SyscallFaults()
-                let spool = try DirectorySpool(
-                    configuration: SpoolConfiguration(directory: directory("spool")),
-                    clock: clock,
-                    logger: quietLogger,
-                    syscalls: faults.syscalls
-                )
+                let spool = try Self.faultySpool(faults, directory: directory, clock: clock)
                 let sweeper = try Sweeper(
                     configuration: Sweeper.Configuration(
                         broker: BrokerConfiguration(url: broker.url),
@@ -291,6 +268,36 @@ struct FullDiskTests {
             spool: SpoolConfiguration(directory: directory("spool")),
             mode: writeAhead ? .writeAhead : .fallback
         )
+    }
+
+    /// The spool in `directory("spool")`, its system calls going through `faults`.
+    private static func faultySpool(
+        _ faults: SyscallFaults,
+        directory: ReliabilityDirectory,
+        clock: any WallClock = SystemWallClock()
+    ) throws -> DirectorySpool {
+        try DirectorySpool(
+            configuration: SpoolConfiguration(directory: directory("spool")),
+            clock: clock,
+            logger: quietLogger,
+            syscalls: faults.syscalls
+        )
+    }
+
+    /// A publisher to a broker at `url` over a spool whose system calls go through the returned faults.
+    private static func publisherOnFaultySpool(
+        url: String,
+        directory: ReliabilityDirectory,
+        _ writeAhead: Bool
+    ) throws -> (SyscallFaults, DirectorySpool, Publisher) {
+        let faults = SyscallFaults()
+        let spool = try faultySpool(faults, directory: directory)
+        let publisher = try Publisher(
+            configuration: publisherConfiguration(url: url, directory: directory, writeAhead),
+            spool: spool,
+            logger: quietLogger
+        )
+        return (faults, spool, publisher)
     }
 
     /// Runs `body` with the URL of a broker that refuses connections.

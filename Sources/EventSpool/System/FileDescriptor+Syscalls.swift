@@ -216,6 +216,14 @@ extension FileDescriptor {
     static var effectiveUserID: UInt32 { UInt32(geteuid()) }
 }
 
+/// `CLOCK_MONOTONIC` in nanoseconds: it never steps, and every process of the host reads the same clock,
+/// so log lines of several processes can be put in order.
+func monotonicNanoseconds() -> Int64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+}
+
 /// Calls `body` again while it fails with EINTR; `-1` means failure with the reason in `errno`.
 private func retryingInterrupts<Result: FixedWidthInteger>(_ body: () -> Result) throws(Errno) -> Result {
     while true {
