@@ -137,6 +137,23 @@ import Testing
         }
     }
 
+    @Test func folderCleanupLeavesFilesAndLinksNamedLikeFoldersAndGoesOn() async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            try await spool.delete(try await spool.put([spoolTestEvent(1)]), in: .pending)
+            let hour = context.spoolPath + "/pending/2026/11/26/23"
+            #expect(FileManager.default.createFile(atPath: hour + "/49", contents: Data("x".utf8)))
+            #expect(symlink(NSTemporaryDirectory(), context.spoolPath + "/pending/2026/11/26/22") == 0)
+
+            // Neither stops the cleanup: the empty minute folder 50 goes, the file and the link stay.
+            let removed = try await spool.removeEmptyFolders(before: spoolTestTime.addingTimeInterval(86_400 * 400))
+            #expect(removed == 1)
+            #expect(context.names(in: "pending/2026/11/26/23") == ["49"])
+            #expect(context.names(in: "pending/2026/11/26") == ["22", "23"])
+            await spool.shutdown()
+        }
+    }
+
     @Test func emptyOldFoldersAreRemovedAndMadeAgainWhenNeeded() async throws {
         try await withSpoolTest { context in
             let clock = SpoolTestClock(spoolTestTime)

@@ -88,8 +88,10 @@ extension SpoolDirectory {
                 let names: [String]
                 do {
                     names = try folderNames(path)
-                } catch let error where error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory {
-                    return
+                } catch let error
+                    where [.noSuchFileOrDirectory, .notDirectory, .tooManySymbolicLinkLevels].contains(error.errno)
+                {
+                    return  // gone, or not a folder of ours (a file or a link named like one): left alone
                 }
                 for name in SpoolFolderWalk.sortedDescending(names).reversed() {
                     guard SpoolFolderWalk.isFolderName(name, depth: depth + 1) else { continue }
@@ -104,8 +106,8 @@ extension SpoolDirectory {
                 try syscalls.removeDirectory(root, FilePath(path))
                 removed += 1
                 forgetFolder(path)
-            } catch .directoryNotEmpty, .fileExists, .noSuchFileOrDirectory {
-                // Still holds objects, or another sweeper removed it first.
+            } catch .directoryNotEmpty, .fileExists, .noSuchFileOrDirectory, .notDirectory {
+                // Still holds objects, or another sweeper removed it first, or a file named like a folder.
             } catch {
                 throw SpoolError.syscall("rmdir", path: displayPath(path), error, "could not remove the empty folder")
             }
