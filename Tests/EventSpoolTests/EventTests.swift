@@ -61,12 +61,51 @@ import Testing
                 traceparent: "00-00000000000000000000000000000000-00f067aa0ba902b7-01"
             ), "traceparent"
         ),
+        // A later version may add fields, but a NUL or newline in them would end the header.
+        (
+            Event(
+                type: "t",
+                source: "/s",
+                text: "",
+                traceparent: "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-\u{0}Authorization: x"
+            ), "traceparent"
+        ),
+        (
+            Event(
+                type: "t",
+                source: "/s",
+                text: "",
+                traceparent: "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-ab\r\nX-Injected: 1"
+            ), "traceparent"
+        ),
+        (Event(type: "t", source: "/s", time: Date(timeIntervalSince1970: 1e13), text: ""), "time"),
+        (Event(type: "t", source: "/s", time: Date(timeIntervalSince1970: -62_135_596_801), text: ""), "time"),
     ])
     func invalidEventNamesTheField(event: Event, field: String) {
         #expect {
             try event.validate()
         } throws: { error in
             (error as? EventValidationError)?.field == field
+        }
+    }
+
+    /// Neither a test argument nor inside `#expect`: printing the event (`Date.description`) traps on NaN.
+    @Test func aTimeThatIsNotANumberIsRejected() {
+        let event = Event(type: "t", source: "/s", time: Date(timeIntervalSince1970: .nan), text: "")
+        do {
+            try event.validate()
+            Issue.record("a NaN time was accepted")
+        } catch {
+            let field = error.field
+            #expect(field == "time")
+        }
+    }
+
+    @Test func laterTraceparentVersionsAndTheWholeRangeOfYearsAreAccepted() throws {
+        let future = "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-0a1b-ff"
+        try Event(type: "t", source: "/s", text: "", traceparent: future).validate()
+        for seconds in [-62_135_596_800, 253_402_300_799.999] {
+            try Event(type: "t", source: "/s", time: Date(timeIntervalSince1970: seconds), text: "").validate()
         }
     }
 

@@ -244,23 +244,31 @@ import Testing
                         maxBodyBytes: 16
                     ),
                     spool: spool,
-                    logger: quietLogger
+                    logger: context.logger
                 )
                 let invalid = [
                     Event(type: "", source: "/s", text: "{}"),
                     Event(type: "t", source: "/s\nInjected: yes", text: "{}"),
                     Event(type: "t", source: "/s", text: String(repeating: "x", count: 17)),
+                    // Its last-resort log line must not trap on the time (Date.description does on NaN).
+                    Event(type: "t", source: "/s", time: Date(timeIntervalSince1970: .nan), text: "{}"),
                 ]
                 for event in invalid {
-                    await #expect {
-                        try await publisher.publish(event)
-                    } throws: { error in
-                        (error as? PublishError)?.code == .invalidEvent
+                    // Not `#expect(throws:)`: it would print the event, and `Date.description` traps on NaN.
+                    do {
+                        _ = try await publisher.publish(event)
+                        Issue.record("an invalid event was published")
+                    } catch {
+                        let code = (error as? PublishError)?.code
+                        #expect(code == .invalidEvent)
                     }
                 }
                 await publisher.shutdown()
                 #expect(broker.requests.isEmpty)
                 #expect(try await spool.allEvents(in: .pending).isEmpty)
+                let logged = context.logs.entries.filter { $0.level == .error }
+                #expect(logged.count == invalid.count)
+                #expect(logged.last?.metadata["event.time"] == "nan s since 1970")
             }
         }
     }

@@ -120,6 +120,23 @@ struct SecurityCredentialsTests {
         )
     }
 
+    @Test func aSecretEchoedAcrossTheMessageCutIsRedactedToo() async throws {
+        try await withTestBroker { broker in
+            // The token starts a few bytes before the 512-byte cut of an error message: redacting what was
+            // kept after the cut would no longer find it, and its first half would be stored.
+            let prefix = "HTTP 401 from \(broker.url): "
+            let padding = String(repeating: "x", count: AttemptError.maxMessageBytes - prefix.utf8.count - 17)
+            broker.enqueue(.status(401, body: padding + "Bearer \(Self.token)"))
+            let configuration = BrokerConfiguration(url: broker.url, auth: .bearer(token: .value(Self.token)))
+            let result = try await WireTestSupport.withClient(configuration) { client in
+                await client.deliver(Event(type: "t", source: "/s", text: "{}"))
+            }
+            let message = try #require(result.error?.message)
+            #expect(message.hasPrefix(prefix + padding))
+            #expect(!message.contains(Self.token.prefix(10)), "\(message)")  // "Bearer " and 10 bytes fit
+        }
+    }
+
     @Test func aBrokerEchoingCredentialsGetsThemRedacted() async throws {
         try await withTestBroker { broker in
             let signing = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -137,7 +137,9 @@ public final class BrokerClient: Sendable {
             result = classification.result(
                 status: status,
                 retryAfter: retryAfter,
-                body: body,
+                // Redacted before the message is cut to size: a secret the cut splits would survive it.
+                body: credentials.isEmpty || (200..<300).contains(status)
+                    ? body : Array(credentials.redacted(String(decoding: body, as: UTF8.self)).utf8),
                 url: url,
                 duration: duration,
                 now: clock.now

@@ -1,3 +1,5 @@
+import struct Foundation.Date
+
 extension Event {
     /// The default largest body accepted: 1 MiB.
     public static let defaultMaxBodyBytes = 1 << 20
@@ -7,6 +9,9 @@ extension Event {
         "id", "source", "specversion", "type", "datacontenttype", "dataschema", "subject", "time", "data",
         "data_base64", "traceparent", "tracestate",
     ]
+
+    /// Seconds since 1970 from 0001-01-01T00:00:00Z up to 10000-01-01T00:00:00Z (not included).
+    static let representableSeconds = -62_135_596_800.0..<253_402_300_800.0
 
     /// Checks everything that later becomes a header, a file name or a body.
     ///
@@ -35,6 +40,12 @@ extension Event {
                 throw EventValidationError(field: "tracestate", reason: "is set without a traceparent")
             }
             try Self.validateHeaderValue(tracestate, field: "tracestate", maxLength: 512, allowEmpty: true)
+        }
+        // `ce-time` is RFC 3339: years 0001 to 9999. Outside them an event cannot be sent (nor its time
+        // written as an integer number of microseconds).
+        let seconds = time.timeIntervalSince1970
+        guard seconds.isFinite, Self.representableSeconds.contains(seconds) else {
+            throw EventValidationError(field: "time", reason: "must be between the years 0001 and 9999")
         }
         if body.count > maxBodyBytes {
             throw EventValidationError(

@@ -1,5 +1,8 @@
 /// W3C Trace Context (https://www.w3.org/TR/trace-context/) checks for `traceparent`.
 enum TraceContext {
+    /// The longest `traceparent` accepted: a future version may add fields, but not without bound.
+    static let maxLength = 512
+
     /// Accepts `version-traceid-parentid-flags` as lower-case hex, 2-32-16-2 digits, with a non-zero
     /// trace id and parent id and a version other than `ff`. Future versions may append fields.
     static func validateTraceparent(_ value: String) throws(EventValidationError) {
@@ -9,6 +12,9 @@ enum TraceContext {
         }
         guard bytes.count >= 55 else {
             throw fail("must look like 00-<32 hex>-<16 hex>-<2 hex>")
+        }
+        guard bytes.count <= maxLength else {
+            throw fail("is \(bytes.count) bytes, more than \(maxLength)")
         }
         let dashes = [2, 35, 52]
         for index in 0..<55 {
@@ -29,6 +35,10 @@ enum TraceContext {
         }
         if bytes.count > 55 && bytes[55] != UInt8(ascii: "-") {
             throw fail("must look like 00-<32 hex>-<16 hex>-<2 hex>")
+        }
+        // A later version's extra fields are hex and dashes too; anything else could end the header.
+        if !bytes[55...].allSatisfy({ isLowerHex($0) || $0 == UInt8(ascii: "-") }) {
+            throw fail("must be lower-case hexadecimal and dashes")
         }
         if bytes[3..<35].allSatisfy({ $0 == UInt8(ascii: "0") }) {
             throw fail("trace id must not be all zeros")

@@ -308,11 +308,18 @@ public final class Publisher: Sendable {
             "event NOT published: \(error)",
             metadata: [
                 "event.id": "\(event.id)", "event.type": "\(event.type)", "event.source": "\(event.source)",
-                "event.time": "\(event.time)", "event.contentType": "\(event.contentType)",
+                "event.time": "\(Self.loggable(event.time))", "event.contentType": "\(event.contentType)",
                 "event.body": "\(LoggedBody(event.body))",
             ]
         )
         return error
+    }
+
+    /// A time as a log shows it; one that is not a date (NaN, out of range: an invalid event) as a number,
+    /// since Foundation's description traps on NaN.
+    private static func loggable(_ time: Date) -> String {
+        let seconds = time.timeIntervalSince1970
+        return Event.representableSeconds.contains(seconds) ? "\(time)" : "\(seconds) s since 1970"
     }
 
     // MARK: - In-flight accounting
