@@ -30,7 +30,7 @@ import Testing
                     "fdatasync \(temporary)",
                     "mkdir pending",
                 ] + levels.map { "mkdir \($0)" } + (["pending"] + levels).reversed().map { "fsync \($0)" } + [
-                    "rename \(temporary) \(Self.folder)/\(first.fileName)",
+                    "rename \(temporary) \(Self.folder)/\(first.fileName) (no replace)",
                     "fsync \(Self.folder)",
                 ]
             )
@@ -40,10 +40,56 @@ import Testing
             let second = try await spool.put([spoolTestEvent(2)])
             #expect(
                 Self.durabilitySteps(recorder.calls)
-                    == Self.stepsIntoExistingFolder(temporary: "tmp/\(second.rawValue).tmp", key: second)
+                    == Self.stepsIntoExistingFolder(
+                        temporary: "tmp/\(second.rawValue).tmp",
+                        key: second,
+                        noReplace: true
+                    )
             )
             #expect(try await spool.keys(in: .pending) == [first, second])
             await spool.shutdown()
+        }
+    }
+
+    @Test func moveRenamesWithoutReplacingThenFlushesTheNewFolderThenTheOld() async throws {
+        try await withSpoolTest { context in
+            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
+            let spool = try context.open(clock: SpoolTestClock(spoolTestTime), syscalls: recorder.syscalls)
+            let key = try await spool.put([spoolTestEvent(1)])
+            _ = try await spool.move(key, from: .pending, to: .dead)  // creates dead/'s folders first
+            _ = try await spool.move(key, from: .dead, to: .pending)
+            recorder.clearCalls()
+
+            _ = try await spool.move(key, from: .pending, to: .dead)
+            let dead = Self.folder.replacingOccurrences(of: "pending/", with: "dead/")
+            #expect(
+                Self.durabilitySteps(recorder.calls) == [
+                    "rename \(Self.folder)/\(key.fileName) \(dead)/\(key.fileName) (no replace)",
+                    // The new entry first: a crash may leave the object in both folders, never in neither.
+                    "fsync \(dead)",
+                    "fsync \(Self.folder)",
+                ]
+            )
+            #expect(try await spool.get(key, in: .dead).events == [spoolTestEvent(1)])
+            await spool.shutdown()
+        }
+    }
+
+    @Test func aRenameThatMustNotReplaceFailsOnAnExistingFileAndKeepsBoth() async throws {
+        try await withSpoolTest { context in
+            try FileManager.default.createDirectory(atPath: context.spoolPath, withIntermediateDirectories: false)
+            for (name, text) in [("a", "new"), ("b", "old")] {
+                #expect(
+                    FileManager.default.createFile(atPath: context.spoolPath + "/" + name, contents: Data(text.utf8))
+                )
+            }
+            let folder = try FileDescriptor.open(FilePath(context.spoolPath), .readOnly, options: [.directory])
+            defer { try? folder.close() }
+            #expect(throws: Errno.fileExists) {
+                try FileDescriptor.rename(in: folder, from: FilePath("a"), to: FilePath("b"), noReplace: true)
+            }
+            #expect(context.names(in: "") == ["a", "b"])
+            #expect(FileManager.default.contents(atPath: context.spoolPath + "/b") == Data("old".utf8))
         }
     }
 
@@ -57,7 +103,7 @@ import Testing
             try await spool.replace(SpoolObject(key: key, state: .pending, events: [spoolTestEvent(2)]))
             let steps = Self.durabilitySteps(recorder.calls)
             let temporary = try #require(steps.first).replacingOccurrences(of: "open ", with: "")
-            #expect(steps == Self.stepsIntoExistingFolder(temporary: temporary, key: key))
+            #expect(steps == Self.stepsIntoExistingFolder(temporary: temporary, key: key, noReplace: false))
             #expect(try await spool.get(key, in: .pending).events == [spoolTestEvent(2)])
             await spool.shutdown()
         }
@@ -215,14 +261,14 @@ import Testing
         }
     }
 
-    /// A write of `key` through `temporary` into the existing folder ``folder``: file flush, rename, folder
-    /// flush — nothing else, nothing reordered.
-    static func stepsIntoExistingFolder(temporary: String, key: SpoolKey) -> [String] {
+    /// A write of `key` through `temporary` into the existing folder ``folder``: file flush, rename (one that
+    /// never replaces an object for a new key), folder flush — nothing else, nothing reordered.
+    static func stepsIntoExistingFolder(temporary: String, key: SpoolKey, noReplace: Bool) -> [String] {
         [
             "open \(temporary)",
             "write \(temporary)",
             "fdatasync \(temporary)",
-            "rename \(temporary) \(folder)/\(key.fileName)",
+            "rename \(temporary) \(folder)/\(key.fileName)\(noReplace ? " (no replace)" : "")",
             "fsync \(folder)",
         ]
     }

@@ -170,7 +170,8 @@ final class SpoolSyscallRecorder: Sendable {
                 try live.synchronizeData(file)
             },
             rename: { directory, source, destination, noReplace throws(Errno) in
-                try self.record("rename", "\(source.string) \(destination.string)")
+                // A new key must never replace an object: the flag is part of what is recorded.
+                try self.record("rename", "\(source.string) \(destination.string)\(noReplace ? " (no replace)" : "")")
                 self.state.withLock { $0.beforeRename }?(source, destination)
                 try live.rename(directory, source, destination, noReplace)
             },
