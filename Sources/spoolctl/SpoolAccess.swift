@@ -59,7 +59,8 @@ enum SpoolAccess {
     }
 
     /// Calls `body` with every object in `state`, in key order, streaming: one object in memory at a time.
-    /// An object that cannot be read is passed as a failure, and the walk goes on.
+    /// An object that cannot be read is passed as a failure, and the walk goes on; one removed since it was
+    /// listed (by a sweeper or a write-ahead publisher) is skipped.
     ///
     /// - Parameter body: Returns `false` to stop the walk.
     /// - Throws: ``CommandFailure`` with status `ioError` (74) when the listing itself fails.
@@ -73,6 +74,8 @@ enum SpoolAccess {
                 let object: Result<SpoolObject, SpoolError>
                 do {
                     object = .success(try await spool.get(entry.key, in: state))
+                } catch let error where error.code == .notFound {
+                    continue
                 } catch {
                     object = .failure(error)
                 }

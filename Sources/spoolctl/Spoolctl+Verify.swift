@@ -58,7 +58,9 @@ extension Spoolctl {
                     }
                     bad += 1
                     Output.line("bad \(state)/\(entry.key): \(error.message)")
-                    if quarantine {
+                    // Only a damaged object is quarantined; one that could not be read (an I/O error) may
+                    // read next time, and stays.
+                    if quarantine && error.isDamage {
                         do throws(SpoolError) {
                             try await spool.move(entry.key, from: state, to: .quarantine)
                         } catch {

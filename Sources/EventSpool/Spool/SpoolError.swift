@@ -40,6 +40,10 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
 
     /// What kind of failure this is.
     public var code: Code
+
+    /// Whether the object itself is bad — corrupt, or not a regular file of ours — and belongs in
+    /// `quarantine/`. Any other read error (I/O, gone, permissions) may pass; the object stays.
+    public var isDamage: Bool { code == .corrupt || code == .unsafe }
     /// What was being done, for example `fsync` or `rename`.
     public var operation: String
     /// The path involved.

@@ -112,7 +112,7 @@ struct ObjectSettlement: Sendable {
             existing = try await spool.get(key, in: .dead).events
         } catch let error where error.code == .notFound {
             // The usual case: nothing of this object was given up before.
-        } catch let error where error.code == .corrupt || error.code == .unsafe {
+        } catch let error where error.isDamage {
             // Never overwrite dead events we cannot read: keep them for a person instead.
             try await spool.move(key, from: .dead, to: .quarantine)
             logger.info("corrupt dead object quarantined", metadata: ["spool.key": "\(key)", "error": "\(error)"])

@@ -278,7 +278,7 @@ final class SweepPass {
         case .notFound:
             // Removed since it was listed (a write-ahead publisher settled it): nothing to do.
             return
-        case .corrupt, .unsafe:
+        case _ where error.isDamage:
             do {
                 try await spool.move(key, from: state, to: .quarantine)
                 logger.info(
