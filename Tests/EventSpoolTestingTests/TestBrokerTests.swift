@@ -303,9 +303,7 @@ struct TestBrokerTests {
                 try await LoopbackClient.withRawConnection(port: port) { _ in }
             }
             #expect(refusal?.errnoCode == ECONNREFUSED)
-            await #expect(throws: TestBrokerError.self) {
-                _ = try await broker.waitForRequests(count: 2, timeout: .milliseconds(1))
-            }
+            #expect(broker.requestCount == 1, "nothing got through while stopped")
 
             try await broker.startListening()
             #expect(broker.port == port)

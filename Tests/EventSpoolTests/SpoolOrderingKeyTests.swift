@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SystemPackage
 import Testing
 
@@ -82,12 +83,15 @@ import Testing
 
             // Between the release's look at the mark and its rename, a put marks the key again.
             let directory = spool.directory
+            let markedAgain = Mutex(false)
             recorder.beforeRename { source, _ in
                 if source.string.hasPrefix("ordering/") {
                     try? directory.markOrderingKeys(["customer-7"], at: markedBefore.addingTimeInterval(1))
+                    markedAgain.withLock { $0 = true }
                 }
             }
             try await spool.releaseOrderingKeys(keeping: [], markedBefore: markedBefore)
+            #expect(markedAgain.withLock { $0 }, "the release renamed the mark, racing the put")
             #expect(try await spool.hasWaitingEvents(orderingKey: "customer-7"))
             #expect(context.names(in: "tmp").isEmpty)
             await spool.shutdown()

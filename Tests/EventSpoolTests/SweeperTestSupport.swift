@@ -40,7 +40,7 @@ final class SweeperFixture: Sendable {
         }
     }
 
-    /// A sweeper configuration for `broker`, with short timeouts and no jitter unless told otherwise.
+    /// A sweeper configuration for `broker`, with no jitter unless told otherwise.
     func configuration(
         broker: TestBroker,
         retry: RetryPolicy = RetryPolicy(jitter: 0),
@@ -50,7 +50,9 @@ final class SweeperFixture: Sendable {
         fallback: FallbackPolicy = .deadLetter,
         secondaryBroker: TestBroker? = nil
     ) -> Sweeper.Configuration {
-        let timeout = BrokerConfiguration.Timeout(connect: .seconds(2), total: .seconds(2))
+        // Long enough that a slow answer (tests delay up to 2 s) is never cut short on a loaded machine; the
+        // tests of timeouts set their own.
+        let timeout = BrokerConfiguration.Timeout(connect: .seconds(10), total: .seconds(10))
         return Sweeper.Configuration(
             broker: BrokerConfiguration(url: broker.url, timeout: timeout),
             secondaryBroker: secondaryBroker.map { BrokerConfiguration(url: $0.url, timeout: timeout) },

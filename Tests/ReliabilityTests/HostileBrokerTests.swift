@@ -220,32 +220,33 @@ struct HostileBrokerTests {
     }
 
     @Test func aTenMebibyteAnswerIsNeverBuffered() async throws {
-        try await withTestBroker { broker in
-            // The warm-up answer already exceeds the body cap; the measured one is 10 MiB.
-            broker.enqueue(.largeBody(status: 200, size: 256 << 10), .largeBody(status: 200, size: 10 << 20))
-            let child = try ChildProcess(
-                "eventspool-crashtest",
-                ["deliver", "--broker-url", broker.url],
-                stderrPath: NSTemporaryDirectory() + "/eventspool-reliability-deliver-\(UUID().uuidString).stderr"
-            )
-            let status = await child.exitStatus()
-            try? FileManager.default.removeItem(atPath: child.stderrPath)
-            #expect(status == 0, "\(child.errorOutput)")
-            let report = try #require(
-                child.output.first.flatMap {
-                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
-                }
-            )
-            #expect(report["outcome"] == "delivered" && report["status"] == "200", "\(report)")
-            let before = Int(report["peakResidentBytesBefore"] ?? "") ?? 0
-            let after = Int(report["peakResidentBytesAfter"] ?? "") ?? Int.max
-            let growth = after - before
-            #expect(before > 0 && growth < 4 << 20, "peak RSS grew by \(growth) bytes over a 10 MiB answer")
-            print(
-                "[reliability] hostile broker: \(Self.rows.count) answers classified as documented; "
-                    + "peak RSS growth over a 10 MiB answer \(growth / 1024) KiB "
-                    + "(limit 4 MiB: a buffered body would pass 10 MiB)"
-            )
+        try await ReliabilityDirectory.with { directory in
+            try await withTestBroker { broker in
+                // The warm-up answer already exceeds the body cap; the measured one is 10 MiB.
+                broker.enqueue(.largeBody(status: 200, size: 256 << 10), .largeBody(status: 200, size: 10 << 20))
+                let child = try ChildProcess(
+                    "eventspool-crashtest",
+                    ["deliver", "--broker-url", broker.url],
+                    stderrPath: directory("deliver.stderr")
+                )
+                let status = await child.exitStatus()
+                #expect(status == 0, "\(child.errorOutput)")
+                let report = try #require(
+                    child.output.first.flatMap {
+                        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+                    }
+                )
+                #expect(report["outcome"] == "delivered" && report["status"] == "200", "\(report)")
+                let before = Int(report["peakResidentBytesBefore"] ?? "") ?? 0
+                let after = Int(report["peakResidentBytesAfter"] ?? "") ?? Int.max
+                let growth = after - before
+                #expect(before > 0 && growth < 4 << 20, "peak RSS grew by \(growth) bytes over a 10 MiB answer")
+                print(
+                    "[reliability] hostile broker: \(Self.rows.count) answers classified as documented; "
+                        + "peak RSS growth over a 10 MiB answer \(growth / 1024) KiB "
+                        + "(limit 4 MiB: a buffered body would pass 10 MiB)"
+                )
+            }
         }
     }
 }
