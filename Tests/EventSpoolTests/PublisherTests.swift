@@ -146,6 +146,40 @@ import Testing
         }
     }
 
+    @Test func writeAheadObjectsSharedByPublishesKeepExactlyTheUndeliveredEvents() async throws {
+        try await withTestBroker { broker in
+            try await withPublisherSpool { spool, context in
+                // Every third request fails: objects that group commit filled from several publishes end
+                // partly delivered, and are rewritten once with the others.
+                broker.setSchedule { index in index % 3 == 2 ? .status(503) : .status(204) }
+                var configuration = Publisher.Configuration(
+                    broker: BrokerConfiguration(url: broker.url),
+                    spool: spool.configuration,
+                    mode: .writeAhead
+                )
+                configuration.circuitBreaker.failureThreshold = 0
+                let publisher = try Publisher(configuration: configuration, spool: spool, logger: quietLogger)
+
+                let outcomes = try await withThrowingTaskGroup(of: (String, PublishOutcome).self) { group in
+                    for index in 0..<48 {
+                        group.addTask {
+                            let event = self.event(index)
+                            return (event.id, try await publisher.publish(event))
+                        }
+                    }
+                    return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+                }
+                await publisher.shutdown()
+                let spooled = Set(outcomes.filter { $0.value != .delivered }.keys)
+                #expect(spooled.count == 16)
+                let pending = try await spool.allEvents(in: .pending)
+                #expect(pending.count == spooled.count, "each undelivered event once, no delivered one")
+                #expect(Set(pending.map(\.event.id)) == spooled)
+                #expect(pending.allSatisfy { $0.delivery.attempts == 1 })
+            }
+        }
+    }
+
     @Test func secondaryBrokerTakesWhatThePrimaryRefuses() async throws {
         try await withTestBroker { primary in
             try await withTestBroker { secondary in

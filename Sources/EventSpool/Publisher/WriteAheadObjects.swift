@@ -25,6 +25,16 @@ final class WriteAheadObjects: Sendable {
         var isSettling = false
         /// An ending arrived while settling; look again before giving up.
         var hasNewEndings = false
+        /// How many events the object holds, once read: until as many have ended, it is not read again.
+        var eventCount: Int?
+    }
+
+    /// Where settling an object stands.
+    private enum Progress {
+        /// Deleted, rewritten, or left to the sweeper: forget the object.
+        case settled
+        /// Some of its events are still being sent.
+        case waiting(eventCount: Int)
     }
 
     private let entries = Mutex<[SpoolKey: Entry]>([:])
@@ -43,13 +53,14 @@ final class WriteAheadObjects: Sendable {
         guard settles else { return }
 
         while true {
-            let endings = entries.withLock { $0[key]?.endings ?? [:] }
-            let done = await settle(key, endings: endings, spool: spool, logger: logger)
+            let (endings, eventCount) = entries.withLock { ($0[key]?.endings ?? [:], $0[key]?.eventCount) }
+            let progress = await settle(key, endings: endings, eventCount: eventCount, spool: spool, logger: logger)
             let again = entries.withLock { entries -> Bool in
-                if done {
+                guard case .waiting(let eventCount) = progress else {
                     entries[key] = nil
                     return false
                 }
+                entries[key]!.eventCount = eventCount
                 guard entries[key]!.hasNewEndings else {
                     entries[key]!.isSettling = false
                     return false
@@ -61,8 +72,18 @@ final class WriteAheadObjects: Sendable {
         }
     }
 
-    /// Applies `endings` to the object when every event in it has one. Returns whether the object is settled.
-    private func settle(_ key: SpoolKey, endings: [String: Ending], spool: any Spool, logger: Logger) async -> Bool {
+    /// Applies `endings` to the object when every event in it has one. The object is read only when it may be
+    /// complete: once to learn its size, then when that many events have ended.
+    private func settle(
+        _ key: SpoolKey,
+        endings: [String: Ending],
+        eventCount: Int?,
+        spool: any Spool,
+        logger: Logger
+    ) async -> Progress {
+        if let eventCount, endings.count < eventCount {
+            return .waiting(eventCount: eventCount)
+        }
         let object: SpoolObject
         do {
             object = try await spool.get(key, in: .pending)
@@ -71,9 +92,11 @@ final class WriteAheadObjects: Sendable {
                 "write-ahead object not settled; the sweeper will deliver it",
                 metadata: ["spool.key": "\(key)", "error": "\(error)"]
             )
-            return true
+            return .settled
         }
-        guard object.events.allSatisfy({ endings[$0.event.id] != nil }) else { return false }
+        guard object.events.allSatisfy({ endings[$0.event.id] != nil }) else {
+            return .waiting(eventCount: object.events.count)
+        }
 
         var remaining = [SpooledEvent]()
         for var spooled in object.events {
@@ -91,6 +114,6 @@ final class WriteAheadObjects: Sendable {
             // The object still holds every event, each safe; delivered ones may be sent again.
             logger.info("write-ahead object not settled", metadata: ["spool.key": "\(key)", "error": "\(error)"])
         }
-        return true
+        return .settled
     }
 }
