@@ -6,7 +6,8 @@ import Testing
 @testable import EventSpool
 
 /// Ordering-key marks: a put marks its events' keys durably before writing them; a sweeper's release
-/// removes only marks of keys it saw no event for, set before its pass, and never undoes a concurrent put.
+/// removes only marks of keys it saw no event for that no put set since its pass began (races:
+/// `SpoolOrderingRaceTests`).
 @Suite struct SpoolOrderingKeyTests {
     static func event(_ index: Int, orderingKey: String?) -> SpooledEvent {
         var event = spoolTestEvent(index)
@@ -46,19 +47,17 @@ import Testing
         }
     }
 
-    @Test func releaseRemovesOnlyOldMarksOfKeysWithoutEvents() async throws {
+    @Test func releaseRemovesOnlyMarksOfKeysWithoutEventsThatNoPutSetSinceTheSweepBegan() async throws {
         try await withSpoolTest { context in
-            let clock = SpoolTestClock(spoolTestTime)
-            let spool = try context.open(clock: clock)
-            for (index, orderingKey) in ["delivered", "still-pending", "recent"].enumerated() {
-                if orderingKey == "recent" { clock.set(spoolTestTime.addingTimeInterval(60)) }
+            let spool = try context.open()
+            for (index, orderingKey) in ["delivered", "still-pending"].enumerated() {
                 _ = try await spool.put([Self.event(index, orderingKey: orderingKey)])
             }
-            // A pass that began at +30 s found only "still-pending" in pending/; "recent" was put during it.
-            try await spool.releaseOrderingKeys(
-                keeping: ["still-pending"],
-                markedBefore: spoolTestTime.addingTimeInterval(30)
-            )
+            // A sweep begins; a put of "recent" comes while it runs, after its listing found only
+            // "still-pending" in pending/.
+            try await spool.beginOrderingKeyRelease()
+            _ = try await spool.put([Self.event(2, orderingKey: "recent")])
+            try await spool.releaseOrderingKeys(keeping: ["still-pending"])
             #expect(try await !spool.hasWaitingEvents(orderingKey: "delivered"))
             #expect(try await spool.hasWaitingEvents(orderingKey: "still-pending"))
             #expect(try await spool.hasWaitingEvents(orderingKey: "recent"))
@@ -68,32 +67,13 @@ import Testing
             try FileManager.default.removeItem(
                 atPath: context.spoolPath + "/ordering/" + SpoolDirectory.markName("still-pending")
             )
-            try await spool.releaseOrderingKeys(keeping: ["still-pending"], markedBefore: spoolTestTime)
+            try await spool.beginOrderingKeyRelease()
+            try await spool.releaseOrderingKeys(keeping: ["still-pending", "recent"])
             #expect(try await spool.hasWaitingEvents(orderingKey: "still-pending"))
-            await spool.shutdown()
-        }
-    }
 
-    @Test func aPutThatMarksTheKeyDuringTheReleaseKeepsItsMark() async throws {
-        try await withSpoolTest { context in
-            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime), syscalls: recorder.syscalls)
-            _ = try await spool.put([Self.event(1, orderingKey: "customer-7")])
-            let markedBefore = spoolTestTime.addingTimeInterval(30)
-
-            // Between the release's look at the mark and its rename, a put marks the key again.
-            let directory = spool.directory
-            let markedAgain = Mutex(false)
-            recorder.beforeRename { source, _ in
-                if source.string.hasPrefix("ordering/") {
-                    try? directory.markOrderingKeys(["customer-7"], at: markedBefore.addingTimeInterval(1))
-                    markedAgain.withLock { $0 = true }
-                }
-            }
-            try await spool.releaseOrderingKeys(keeping: [], markedBefore: markedBefore)
-            #expect(markedAgain.withLock { $0 }, "the release renamed the mark, racing the put")
-            #expect(try await spool.hasWaitingEvents(orderingKey: "customer-7"))
-            #expect(context.names(in: "tmp").isEmpty)
+            // Without a beginning since the last release, nothing is cleared, so nothing goes.
+            try await spool.releaseOrderingKeys(keeping: [])
+            #expect(try await spool.hasWaitingEvents(orderingKey: "recent"))
             await spool.shutdown()
         }
     }
@@ -103,13 +83,16 @@ import Testing
             let spool = try context.open()
             let key = try await spool.put([Self.event(1, orderingKey: "customer-7")])
             try await spool.move(key, from: .pending, to: .dead)
-            try await spool.releaseOrderingKeys(keeping: [], markedBefore: .distantFuture)
+            try await spool.beginOrderingKeyRelease()
+            try await spool.releaseOrderingKeys(keeping: [])
             #expect(try await !spool.hasWaitingEvents(orderingKey: "customer-7"))
 
             try await spool.move(key, from: .dead, to: .pending)
             #expect(try await spool.hasWaitingEvents(orderingKey: "customer-7"))
 
-            try await spool.releaseOrderingKeys(keeping: [], markedBefore: .distantFuture)
+            try await spool.beginOrderingKeyRelease()
+            try await spool.releaseOrderingKeys(keeping: [])
+            #expect(try await !spool.hasWaitingEvents(orderingKey: "customer-7"))
             try await spool.replace(
                 SpoolObject(key: key, state: .pending, events: [Self.event(1, orderingKey: "customer-7")])
             )

@@ -113,6 +113,8 @@ final class SpoolSyscallRecorder: Sendable {
         var paths: [CInt: String] = [:]
         var faults: [Fault] = []
         var beforeRename: (@Sendable (FilePath, FilePath) -> Void)?
+        var beforeEveryCall: (@Sendable (String) -> Errno?)?
+        var onBlockingLock: (@Sendable (Bool) -> Void)?
     }
 
     private let state = Mutex(State())
@@ -143,11 +145,22 @@ final class SpoolSyscallRecorder: Sendable {
         state.withLock { $0.beforeRename = action }
     }
 
+    /// Runs `action` before every call with the call as it is recorded (`"<operation> <path>"`), on the thread
+    /// making it; an errno it returns makes that call fail instead of running. `nil` stops it.
+    func beforeEveryCall(_ action: (@Sendable (String) -> Errno?)?) {
+        state.withLock { $0.beforeEveryCall = action }
+    }
+
+    /// Runs `action` with `true` when a lock call that may wait starts, and `false` when it returns.
+    func onBlockingLock(_ action: (@Sendable (Bool) -> Void)?) {
+        state.withLock { $0.onBlockingLock = action }
+    }
+
     var syscalls: Syscalls {
         let live = Syscalls.live
         return Syscalls(
             open: { directory, path, mode, options, permissions throws(Errno) in
-                let name = self.relative(path.string)
+                let name = self.relative(path.string, in: directory)
                 try self.record("open", name)
                 let file = try live.open(directory, path, mode, options, permissions)
                 self.state.withLock { $0.paths[file.rawValue] = name }
@@ -176,23 +189,52 @@ final class SpoolSyscallRecorder: Sendable {
                 try live.rename(directory, source, destination, noReplace)
             },
             unlink: { directory, path throws(Errno) in
-                try self.record("unlink", path.string)
+                try self.record("unlink", self.relative(path.string, in: directory))
                 try live.unlink(directory, path)
             },
             makeDirectory: { directory, path, permissions throws(Errno) in
-                try self.record("mkdir", self.relative(path.string))
+                try self.record("mkdir", self.relative(path.string, in: directory))
                 try live.makeDirectory(directory, path, permissions)
             },
             removeDirectory: { directory, path throws(Errno) in
-                try self.record("rmdir", path.string)
+                try self.record("rmdir", self.relative(path.string, in: directory))
                 try live.removeDirectory(directory, path)
             },
             close: { file throws(Errno) in
                 let name = self.state.withLock { $0.paths.removeValue(forKey: file.rawValue) } ?? "?"
                 self.state.withLock { $0.calls.append("close \(name)") }
                 try live.close(file)
+            },
+            writeAt: { file, bytes, offset throws(Errno) in
+                try self.record("pwrite", self.path(of: file))
+                return try live.writeAt(file, bytes, offset)
+            },
+            lock: { file, kind, waiting throws(Errno) in
+                try self.record("flock", "\(self.path(of: file)) \(kind)\(waiting ? "" : " (no wait)")")
+                let observer = waiting && kind != .unlock ? self.state.withLock { $0.onBlockingLock } : nil
+                observer?(true)
+                defer { observer?(false) }
+                return try live.lock(file, kind, waiting)
+            },
+            status: { file throws(Errno) in
+                try self.record("fstat", self.path(of: file))
+                return try live.status(file)
+            },
+            setTimes: { directory, path, seconds throws(Errno) in
+                try self.record("utimensat", self.relative(path.string, in: directory))
+                try live.setTimes(directory, path, seconds)
             }
         )
+    }
+
+    /// `path` as recorded: relative to the spool directory, also when it is relative to a folder opened
+    /// below it.
+    private func relative(_ path: String, in directory: FileDescriptor) -> String {
+        guard !path.hasPrefix("/"), let folder = state.withLock({ $0.paths[directory.rawValue] }) else {
+            return relative(path)
+        }
+        if folder == "." { return path }
+        return folder.hasSuffix("/") ? folder + path : folder + "/" + path
     }
 
     private func relative(_ path: String) -> String {
@@ -206,6 +248,10 @@ final class SpoolSyscallRecorder: Sendable {
 
     /// Records the call, then throws the injected fault if one matches.
     private func record(_ operation: String, _ path: String) throws(Errno) {
+        if let action = state.withLock({ $0.beforeEveryCall }), let fault = action("\(operation) \(path)") {
+            state.withLock { $0.calls.append("\(operation) \(path)") }
+            throw fault
+        }
         let fault: Errno? = state.withLock { state in
             state.calls.append("\(operation) \(path)")
             guard

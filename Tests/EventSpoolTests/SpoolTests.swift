@@ -233,14 +233,14 @@ import Testing
                 spoolTestDate(2026, 11, 28, 0, 0, 0), spoolTestDate(2026, 11, 27, 22, 59, 59),
                 spoolTestDate(2026, 11, 27, 23, 50, 4),
             ]
+            // Written under keys of those times (a put never makes a key before one already spooled).
+            let spool = try context.open()
             var keys: [SpoolKey] = []
             for (index, time) in times.enumerated() {
-                // A spool of its own per time: each keeps its keys monotonic, and these go back in time.
-                let spool = try context.open(clock: SpoolTestClock(time))
-                keys.append(try await spool.put([spoolTestEvent(index)]))
-                await spool.shutdown()
+                let key = SpoolKey.make(time: time, processID: 1, nonce: 1, sequence: UInt32(index))
+                try await spool.replace(SpoolObject(key: key, state: .pending, events: [spoolTestEvent(index)]))
+                keys.append(key)
             }
-            let spool = try context.open()
             #expect(try await spool.keys(in: .pending) == keys.sorted())
             #expect(
                 try await spool.keys(in: .pending).map { $0.rawValue.prefix(15) } == [
@@ -403,44 +403,6 @@ import Testing
     }
 
     // MARK: Temporary files and the lock
-
-    @Test func staleTemporaryFilesAreRemovedWhenTheSpoolOpens() async throws {
-        try await withSpoolTest { context in
-            let clock = SpoolTestClock(Date())
-            try await context.open(clock: clock).shutdown()
-            let ownProcess = UInt32(bitPattern: getpid())
-            // A process id above Linux's pid_max (2^22): no such process can exist.
-            let deadWriter = SpoolKey.make(time: Date(), processID: 0x7FFF_FFF0, nonce: 1, sequence: 1)
-            let earlierSelf = SpoolKey.make(
-                time: Date(),
-                processID: ownProcess,
-                nonce: SpoolKeySource.processNonce &+ 1,
-                sequence: 1
-            )
-            let liveWriter = SpoolKey.make(
-                time: Date(),
-                processID: ownProcess,
-                nonce: SpoolKeySource.processNonce,
-                sequence: 1
-            )
-            let names = [deadWriter, earlierSelf, liveWriter].map { $0.rawValue + ".tmp" } + ["leftover"]
-            for name in names {
-                try Data("partial".utf8).write(to: URL(fileURLWithPath: context.spoolPath + "/tmp/" + name))
-            }
-
-            let spool = try context.open(clock: clock)
-            #expect(context.names(in: "tmp") == [liveWriter.rawValue + ".tmp", "leftover"].sorted())
-            let removed = context.logs.entries.filter { $0.message.description == "removed a stale temporary file" }
-            #expect(removed.count == 2)
-            #expect(removed.contains { "\($0.metadata["spool.reason"] ?? "")".contains("process 2147483632, is gone") })
-            await spool.shutdown()
-
-            // An hour later (the default maximum age) every leftover goes, whatever its name.
-            clock.set(Date().addingTimeInterval(3601))
-            try await context.open(clock: clock).shutdown()
-            #expect(context.names(in: "tmp").isEmpty)
-        }
-    }
 
     @Test func theSweeperLockIsExclusiveUntilReleased() async throws {
         try await withSpoolTest { context in

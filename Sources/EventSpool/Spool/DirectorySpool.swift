@@ -57,7 +57,8 @@ public final class DirectorySpool: Spool {
             logger: logger
         )
         self.clock = clock
-        keys = SpoolKeySource(clock: clock)
+        // A process that starts after the clock stepped back still makes keys after those already spooled.
+        keys = SpoolKeySource(clock: clock, after: directory.newestKey(in: .pending))
         usage = SpoolUsage(limits: configuration.limits)
         writer = SpoolWriter(
             directory: directory,
@@ -114,14 +115,15 @@ public final class DirectorySpool: Spool {
             } catch let error where error.code == .notFound {
                 oldSize = nil
             }
-            try directory.markOrderingKeys(orderingKeys, at: clock.now)
-            try directory.writeObject(
-                bytes,
-                key: object.key,
-                in: object.state,
-                temporaryName: keys.nextTemporaryName(),
-                mode: .replace
-            )
+            try directory.withOrderingKeysMarked(orderingKeys, at: clock.now) { () throws(SpoolError) in
+                try directory.writeObject(
+                    bytes,
+                    key: object.key,
+                    in: object.state,
+                    temporaryName: keys.nextTemporaryName(),
+                    mode: .replace
+                )
+            }
             if object.state == .pending {
                 usage.adjust(bytes: Int64(bytes.count) - (oldSize ?? 0), objects: oldSize == nil ? 1 : 0)
             }
@@ -144,16 +146,19 @@ public final class DirectorySpool: Spool {
     public func move(_ key: SpoolKey, from source: SpoolState, to destination: SpoolState) async throws(SpoolError) {
         guard source != destination else { return }
         try await onIOThread("move") { [directory, usage, clock] () throws(SpoolError) in
+            var orderingKeys = Set<String>()
             if destination == .pending {
                 // A replayed object's ordering keys are waiting again. An object too damaged to tell has
                 // none that can be delivered.
                 if (try? directory.readHeader(key, in: source).orderingKeys) != [],
                     let events = try? directory.readObject(key, in: source)
                 {
-                    try directory.markOrderingKeys(Self.orderingKeys(of: events), at: clock.now)
+                    orderingKeys = Self.orderingKeys(of: events)
                 }
             }
-            let size = try directory.move(key, from: source, to: destination)
+            let size = try directory.withOrderingKeysMarked(orderingKeys, at: clock.now) { () throws(SpoolError) in
+                try directory.move(key, from: source, to: destination)
+            }
             if source == .pending {
                 usage.adjust(bytes: -size, objects: -1)
             } else if destination == .pending {
@@ -189,24 +194,27 @@ public final class DirectorySpool: Spool {
     }
 
     /// Whether `ordering/` holds the mark of `orderingKey`: set by every put of an event with that key,
-    /// removed by ``releaseOrderingKeys(keeping:markedBefore:)`` once a sweeper found no such event left.
+    /// removed by ``releaseOrderingKeys(keeping:)`` once a sweeper found no such event left.
     public func hasWaitingEvents(orderingKey: String) async throws(SpoolError) -> Bool {
         try await onIOThread("stat") { [directory] () throws(SpoolError) in
             try directory.hasOrderingMark(orderingKey)
         }
     }
 
-    /// Removes the marks of ordering keys not in `keeping` last set before `markedBefore`, without ever
-    /// undoing a put that marks a key at the same time, and marks every key in `keeping` again (a crash
-    /// may have lost one).
-    public func releaseOrderingKeys(keeping: Set<String>, markedBefore: Date) async throws(SpoolError) {
-        _ = try await onIOThread("release") { [directory, keys, clock] () throws(SpoolError) in
-            try directory.releaseOrderingMarks(
-                keeping: keeping,
-                markedBefore: markedBefore,
-                now: clock.now,
-                temporaryName: keys.nextTemporaryName
-            )
+    /// Clears every ordering-key mark, so that ``releaseOrderingKeys(keeping:)`` can tell the marks a put set
+    /// since (see `docs/spool-format.md`, "Ordering-key marks").
+    public func beginOrderingKeyRelease() async throws(SpoolError) {
+        _ = try await onIOThread("release") { [directory] () throws(SpoolError) in
+            try directory.clearOrderingMarks()
+        }
+    }
+
+    /// Removes the marks of ordering keys not in `keeping` that no put set since
+    /// ``beginOrderingKeyRelease()`` — each with a compare-and-delete no put can come between — and marks
+    /// every key in `keeping` (a crash may have lost one).
+    public func releaseOrderingKeys(keeping: Set<String>) async throws(SpoolError) {
+        _ = try await onIOThread("release") { [directory, clock] () throws(SpoolError) in
+            try directory.releaseOrderingMarks(keeping: keeping, now: clock.now)
         }
     }
 
@@ -258,43 +266,5 @@ public final class DirectorySpool: Spool {
         let result = await threads.run { Result(catching: body) }
         guard let result else { throw .shutDown(operation, path: directory.path) }
         return try result.get()
-    }
-}
-
-extension SpoolDirectory {
-    /// Opens `<spool>/<name>` (0600, never through a symbolic link) and takes a non-blocking exclusive flock.
-    func tryLock(named name: String) throws(SpoolError) -> SpoolLock? {
-        guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(UInt8(ascii: "/")),
-            !name.utf8.contains(0)
-        else {
-            throw SpoolError(
-                code: .invalidKey,
-                operation: "lock",
-                path: displayPath(name),
-                message: "a lock name must be a plain file name"
-            )
-        }
-        let file: FileDescriptor
-        do {
-            file = try syscalls.open(
-                root,
-                FilePath(name),
-                .readWrite,
-                [.create, .noFollow, .closeOnExec],
-                Self.filePermissions
-            )
-        } catch {
-            throw SpoolError.syscall("open", path: displayPath(name), error, "could not open the lock file")
-        }
-        do {
-            guard try file.tryLockExclusive() else {
-                closeQuietly(file, name)
-                return nil
-            }
-        } catch {
-            closeQuietly(file, name)
-            throw SpoolError.syscall("flock", path: displayPath(name), error, "could not lock the file")
-        }
-        return SpoolLock(path: displayPath(name), file: file)
     }
 }

@@ -1,5 +1,3 @@
-public import struct Foundation.Date
-
 /// A durable store of events waiting for delivery, shaped like an object-store bucket.
 ///
 /// Every object is written whole or not at all and named by a ``SpoolKey`` whose byte order is
@@ -45,13 +43,22 @@ public protocol Spool: Sendable {
     /// that a new event cannot overtake spooled ones of the same key, also across processes.
     func hasWaitingEvents(orderingKey: String) async throws(SpoolError) -> Bool
 
+    /// Starts a release of ordering-key marks: a sweeper calls it before it lists `pending/`, and
+    /// ``releaseOrderingKeys(keeping:)`` after a complete pass.
+    ///
+    /// From here on the spool can tell the marks a `put` set since: only those, and the keys a pass still
+    /// found events of, survive the release.
+    func beginOrderingKeyRelease() async throws(SpoolError)
+
     /// Removes the marks of ordering keys that have no event in `pending/` any more.
     ///
-    /// - Parameters:
-    ///   - keeping: Ordering keys that still have events in `pending/` (found by a complete pass).
-    ///   - markedBefore: Only marks last set before this time are removed, so a key marked by a
-    ///     `put` during the pass survives.
-    func releaseOrderingKeys(keeping: Set<String>, markedBefore: Date) async throws(SpoolError)
+    /// A mark goes only when its key is not in `keeping` and no `put` has set it since
+    /// ``beginOrderingKeyRelease()`` — checked and removed in one step that no put can come between (a
+    /// compare-and-delete), so that a put during the pass, whose event the listing may have missed, keeps its
+    /// mark, and a publisher never finds the mark missing while events of its key may be waiting.
+    ///
+    /// - Parameter keeping: Ordering keys that still have events in `pending/` (found by a complete pass).
+    func releaseOrderingKeys(keeping: Set<String>) async throws(SpoolError)
 }
 
 extension Spool {

@@ -4,9 +4,13 @@ import SystemPackage
 import struct Foundation.Date
 
 extension SpoolDirectory {
-    /// Removes `tmp/` leftovers of writers that are gone: files whose writer process no longer exists (the
-    /// process id is in the name), files of an earlier process that had this process's id, and files older
-    /// than `maximumAge` whatever their name. Each removal is logged; nothing in `tmp/` is ever read.
+    /// Removes `tmp/` leftovers of writers that are gone: files no writer holds locked (a writer holds its
+    /// temporary file's `flock` until the file has left `tmp/`, and the kernel drops it when the writer ends,
+    /// however it ends), and files older than `maximumAge` whatever they are. Each removal is logged; nothing
+    /// in `tmp/` is ever read.
+    ///
+    /// A lock, unlike a process id, means the same in every process sharing the spool: a writer in another
+    /// container (another PID namespace) has a process id that may name no process, or another one, here.
     ///
     /// - Returns: How many files were removed.
     @discardableResult
@@ -18,27 +22,19 @@ extension SpoolDirectory {
             logger.info("could not list the temporary folder", metadata: ["spool.error": "\(error)"])
             return 0
         }
-        let currentProcess = UInt32(bitPattern: FileDescriptor.currentProcessID)
         let maximumSeconds =
             Double(maximumAge.components.seconds) + Double(maximumAge.components.attoseconds) / 1e18
         var removed = 0
         for name in names {
             let path = "\(Self.temporaryFolder)/\(name)"
             guard let status = try? Stat(FilePath(path), relativeTo: root, flags: .symlinkNoFollow) else { continue }
+            // Held while the decision is made and the file removed, so that no writer can take it meanwhile.
+            let unheld = status.type == .regular ? lockIfUnheld(path, status) : nil
+            defer { unheld.map { closeQuietly($0, path) } }
             var reason: String?
-            if name.hasSuffix(Self.temporarySuffix),
-                let key = SpoolKey(String(name.dropLast(Self.temporarySuffix.count)))
-            {
-                if key.processID == currentProcess {
-                    if key.processNonce != SpoolKeySource.processNonce {
-                        reason = "an earlier process with this process id wrote it"
-                    }
-                } else if !FileDescriptor.processExists(Int32(bitPattern: key.processID)) {
-                    reason = "its writer, process \(key.processID), is gone"
-                }
-            }
-            let age = now.timeIntervalSince(Self.modificationTime(status))
-            if reason == nil && age > maximumSeconds {
+            if unheld != nil {
+                reason = "no writer holds it"
+            } else if now.timeIntervalSince(Self.modificationTime(status)) > maximumSeconds {
                 reason = "it is older than \(maximumAge)"
             }
             guard let reason else { continue }
@@ -66,7 +62,30 @@ extension SpoolDirectory {
         return removed
     }
 
-    /// The suffix of files in `tmp/`: `<key>.tmp`, the key carrying the writer's process id.
+    /// Opens the regular file at `path` and locks it without waiting; `nil` when a writer holds it (or it
+    /// changed since `status` was taken). The caller closes the descriptor, which drops the lock.
+    private func lockIfUnheld(_ path: String, _ status: Stat) -> FileDescriptor? {
+        // O_NONBLOCK: should a FIFO have taken the file's place meanwhile, the open does not wait for a writer.
+        guard
+            let file = try? syscalls.open(
+                root,
+                FilePath(path),
+                .readOnly,
+                [.nonBlocking, .noFollow, .closeOnExec],
+                nil
+            )
+        else { return nil }
+        guard (try? syscalls.lock(file, .exclusive, false)) == true,
+            let opened = try? syscalls.status(file),
+            opened.inode == status.inode, opened.deviceID == status.deviceID
+        else {
+            closeQuietly(file, path)
+            return nil
+        }
+        return file
+    }
+
+    /// The suffix of files in `tmp/`: `<key>.tmp`.
     static let temporarySuffix = ".tmp"
 
     /// Removes the empty dated folders of `state` that lie wholly before `cutoff`: minute folders first,

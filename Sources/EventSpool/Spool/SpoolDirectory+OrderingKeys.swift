@@ -15,12 +15,32 @@ import SwiftOverlayShims
 /// finds the mark spools an event of that key instead of sending it, so it cannot overtake spooled ones —
 /// also across the processes sharing the spool.
 ///
-/// A put marks the keys of its events before it writes them (a new mark is made durable: its folder is
-/// fsynced), and sets the mark's modification time to the spool clock's time on every put. A sweeper that
-/// made a complete pass releases the marks of keys it found no event for, but only marks last set before
-/// its pass began, so that a put during the pass keeps its mark.
+/// The mark's modification time says whether a put set it since the last sweep began:
+///
+/// - A put holds `ordering.lock` shared from before it marks its keys until its object is in place (renamed,
+///   folder flushed). It creates missing marks (durably: `ordering/` is fsynced) and sets every mark's time to
+///   its clock's time, never to 1970-01-01T00:00:00Z.
+/// - A sweep, before it lists `pending/`, sets every mark's time to 1970-01-01T00:00:00Z: "cleared"
+///   (``clearOrderingMarks()``). After a complete pass it removes the mark of every key it found no event of
+///   whose time is still the cleared one, and marks the keys it found (``releaseOrderingMarks(keeping:now:)``).
+///   Each of these steps holds `ordering.lock` exclusively: a compare-and-delete no put can come between.
+///
+/// Why a removed mark never leaves an event of its key waiting: an event in `pending/` that the pass did not
+/// list was renamed into place after the listing began, so after the marks were cleared; its put held the
+/// lock shared from its marking to its rename, so it marked after the clearing too (the clearing could not
+/// fall inside that span), and no clearing came since — the mark is not cleared, and is not removed. A put
+/// still running holds the lock, so the removal waits for it. And the removal is one `unlink`: a publisher
+/// never finds the mark missing while the key may have events waiting, and a sweeper killed at any step
+/// leaves every mark of such a key in place. Nothing here depends on a clock: a clock stepped back only
+/// changes the times a put writes, and those are never compared.
 extension SpoolDirectory {
     static let orderingFolder = "ordering"
+
+    /// The time (seconds since 1970) of a mark cleared by a sweep and set by no put since.
+    static let clearedMarkTime: Double = 0
+
+    /// How many marks one hold of `ordering.lock` clears or releases: a put waits for at most that many.
+    static let marksPerLock = 64
 
     /// The mark's file name: fixed length and safe whatever the ordering key holds.
     static func markName(_ orderingKey: String) -> String {
@@ -34,15 +54,23 @@ extension SpoolDirectory {
         return String(decoding: name, as: UTF8.self)
     }
 
-    /// Marks `orderingKeys` as possibly having events waiting, last set at `time`.
+    /// The time a put sets on a mark: `time`, but never within two seconds of the cleared time (a file
+    /// system with coarse timestamps could round such a time to it).
+    static func markTime(_ time: Date) -> Double {
+        let seconds = time.timeIntervalSince1970
+        return seconds >= 2 ? seconds : 2
+    }
+
+    /// Marks `orderingKeys` as possibly having events waiting, set at `time`.
     ///
-    /// - Important: Returns once every mark exists durably; call it before the events are written.
+    /// - Important: Call it holding `ordering.lock` (shared), and keep holding it until the events are in
+    ///   place; returns once every mark exists durably.
     func markOrderingKeys(_ orderingKeys: some Sequence<String>, at time: Date) throws(SpoolError) {
         var created = false
         for orderingKey in orderingKeys {
             let path = "\(Self.orderingFolder)/\(Self.markName(orderingKey))"
             do {
-                try FileDescriptor.setTimes(in: root, FilePath(path), to: time.timeIntervalSince1970)
+                try syscalls.setTimes(root, FilePath(path), Self.markTime(time))
             } catch .noSuchFileOrDirectory {
                 try createMark(orderingKey, at: path, time: time)
                 created = true
@@ -53,6 +81,20 @@ extension SpoolDirectory {
         // New names are durable only once the folder's entries are.
         if created {
             try synchronizeFolder(Self.orderingFolder)
+        }
+    }
+
+    /// Runs `body` (a write of events with these ordering keys) with the keys marked, holding
+    /// `ordering.lock` shared throughout.
+    func withOrderingKeysMarked<Result>(
+        _ orderingKeys: Set<String>,
+        at time: Date,
+        _ body: () throws(SpoolError) -> Result
+    ) throws(SpoolError) -> Result {
+        guard !orderingKeys.isEmpty else { return try body() }
+        return try withOrderingLock(.shared) { () throws(SpoolError) -> Result in
+            try markOrderingKeys(orderingKeys, at: time)
+            return try body()
         }
     }
 
@@ -76,7 +118,7 @@ extension SpoolDirectory {
         _ = Array(orderingKey.utf8).withUnsafeBytes { try? syscalls.write(file, $0) }
         closeQuietly(file, path)
         do {
-            try FileDescriptor.setTimes(in: root, FilePath(path), to: time.timeIntervalSince1970)
+            try syscalls.setTimes(root, FilePath(path), Self.markTime(time))
         } catch {
             throw SpoolError.syscall("utimensat", path: displayPath(path), error, "could not mark the ordering key")
         }
@@ -95,57 +137,69 @@ extension SpoolDirectory {
         }
     }
 
-    /// Removes the marks of keys not in `keeping` that were last set before `markedBefore`, and makes
-    /// sure every key in `keeping` is marked (a crash may have lost a mark whose events are still waiting).
+    /// Clears every mark (sets its time to ``clearedMarkTime``), for a sweep to call before it lists `pending/`.
     ///
-    /// A mark is first renamed aside, then its time is read again: a put that set it meanwhile is seen
-    /// and the mark goes back; a put that comes later finds no mark and makes a new one. So a put during
-    /// the release never loses its mark. A release lost in a crash only leaves a mark, which makes
-    /// publishers spool a little longer than needed.
+    /// - Returns: How many marks were cleared.
+    @discardableResult
+    func clearOrderingMarks() throws(SpoolError) -> Int {
+        var cleared = 0
+        try forEachMarkHoldingTheLock(skipping: []) { (path) throws(SpoolError) in
+            do throws(Errno) {
+                try syscalls.setTimes(root, FilePath(path), Self.clearedMarkTime)
+                cleared += 1
+            } catch .noSuchFileOrDirectory {
+                // Removed meanwhile: nothing to clear.
+            } catch {
+                throw SpoolError.syscall("utimensat", path: displayPath(path), error, "could not clear the mark")
+            }
+        }
+        return cleared
+    }
+
+    /// Removes the marks of keys not in `keeping` that are still cleared (no put set them since the sweep
+    /// began), and marks every key in `keeping` (a crash may have lost a mark whose events are still waiting).
     ///
-    /// - Parameter temporaryName: Makes a new unique name in `tmp/` for a mark set aside.
     /// - Returns: How many marks were removed.
     @discardableResult
-    func releaseOrderingMarks(
-        keeping: Set<String>,
-        markedBefore: Date,
-        now: Date,
-        temporaryName: () -> String
-    ) throws(SpoolError) -> Int {
-        try markOrderingKeys(keeping, at: now)
-        let kept = Set(keeping.map(Self.markName))
+    func releaseOrderingMarks(keeping: Set<String>, now: Date) throws(SpoolError) -> Int {
+        try withOrderingKeysMarked(keeping, at: now) {}
         var removed = 0
-        for name in try folderNames(Self.orderingFolder) where !kept.contains(name) {
-            let path = "\(Self.orderingFolder)/\(name)"
-            guard name.utf8.count == 64, let time = modificationTime(path), time < markedBefore else { continue }
-            let aside = "\(Self.temporaryFolder)/\(temporaryName())"
-            do {
-                try syscalls.rename(root, FilePath(path), FilePath(aside), false)
+        try forEachMarkHoldingTheLock(skipping: Set(keeping.map(Self.markName))) { (path) throws(SpoolError) in
+            guard let status = try? Stat(FilePath(path), relativeTo: root, flags: .symlinkNoFollow),
+                status.st_mtim.tv_sec == 0, status.st_mtim.tv_nsec == 0
+            else { return }  // set by a put since the sweep began, or gone
+            do throws(Errno) {
+                try syscalls.unlink(root, FilePath(path))
+                removed += 1
             } catch .noSuchFileOrDirectory {
-                continue  // another sweeper released it first
+                // Gone already.
             } catch {
-                throw SpoolError.syscall("rename", path: displayPath(path), error, "could not release the mark")
+                throw SpoolError.syscall("unlink", path: displayPath(path), error, "could not release the mark")
             }
-            if let time = modificationTime(aside), time >= markedBefore {
-                // A put set it after we looked: it goes back, unless that put already made a new one.
-                do {
-                    try syscalls.rename(root, FilePath(aside), FilePath(path), true)
-                    continue
-                } catch .fileExists {
-                    // The new mark stands; the copy set aside goes.
-                } catch {
-                    throw SpoolError.syscall("rename", path: displayPath(aside), error, "could not restore the mark")
-                }
-            }
-            removeQuietly(aside, reason: "a released ordering-key mark")
-            removed += 1
         }
         return removed
     }
 
-    /// A file's modification time, `nil` when it is gone.
-    private func modificationTime(_ path: String) -> Date? {
-        (try? Stat(FilePath(path), relativeTo: root, flags: .symlinkNoFollow)).map(Self.modificationTime)
+    /// Runs `body` with the path of every mark whose name is not in `skipping`, holding `ordering.lock`
+    /// exclusively for ``marksPerLock`` marks at a time.
+    private func forEachMarkHoldingTheLock(
+        skipping: Set<String>,
+        _ body: (String) throws(SpoolError) -> Void
+    ) throws(SpoolError) {
+        let names = try folderNames(Self.orderingFolder).filter { $0.utf8.count == 64 && !skipping.contains($0) }
+        guard !names.isEmpty else { return }
+        let newestKey = try openLockFile(Self.newestKeyFile)
+        let ordering = try openLockFile(Self.orderingLockFile)
+        var start = names.startIndex
+        while start < names.endIndex {
+            let end = min(start + Self.marksPerLock, names.endIndex)
+            try enterOrderingLock(.exclusive, newestKey: newestKey, ordering: ordering)
+            defer { unlock(ordering) }
+            for name in names[start..<end] {
+                try body("\(Self.orderingFolder)/\(name)")
+            }
+            start = end
+        }
     }
 
     /// The modification time in `status`.

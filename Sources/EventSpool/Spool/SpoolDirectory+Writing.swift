@@ -12,14 +12,13 @@ extension SpoolDirectory {
 
     /// Writes `bytes` as the object `key` in `state`: the one place where events reach the disk.
     ///
-    /// tmp file (`O_CREAT|O_EXCL|O_NOFOLLOW`, 0600) → write all → `fdatasync` → destination folders
+    /// tmp file (`O_CREAT|O_EXCL|O_NOFOLLOW`, 0600, `flock`ed) → write all → `fdatasync` → destination folders
     /// (created and fsynced when new) → rename into place → `fsync` of the destination folder.
     ///
     /// - Important: Returns only once the object is on stable storage under its final name. When it
     ///   throws, nothing is left under the final name by a `.create` and the temporary file is removed;
     ///   a failed flush is never retried as if it had succeeded.
-    /// - Parameter temporaryName: A file name unique to this write (it carries the writer's process id,
-    ///   which lets a later open tell a dead writer's leftovers from a live one's file).
+    /// - Parameter temporaryName: A file name unique to this write.
     func writeObject(
         _ bytes: [UInt8],
         key: SpoolKey,
@@ -27,25 +26,13 @@ extension SpoolDirectory {
         temporaryName: String,
         mode: WriteMode
     ) throws(SpoolError) {
-        let temporary = "\(Self.temporaryFolder)/\(temporaryName)"
         let folder = Self.folder(of: key, in: state)
         let destination = "\(folder)/\(key.fileName)"
 
-        // 1. A new file in tmp/, never under the final name, so no reader ever sees it half-written.
-        //    O_EXCL never reuses a leftover; O_NOFOLLOW never writes through a planted link; 0600 keeps
-        //    events private.
-        let file: FileDescriptor
-        do {
-            file = try syscalls.open(
-                root,
-                FilePath(temporary),
-                .writeOnly,
-                [.create, .exclusiveCreate, .noFollow, .closeOnExec],
-                Self.filePermissions
-            )
-        } catch {
-            throw SpoolError.syscall("open", path: displayPath(temporary), error, "could not create the temporary file")
-        }
+        // 1. A new file in tmp/, locked until it has left tmp/ (see createTemporaryFile).
+        let (file, temporary) = try createTemporaryFile(temporaryName)
+        // Closed only once the file has left tmp/: its lock tells clean-up that a writer still holds it.
+        defer { closeQuietly(file, temporary) }
         do throws(SpoolError) {
             // 2. All of it: a write may take fewer bytes than asked.
             try writeAll(bytes, to: file, temporary)
@@ -62,18 +49,10 @@ extension SpoolDirectory {
                     "could not flush the object to stable storage; it is not durable"
                 )
             }
-        } catch {
-            closeQuietly(file, temporary)
-            removeQuietly(temporary, reason: "the write failed")
-            throw error
-        }
-        closeQuietly(file, temporary)
-
-        // 4 and 5. Destination folders, then the rename: atomic, so readers see the whole object or none.
-        do {
+            // 4 and 5. Destination folders, then the rename: atomic, so readers see the whole object or none.
             try rename(temporary, to: destination, in: folder, noReplace: mode == .create)
         } catch {
-            removeQuietly(temporary, reason: "the rename failed")
+            removeQuietly(temporary, reason: "the write failed")
             throw error
         }
 
@@ -90,6 +69,65 @@ extension SpoolDirectory {
             }
             throw error
         }
+    }
+
+    /// Creates `tmp/<temporaryName>` (`O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC`, 0600) and locks it (`flock`).
+    ///
+    /// Never under the final name, so no reader sees a half-written object; `O_EXCL` never reuses a leftover;
+    /// `O_NOFOLLOW` never writes through a planted link; 0600 keeps events private. The lock tells the
+    /// clean-up of `tmp/` (in this or any process, in any PID namespace) that a writer holds the file: it
+    /// removes only files it can lock. Between the create and the lock, a clean-up may have locked and removed
+    /// the file: then it has no name any more (link count 0), and a new one is made.
+    ///
+    /// - Returns: The open, locked file and its path relative to the spool directory.
+    private func createTemporaryFile(_ temporaryName: String) throws(SpoolError) -> (FileDescriptor, String) {
+        var name = temporaryName
+        for attempt in 1...3 {
+            let temporary = "\(Self.temporaryFolder)/\(name)"
+            let file: FileDescriptor
+            do {
+                file = try syscalls.open(
+                    root,
+                    FilePath(temporary),
+                    .writeOnly,
+                    [.create, .exclusiveCreate, .noFollow, .closeOnExec],
+                    Self.filePermissions
+                )
+            } catch {
+                throw SpoolError.syscall(
+                    "open",
+                    path: displayPath(temporary),
+                    error,
+                    "could not create the temporary file"
+                )
+            }
+            let linked: Bool
+            do {
+                _ = try syscalls.lock(file, .exclusive, true)
+                linked = try syscalls.status(file).linkCount > 0
+            } catch {
+                closeQuietly(file, temporary)
+                removeQuietly(temporary, reason: "it could not be locked")
+                throw SpoolError.syscall(
+                    "flock",
+                    path: displayPath(temporary),
+                    error,
+                    "could not lock the temporary file"
+                )
+            }
+            if linked { return (file, temporary) }
+            closeQuietly(file, temporary)
+            let base =
+                temporaryName.hasSuffix(Self.temporarySuffix)
+                ? String(temporaryName.dropLast(Self.temporarySuffix.count)) : temporaryName
+            name = base + "-\(attempt)" + Self.temporarySuffix
+        }
+        throw SpoolError(
+            code: .io,
+            operation: "open",
+            path: displayPath("\(Self.temporaryFolder)/\(temporaryName)"),
+            message: "the temporary file was removed as soon as it was made, three times in a row"
+        )
     }
 
     /// Renames the object `key` from one state's folder into another's; a symbolic link is moved itself,

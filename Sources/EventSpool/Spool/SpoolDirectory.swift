@@ -67,7 +67,7 @@ final class SpoolDirectory: Sendable {
             try Self.makeFolders(
                 Self.components(of: path),
                 in: workingDirectory,
-                display: { $0 },
+                display: { $0.isEmpty ? "." : $0 },
                 syscalls: syscalls,
                 syncExisting: false,
                 followingLinks: true
@@ -77,28 +77,25 @@ final class SpoolDirectory: Sendable {
             }
             root = opened
         }
-        do {
-            try Self.checkOwnership(of: root, path: path, allowUnsafePermissions: allowUnsafePermissions)
-            for folder in SpoolState.allCases.map(\.rawValue) + [Self.temporaryFolder, Self.orderingFolder] {
-                try Self.makeFolders(
-                    [folder],
-                    in: root,
-                    display: displayPath,
-                    syscalls: syscalls,
-                    syncExisting: false,
-                    followingLinks: false
-                )
-                let descriptor = try openFolder(folder)
-                defer { closeQuietly(descriptor, folder) }
-                try Self.checkOwnership(
-                    of: descriptor,
-                    path: displayPath(folder),
-                    allowUnsafePermissions: allowUnsafePermissions
-                )
-            }
-        } catch {
-            try? syscalls.close(root)
-            throw error
+        // Should a check fail, `deinit` closes `root`: a class whose initializer throws once every property
+        // is set is deinitialized (closing it here too closed whatever descriptor had that number by then).
+        try Self.checkOwnership(of: root, path: path, allowUnsafePermissions: allowUnsafePermissions)
+        for folder in SpoolState.allCases.map(\.rawValue) + [Self.temporaryFolder, Self.orderingFolder] {
+            try Self.makeFolders(
+                [folder],
+                in: root,
+                display: displayPath,
+                syscalls: syscalls,
+                syncExisting: false,
+                followingLinks: false
+            )
+            let descriptor = try openFolder(folder)
+            defer { closeQuietly(descriptor, folder) }
+            try Self.checkOwnership(
+                of: descriptor,
+                path: displayPath(folder),
+                allowUnsafePermissions: allowUnsafePermissions
+            )
         }
     }
 
@@ -189,11 +186,7 @@ final class SpoolDirectory: Sendable {
         )
         // Nothing was written through this descriptor, so a failed close loses nothing.
         defer { try? syscalls.close(folder) }
-        do {
-            try syscalls.synchronize(folder)
-        } catch {
-            throw SpoolError.syscall("fsync", path: display, error, "could not flush the folder to stable storage")
-        }
+        try synchronize(folder, display: display, syscalls: syscalls)
     }
 
     /// Makes sure `folder` and the folders above it exist and their entries are on stable storage.
@@ -221,7 +214,12 @@ final class SpoolDirectory: Sendable {
         _ = durableFolders.withLock { $0.remove(folder) }
     }
 
-    /// Creates the folders on a path one level at a time, then fsyncs them deepest first.
+    /// Creates the folders on a path one level at a time, each relative to its parent's descriptor, then
+    /// fsyncs them deepest first.
+    ///
+    /// Every level is opened (`O_DIRECTORY`, and `O_NOFOLLOW` unless `followingLinks`) before the next one is
+    /// made in it, so a symbolic link planted in place of a folder fails as `.unsafe` before anything is made
+    /// through it: a `mkdir` of a whole path would resolve the link for the levels below it.
     ///
     /// - Parameters:
     ///   - components: The path's components; a leading `/` makes it absolute.
@@ -237,49 +235,70 @@ final class SpoolDirectory: Sendable {
         syncExisting: Bool,
         followingLinks: Bool
     ) throws(SpoolError) {
-        var paths: [String] = []
-        for component in components {
-            if let last = paths.last {
-                paths.append(last == "/" ? "/" + component : last + "/" + component)
-            } else {
-                paths.append(component)
-            }
-        }
-        var firstToSync = syncExisting ? 0 : paths.count
-        // A sweeper may remove an empty folder between two mkdirs; start over then (a few times at most).
+        // A sweeper may remove an empty folder between its mkdir and its open; start over then (a few times).
         var restarts = 0
-        var level = 0
-        while level < paths.count {
-            do {
-                if paths[level] != "/" {
-                    try syscalls.makeDirectory(base, FilePath(paths[level]), folderPermissions)
-                    firstToSync = min(firstToSync, level)
-                }
-                level += 1
-            } catch .fileExists {
-                level += 1
-            } catch .noSuchFileOrDirectory where level > 0 && restarts < 3 {
-                restarts += 1
-                level = 0
-            } catch {
-                throw SpoolError.syscall("mkdir", path: display(paths[level]), error, "could not create the folder")
+        while true {
+            var levels: [(path: String, folder: FileDescriptor, created: Bool)] = []
+            defer {
+                // Nothing was written through these descriptors, so a failed close loses nothing.
+                for level in levels { try? syscalls.close(level.folder) }
             }
+            do throws(SpoolError) {
+                var parent = base
+                var parentPath = ""
+                for component in components {
+                    let path =
+                        parentPath.isEmpty
+                        ? component : parentPath == "/" ? "/" + component : parentPath + "/" + component
+                    var created = false
+                    if component != "/" {
+                        do {
+                            try syscalls.makeDirectory(parent, FilePath(component), folderPermissions)
+                            created = true
+                        } catch .fileExists {
+                        } catch {
+                            throw SpoolError.syscall("mkdir", path: display(path), error, "could not create the folder")
+                        }
+                    }
+                    let folder = try openFolder(
+                        component,
+                        in: parent,
+                        followingLinks: followingLinks || component == "/",
+                        display: display(path),
+                        syscalls: syscalls
+                    )
+                    levels.append((path, folder, created))
+                    parent = folder
+                    parentPath = path
+                }
+            } catch let error where error.errno == .noSuchFileOrDirectory && restarts < 3 {
+                restarts += 1
+                continue
+            }
+            guard let firstCreated = syncExisting ? 0 : levels.firstIndex(where: \.created) else { return }
+            // Deepest first; a folder's entry in its parent is durable once the parent is synced. When only
+            // new levels are synced, that includes the parent of the first new one.
+            for level in levels[firstCreated...].reversed() {
+                try synchronize(level.folder, display: display(level.path), syscalls: syscalls)
+            }
+            if !syncExisting {
+                if firstCreated > 0 {
+                    let parent = levels[firstCreated - 1]
+                    try synchronize(parent.folder, display: display(parent.path), syscalls: syscalls)
+                } else {
+                    try synchronizeFolder(".", in: base, followingLinks: true, display: display(""), syscalls: syscalls)
+                }
+            }
+            return
         }
-        guard firstToSync < paths.count else { return }
-        // Deepest first; a folder's entry in its parent is durable once the parent is synced. When only
-        // new levels are synced, that includes the parent of the first new one.
-        var toSync = Array(paths[firstToSync...].reversed())
-        if !syncExisting {
-            toSync.append(firstToSync > 0 ? paths[firstToSync - 1] : ".")
-        }
-        for folder in toSync {
-            try synchronizeFolder(
-                folder,
-                in: base,
-                followingLinks: followingLinks,
-                display: display(folder),
-                syscalls: syscalls
-            )
+    }
+
+    /// fsyncs an open folder.
+    private static func synchronize(_ folder: FileDescriptor, display: String, syscalls: Syscalls) throws(SpoolError) {
+        do {
+            try syscalls.synchronize(folder)
+        } catch {
+            throw SpoolError.syscall("fsync", path: display, error, "could not flush the folder to stable storage")
         }
     }
 

@@ -132,3 +132,25 @@ extension SpoolDirectory {
         }
     }
 }
+
+extension SpoolDirectory {
+    /// The newest key in `state`: the last object of the last folder that has one, found by going down the
+    /// last folder of each level (and back up past empty ones), so it costs a few folder reads, not a listing.
+    /// `nil` when there is none, or the folders cannot be read (the listing reports that).
+    func newestKey(in state: SpoolState) -> SpoolKey? {
+        func newest(in path: String, folder: String, depth: Int) -> SpoolKey? {
+            guard let names = try? folderNames(path) else { return nil }
+            if depth == 5 {
+                return names.compactMap { SpoolKey(fileName: $0) }.filter { $0.folder == folder }.max()
+            }
+            for name in SpoolFolderWalk.sortedDescending(names)
+            where SpoolFolderWalk.isFolderName(name, depth: depth + 1) {
+                let child = folder.isEmpty ? name : folder + "/" + name
+                if let key = newest(in: path + "/" + name, folder: child, depth: depth + 1) { return key }
+            }
+            return nil
+        }
+        guard state != .quarantine else { return nil }
+        return newest(in: state.rawValue, folder: "", depth: 0)
+    }
+}

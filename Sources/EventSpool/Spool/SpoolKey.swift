@@ -77,35 +77,69 @@ public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     /// When the key was made (to the microsecond), from the key itself.
     public var time: Date {
+        Date(timeIntervalSince1970: Double(microseconds) / 1_000_000)
+    }
+
+    /// When the key was made, in microseconds since 1970, from the key itself.
+    var microseconds: Int64 {
         let utf8 = Array(rawValue.utf8)
         func number(_ range: Range<Int>) -> Int {
             utf8[range].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
         }
         let days = Self.daysFromCivil(year: number(0..<4), month: number(4..<6), day: number(6..<8))
         let seconds = days * 86_400 + number(9..<11) * 3600 + number(11..<13) * 60 + number(13..<15)
-        return Date(timeIntervalSince1970: Double(seconds) + Double(number(16..<22)) / 1_000_000)
+        return Int64(seconds) * 1_000_000 + Int64(number(16..<22))
+    }
+
+    /// The times a key can hold, in microseconds since 1970: years 0001 to 9999 (four digits).
+    static let representableMicroseconds: ClosedRange<Int64> =
+        Int64(daysFromCivil(year: 1, month: 1, day: 1)) * 86_400_000_000...Int64(
+            daysFromCivil(year: 10_000, month: 1, day: 1)
+        ) * 86_400_000_000 - 1
+
+    /// `time` in whole microseconds since 1970, held to the times a key can hold (NaN as 1970).
+    static func microseconds(of time: Date) -> Int64 {
+        let value = (time.timeIntervalSince1970 * 1_000_000).rounded(.down)
+        let range = representableMicroseconds
+        guard value >= Double(range.lowerBound) else { return value.isNaN ? 0 : range.lowerBound }
+        guard value <= Double(range.upperBound) else { return range.upperBound }
+        return Int64(value)
     }
 
     /// Makes the key for a new object.
     ///
     /// - Parameters:
-    ///   - time: The time to encode (the caller keeps it monotonic).
+    ///   - time: The time to encode (the caller keeps it monotonic); held to the years 0001 to 9999.
     ///   - processID: The writing process.
     ///   - nonce: A random number chosen once per process.
     ///   - sequence: A per-process counter.
     static func make(time: Date, processID: UInt32, nonce: UInt32, sequence: UInt32) -> SpoolKey {
-        let microseconds = Int64((time.timeIntervalSince1970 * 1_000_000).rounded(.down))
-        let seconds = Int(microseconds / 1_000_000)
-        let fraction = Int(microseconds % 1_000_000)
-        let (year, month, day) = civilFromDays(seconds / 86_400)
-        let secondOfDay = seconds % 86_400
+        make(microseconds: microseconds(of: time), processID: processID, nonce: nonce, sequence: sequence)
+    }
+
+    /// Makes the key for a new object made `microseconds` after 1970 (held to the years 0001 to 9999).
+    static func make(microseconds: Int64, processID: UInt32, nonce: UInt32, sequence: UInt32) -> SpoolKey {
+        let microseconds = min(
+            max(microseconds, representableMicroseconds.lowerBound),
+            representableMicroseconds.upperBound
+        )
+        // Floor division: times before 1970 are negative.
+        let (seconds, fraction) = Self.floorDivision(microseconds, by: 1_000_000)
+        let (days, secondOfDay) = Self.floorDivision(seconds, by: 86_400)
+        let (year, month, day) = civilFromDays(Int(days))
+        let secondOfDayInt = Int(secondOfDay)
         var text = ""
         text.reserveCapacity(length)
         text += pad(year, 4) + pad(month, 2) + pad(day, 2) + "T"
-        text += pad(secondOfDay / 3600, 2) + pad(secondOfDay / 60 % 60, 2) + pad(secondOfDay % 60, 2)
-        text += "." + pad(fraction, 6) + "Z-"
+        text += pad(secondOfDayInt / 3600, 2) + pad(secondOfDayInt / 60 % 60, 2) + pad(secondOfDayInt % 60, 2)
+        text += "." + pad(Int(fraction), 6) + "Z-"
         text += hex(processID) + "-" + hex(nonce) + "-" + hex(sequence)
         return SpoolKey(uncheckedRawValue: text)
+    }
+
+    private static func floorDivision(_ value: Int64, by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let remainder = value % divisor
+        return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)
     }
 
     private static func isValid(_ utf8: [UInt8]) -> Bool {

@@ -40,6 +40,8 @@ final class SpoolWriter: Sendable {
     /// on it with a deadline in ``gatherPuts()``).
     private let condition = NSCondition()
     nonisolated(unsafe) private var queue = Queue()
+    /// Lock files the writer thread holds open (`newest-key`, `ordering.lock`); only it touches them.
+    nonisolated(unsafe) private var lockFiles: [String: SpoolLockFile] = [:]
 
     init(
         directory: SpoolDirectory,
@@ -57,7 +59,8 @@ final class SpoolWriter: Sendable {
 
     /// Queues `records` for the next object and waits until that object is durable.
     ///
-    /// - Parameter orderingKeys: The ordering keys of the events, marked before the object is written.
+    /// - Parameter orderingKeys: The ordering keys of the events, marked before the object is written (see
+    ///   `SpoolDirectory+OrderingKeys`).
     /// - Returns: The key of the object that holds the records, or why they were not stored.
     func write(
         _ records: SpoolObjectFormat.Records,
@@ -188,11 +191,7 @@ final class SpoolWriter: Sendable {
         let orderingKeys = accepted.reduce(into: Set<String>()) { $0.formUnion($1.orderingKeys) }
         let result: Result<SpoolKey, SpoolError>
         do throws(SpoolError) {
-            // Marked first: whoever can see the events must also see that their keys are waiting.
-            if !orderingKeys.isEmpty {
-                try directory.markOrderingKeys(orderingKeys, at: clock.now)
-            }
-            result = .success(try writeNewObject(object))
+            result = .success(try writeNewObject(object, orderingKeys: orderingKeys))
         } catch {
             usage.adjust(bytes: -reserved, objects: -1)
             result = .failure(error)
@@ -202,12 +201,19 @@ final class SpoolWriter: Sendable {
         }
     }
 
-    /// Writes `object` under a new key; should the key exist already (which takes another process with
-    /// the same process id and random number), tries a fresh key.
-    private func writeNewObject(_ object: [UInt8]) throws(SpoolError) -> SpoolKey {
+    /// Writes `object` under a new key, its ordering keys marked first; should the key exist already (which
+    /// takes another process with the same process id and random number), tries a fresh key.
+    private func writeNewObject(_ object: [UInt8], orderingKeys: Set<String>) throws(SpoolError) -> SpoolKey {
+        let newestKey = try lockFile(SpoolDirectory.newestKeyFile)
+        let ordering = orderingKeys.isEmpty ? nil : try lockFile(SpoolDirectory.orderingLockFile)
+        var key = try directory.takeKey(from: keys, newestKey: newestKey, thenSharing: ordering)
+        // Held shared from the marking until the object is in place, so a sweeper cannot release a mark in
+        // between (see SpoolDirectory+OrderingKeys).
+        defer { ordering.map(directory.unlock) }
+        // Marked first: whoever can see the events must also see that their keys are waiting.
+        try directory.markOrderingKeys(orderingKeys, at: clock.now)
         var attempt = 0
         while true {
-            let key = keys.next()
             do {
                 try directory.writeObject(
                     object,
@@ -219,8 +225,18 @@ final class SpoolWriter: Sendable {
                 return key
             } catch let error where error.code == .alreadyExists && attempt < 2 {
                 attempt += 1
+                key = keys.next(after: key)
             }
         }
+    }
+
+    /// The writer's own descriptor of a spool lock file, opened on first use and kept (only the writer thread
+    /// uses it).
+    private func lockFile(_ name: String) throws(SpoolError) -> SpoolLockFile {
+        if let file = lockFiles[name] { return file }
+        let file = try directory.openLockFile(name)
+        lockFiles[name] = file
+        return file
     }
 
     /// Counts `pending/` for the limits: one pass over its folders, one `lstat` per object.

@@ -159,13 +159,21 @@ public final class Sweeper: Sendable {
     public func sweep(deadline: ContinuousClock.Instant? = nil) async -> SweepReport {
         await locked(.sweep) { report in
             let passStart = clock.now
+            // Before the listing: the marks a put sets from here on survive the release at the end.
+            var canReleaseOrderingKeys = true
+            do {
+                try await spool.beginOrderingKeyRelease()
+            } catch {
+                canReleaseOrderingKeys = false
+                logger.info("cannot release ordering keys", metadata: ["error": "\(error)"])
+            }
             let pass = makePass(.sweep, deadline: deadline, progress: nil, report: report)
             await pass.run([.listing(.pending)])
             report = pass.report
             let sawWholeSpool = pass.knowsAllOrderingKeys && report.failure == nil
-            if sawWholeSpool {
+            if sawWholeSpool && canReleaseOrderingKeys {
                 do {
-                    try await spool.releaseOrderingKeys(keeping: pass.pendingOrderingKeys, markedBefore: passStart)
+                    try await spool.releaseOrderingKeys(keeping: pass.pendingOrderingKeys)
                 } catch {
                     logger.info("cannot release ordering keys", metadata: ["error": "\(error)"])
                 }

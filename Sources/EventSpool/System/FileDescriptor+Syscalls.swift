@@ -54,16 +54,27 @@ extension FileDescriptor {
         #endif
     }
 
-    /// Takes an exclusive `flock` without waiting.
+    /// Takes (`.shared`, `.exclusive`) or drops (`.unlock`) a `flock` on the whole file.
     ///
-    /// - Returns: `false` when another open file description holds the lock.
-    func tryLockExclusive() throws(Errno) -> Bool {
+    /// - Returns: `false` when `waiting` is off and another open file description holds a conflicting lock.
+    func lock(_ kind: Syscalls.FileLock, waiting: Bool) throws(Errno) -> Bool {
+        let operation: CInt
+        switch kind {
+        case .shared: operation = LOCK_SH
+        case .exclusive: operation = LOCK_EX
+        case .unlock: operation = LOCK_UN
+        }
         do {
-            _ = try retryingInterrupts { flock(rawValue, LOCK_EX | LOCK_NB) }
+            _ = try retryingInterrupts { flock(rawValue, operation | (waiting ? 0 : LOCK_NB)) }
             return true
-        } catch let error where error == .wouldBlock {
+        } catch let error where error == .wouldBlock && !waiting {
             return false
         }
+    }
+
+    /// The status of the open file (`fstat`).
+    func status() throws(Errno) -> Stat {
+        try stat()
     }
 
     /// Closes the descriptor once; never retried (see the note at the top of this file).
@@ -79,6 +90,15 @@ extension FileDescriptor {
     func writeSome(_ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
         do {
             return try write(buffer)
+        } catch {
+            throw error as? Errno ?? .ioError
+        }
+    }
+
+    /// Writes some of `buffer` at `offset`, returning how many bytes were written (`pwrite`; EINTR retried).
+    func writeSome(_ buffer: UnsafeRawBufferPointer, atAbsoluteOffset offset: Int64) throws(Errno) -> Int {
+        do {
+            return try write(toAbsoluteOffset: offset, buffer)
         } catch {
             throw error as? Errno ?? .ioError
         }
@@ -199,11 +219,6 @@ extension FileDescriptor {
                 names.append(name)
             }
         }
-    }
-
-    /// Whether a process with this id exists (`kill(pid, 0)`); a process of another user counts.
-    static func processExists(_ processID: Int32) -> Bool {
-        kill(processID, 0) == 0 || errno == EPERM
     }
 
     /// The `AT_FDCWD` pseudo-descriptor: `*at` calls resolve relative paths against the working directory.

@@ -38,6 +38,27 @@ struct Syscalls: Sendable {
     var removeDirectory: @Sendable (_ directory: FileDescriptor, _ path: FilePath) throws(Errno) -> Void
     /// `close`, called once and never retried.
     var close: @Sendable (_ file: FileDescriptor) throws(Errno) -> Void
+    /// `pwrite`: may write only part of the buffer; returns how much it wrote.
+    var writeAt:
+        @Sendable (_ file: FileDescriptor, _ bytes: UnsafeRawBufferPointer, _ offset: Int64) throws(Errno) -> Int
+    /// `flock`: takes a shared or exclusive lock on the whole file, or drops it. With `waiting` false it returns
+    /// `false` at once where it would wait for another open file description's lock.
+    var lock: @Sendable (_ file: FileDescriptor, _ kind: FileLock, _ waiting: Bool) throws(Errno) -> Bool
+    /// `fstat`.
+    var status: @Sendable (_ file: FileDescriptor) throws(Errno) -> Stat
+    /// `utimensat(AT_SYMLINK_NOFOLLOW)`: sets the access and modification times of `path` to `seconds` since
+    /// 1970.
+    var setTimes: @Sendable (_ directory: FileDescriptor, _ path: FilePath, _ seconds: Double) throws(Errno) -> Void
+
+    /// What ``lock`` does.
+    enum FileLock: Sendable {
+        /// Many holders at once (`LOCK_SH`).
+        case shared
+        /// One holder (`LOCK_EX`).
+        case exclusive
+        /// Drops the lock this open file description holds (`LOCK_UN`).
+        case unlock
+    }
 
     /// The real system calls.
     static let live = Syscalls(
@@ -56,6 +77,12 @@ struct Syscalls: Sendable {
             try FileDescriptor.makeDirectory(in: directory, path, permissions: permissions)
         },
         removeDirectory: { directory, path throws(Errno) in try FileDescriptor.removeDirectory(in: directory, path) },
-        close: { file throws(Errno) in try file.closeOnce() }
+        close: { file throws(Errno) in try file.closeOnce() },
+        writeAt: { file, bytes, offset throws(Errno) in try file.writeSome(bytes, atAbsoluteOffset: offset) },
+        lock: { file, kind, waiting throws(Errno) in try file.lock(kind, waiting: waiting) },
+        status: { file throws(Errno) in try file.status() },
+        setTimes: { directory, path, seconds throws(Errno) in
+            try FileDescriptor.setTimes(in: directory, path, to: seconds)
+        }
     )
 }

@@ -1,0 +1,169 @@
+import Foundation
+import Synchronization
+import SystemPackage
+import Testing
+
+@testable import EventSpool
+
+/// Ordering-key marks under races: a sweep and a put, or a release and a put, interleaved at every system
+/// call of one of them. Whenever an event of the key is in `pending/`, its mark must exist — or a publisher
+/// asking at that moment would send a later event of the key ahead of it.
+@Suite struct SpoolOrderingRaceTests {
+    static let orderingKey = "customer-7"
+
+    /// A clock that moves on by a millisecond every time it is read, so that every step of a test happens at
+    /// its own time, the same in every run.
+    final class TickingClock: WallClock {
+        private let ticks = Mutex(0)
+
+        var now: Date {
+            let tick = ticks.withLock { ticks -> Int in
+                ticks += 1
+                return ticks
+            }
+            return spoolTestTime.addingTimeInterval(Double(tick) / 1000)
+        }
+    }
+
+    static func event(_ index: Int) -> SpooledEvent {
+        SpoolOrderingKeyTests.event(index, orderingKey: orderingKey)
+    }
+
+    /// What a sweep does with the marks: begin the release, list `pending/` (delivering nothing), release
+    /// the marks of the ordering keys it found no event of.
+    static func sweepMarks(_ spool: DirectorySpool) async throws {
+        try await spool.beginOrderingKeyRelease()
+        var kept = Set<String>()
+        for object in try await spool.objects(in: .pending) {
+            kept.formUnion(object.events.compactMap(\.event.orderingKey))
+        }
+        try await spool.releaseOrderingKeys(keeping: kept)
+    }
+
+    /// Item 1 of the ordering issue: a sweep that starts while a put is being written (its mark set, its
+    /// object not yet renamed into place) lists no event of the key; it must not release the mark.
+    @Test func aSweepAtAnyStepOfAPutNeverLeavesItsEventWithoutAMark() async throws {
+        let steps = try await putSteps()
+        #expect(steps > 5)
+        for point in 0..<steps {
+            try await withSpoolTest { context in
+                let recorder = SpoolSyscallRecorder(root: context.spoolPath)
+                let clock = TickingClock()
+                let spool = try context.open(clock: clock, syscalls: recorder.syscalls)
+                _ = try await spool.put([spoolTestEvent(0)])  // the minute folder exists
+                let interleaving = SpoolInterleaving(at: point) {
+                    try? await Self.sweepMarks(spool)
+                }
+                recorder.watch(interleaving)
+                let key = try await spool.put([Self.event(1)])
+                await interleaving.waitForAction()
+                recorder.watch(nil)
+
+                #expect(interleaving.didInject)
+                #expect(try await spool.get(key, in: .pending).events == [Self.event(1)])
+                #expect(
+                    try await spool.hasWaitingEvents(orderingKey: Self.orderingKey),
+                    "a sweep before step \(point) of the put released the mark of its event"
+                )
+                await spool.shutdown()
+            }
+        }
+    }
+
+    /// Item 2: a put of the key while a release runs (at any of its steps) keeps its mark — also while the
+    /// release is still going, where a publisher may ask at any moment, and when the release stops dead at
+    /// its next step (a sweeper killed there).
+    @Test(arguments: [false, true])
+    func aReleaseNeverHidesTheMarkOfAnEventPutMeanwhile(killedAfterThePut: Bool) async throws {
+        let steps = try await releaseSteps()
+        #expect(steps > 0)
+        for point in 0..<steps {
+            try await withSpoolTest { context in
+                let recorder = SpoolSyscallRecorder(root: context.spoolPath)
+                let clock = TickingClock()
+                let spool = try context.open(clock: clock, syscalls: recorder.syscalls)
+                let directory = spool.directory
+                // Delivered already: the mark is there, the key has no event left.
+                try await spool.delete(try await spool.put([Self.event(0)]), in: .pending)
+                try await spool.beginOrderingKeyRelease()
+
+                let put = Mutex<SpoolKey?>(nil)
+                let missing = Mutex<[Int]>([])
+                let interleaving = SpoolInterleaving(
+                    at: point,
+                    stopSubjectWith: killedAfterThePut ? .ioError : nil,
+                    action: {
+                        let key = try? await spool.put([Self.event(1)])
+                        put.withLock { $0 = key }
+                    },
+                    afterAction: {
+                        // A publisher asking now: the event put is waiting, so the mark must be there.
+                        if put.withLock({ $0 }) != nil, (try? directory.hasOrderingMark(Self.orderingKey)) != true {
+                            missing.withLock { $0.append(point) }
+                        }
+                    }
+                )
+                recorder.watch(interleaving)
+                _ = try? await spool.releaseOrderingKeys(keeping: [])
+                await interleaving.waitForAction()
+                recorder.watch(nil)
+
+                #expect(interleaving.didInject)
+                let key = try #require(put.withLock { $0 })
+                #expect(try await spool.get(key, in: .pending).events == [Self.event(1)])
+                #expect(missing.withLock { $0 }.isEmpty, "the mark was missing while the release ran")
+                #expect(
+                    try await spool.hasWaitingEvents(orderingKey: Self.orderingKey),
+                    "a release interrupted at step \(point + 1) lost the mark of a waiting event"
+                )
+                await spool.shutdown()
+            }
+        }
+    }
+
+    /// How many system calls a put of one event with an ordering key makes into an existing folder.
+    private func putSteps() async throws -> Int {
+        try await withSpoolTest { context in
+            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
+            let spool = try context.open(clock: TickingClock(), syscalls: recorder.syscalls)
+            _ = try await spool.put([spoolTestEvent(0)])
+            let counter = SpoolInterleaving(at: nil)
+            recorder.watch(counter)
+            _ = try await spool.put([Self.event(1)])
+            recorder.watch(nil)
+            await spool.shutdown()
+            return counter.callCount
+        }
+    }
+
+    /// How many system calls a release of one mark without events makes.
+    private func releaseSteps() async throws -> Int {
+        try await withSpoolTest { context in
+            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
+            let clock = TickingClock()
+            let spool = try context.open(clock: clock, syscalls: recorder.syscalls)
+            try await spool.delete(try await spool.put([Self.event(0)]), in: .pending)
+            try await spool.beginOrderingKeyRelease()
+            let counter = SpoolInterleaving(at: nil)
+            recorder.watch(counter)
+            try await spool.releaseOrderingKeys(keeping: [])
+            recorder.watch(nil)
+            #expect(try await !spool.hasWaitingEvents(orderingKey: Self.orderingKey))
+            await spool.shutdown()
+            return counter.callCount
+        }
+    }
+}
+
+extension SpoolSyscallRecorder {
+    /// Lets `interleaving` see (and stop) every call; `nil` stops watching.
+    func watch(_ interleaving: SpoolInterleaving?) {
+        guard let interleaving else {
+            beforeEveryCall(nil)
+            onBlockingLock(nil)
+            return
+        }
+        beforeEveryCall { interleaving.observe($0) }
+        onBlockingLock { interleaving.lockBlocked($0) }
+    }
+}

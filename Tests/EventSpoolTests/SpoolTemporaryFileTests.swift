@@ -1,0 +1,97 @@
+import Foundation
+import InMemoryLogging
+import Logging
+import Synchronization
+import SystemPackage
+import Testing
+
+@testable import EventSpool
+
+/// `tmp/` and the folders a put makes: a file a writer still holds is never removed, whichever process (or
+/// PID namespace) it belongs to; a link planted where a folder should be is never followed.
+@Suite struct SpoolTemporaryFileTests {
+    /// A process id above Linux's pid_max (2^22): no process here has it — as with a writer in another
+    /// container sharing the spool volume, whose process ids mean nothing in this one.
+    static let foreignProcess: UInt32 = 0x7FFF_FFF0
+
+    @Test func temporaryFilesNoWriterHoldsAreRemovedWhenTheSpoolOpens() async throws {
+        try await withSpoolTest { context in
+            let clock = SpoolTestClock(Date())
+            try await context.open(clock: clock).shutdown()
+            let ownProcess = UInt32(bitPattern: getpid())
+            let foreignWriter = SpoolKey.make(time: Date(), processID: Self.foreignProcess, nonce: 1, sequence: 1)
+            let earlierSelf = SpoolKey.make(
+                time: Date(),
+                processID: ownProcess,
+                nonce: SpoolKeySource.processNonce &+ 1,
+                sequence: 1
+            )
+            let liveWriter = SpoolKey.make(
+                time: Date(),
+                processID: ownProcess,
+                nonce: SpoolKeySource.processNonce,
+                sequence: 1
+            )
+            let names = [foreignWriter, earlierSelf, liveWriter].map { $0.rawValue + ".tmp" } + ["leftover"]
+            for name in names {
+                try Data("partial".utf8).write(to: URL(fileURLWithPath: context.spoolPath + "/tmp/" + name))
+            }
+            let writer = open(context.spoolPath + "/tmp/" + liveWriter.rawValue + ".tmp", O_RDONLY | O_CLOEXEC)
+            defer { close(writer) }
+            #expect(flock(writer, LOCK_EX) == 0)
+
+            // Whatever their names say: only the file a writer holds stays.
+            let spool = try context.open(clock: clock)
+            #expect(context.names(in: "tmp") == [liveWriter.rawValue + ".tmp"])
+            let removed = context.logs.entries.filter { $0.message.description == "removed a stale temporary file" }
+            #expect(removed.count == 3)
+            #expect(removed.allSatisfy { "\($0.metadata["spool.reason"] ?? "")" == "no writer holds it" })
+            await spool.shutdown()
+
+            // An hour later (the default maximum age) even a held file goes: its writer is stuck.
+            clock.set(Date().addingTimeInterval(3601))
+            try await context.open(clock: clock).shutdown()
+            #expect(context.names(in: "tmp").isEmpty)
+        }
+    }
+
+    @Test func aTemporaryFileAWriterStillHoldsIsKeptWhateverProcessItsNameNames() async throws {
+        try await withSpoolTest { context in
+            try await context.open().shutdown()
+            let foreign = SpoolKey.make(time: Date(), processID: Self.foreignProcess, nonce: 1, sequence: 1)
+            let path = context.spoolPath + "/tmp/" + foreign.rawValue + ".tmp"
+            try Data("being written".utf8).write(to: URL(fileURLWithPath: path))
+            // The writer's lock, held through another open file description (as another process would).
+            let writer = open(path, O_RDWR | O_CLOEXEC)
+            #expect(writer >= 0)
+            #expect(flock(writer, LOCK_EX) == 0)
+
+            try await context.open().shutdown()
+            #expect(context.names(in: "tmp") == [foreign.rawValue + ".tmp"], "a live writer's file was removed")
+
+            // Its writer gone (the kernel drops the lock), the next open removes it.
+            close(writer)
+            try await context.open().shutdown()
+            #expect(context.names(in: "tmp").isEmpty)
+        }
+    }
+
+    @Test func aLinkPlantedWhereADatedFolderShouldBeIsNeverFollowed() async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let outside = context.base + "/outside"
+            try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: false)
+            #expect(symlink(outside, context.spoolPath + "/pending/2026") == 0)
+
+            let error = try #require(await spoolError { _ = try await spool.put([spoolTestEvent(1)]) })
+            #expect(error.code == .unsafe)
+            #expect(error.path == context.spoolPath + "/pending/2026")
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty,
+                "folders were made through the link"
+            )
+            #expect(context.names(in: "tmp").isEmpty)
+            await spool.shutdown()
+        }
+    }
+}
