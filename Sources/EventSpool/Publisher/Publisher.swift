@@ -27,7 +27,7 @@ public final class Publisher: Sendable {
     private let clock: any WallClock
     private let logger: Logger
     private let state: Mutex<State>
-    private let writeAheadObjects = WriteAheadObjects()
+    let writeAheadObjects = WriteAheadObjects()
     private let metrics = PublisherMetrics()
 
     private struct State {
@@ -187,9 +187,13 @@ public final class Publisher: Sendable {
         let lease = writeAheadLease
         var record = DeliveryRecord(spooledAt: now, nextAttemptAt: now.addingTimeInterval(lease.seconds))
         let key: SpoolKey
+        // Announced first: the object it lands in, shared with whatever group commit adds, is settled only
+        // once this event has ended too.
+        writeAheadObjects.start(event.id)
         do {
             key = try await spool.put([SpooledEvent(event: event, delivery: record)])
         } catch {
+            writeAheadObjects.abandon(event.id)
             // Not durable: a delivery is now the only way to keep the event.
             var unsaved = DeliveryRecord(spooledAt: now)
             if let result = await attempt(event, record: &unsaved), result.isDelivered {

@@ -1,12 +1,16 @@
 import Logging
 import Synchronization
 
-/// Settles write-ahead objects once every event in them has been sent.
+/// Settles write-ahead objects once every write-ahead event in them has been sent.
 ///
-/// Group commit may put several write-ahead events into one object. Each publish reports how its
-/// event ended; when all events of an object have ended, the object is deleted (all delivered) or
-/// rewritten once with the undelivered events and their recorded attempts. Until then the object
-/// keeps its lease, so a sweeper does not send the events a second time.
+/// Group commit may put several events into one object: write-ahead events of several publishes, and
+/// also events this publisher spooled plainly (an event whose ordering key has events waiting is never
+/// sent) or that another publisher sharing the spool put. A publish announces its write-ahead event
+/// before the put (``start(_:)``), so that when the object is read every write-ahead event in it is known,
+/// and reports how it ended (``finish(_:in:as:spool:logger:)``). When all of them have ended, the object is
+/// deleted (nothing else in it, all delivered) or rewritten once, atomically, with the other events as
+/// they were and the undelivered ones with their recorded attempts. Until then the object keeps its
+/// lease, so a sweeper does not send the events a second time.
 ///
 /// - Important: A crash before an object is settled leaves delivered events in the spool; the
 ///   sweeper sends them again after the lease: a duplicate with the same id, never a loss.
@@ -25,64 +29,93 @@ final class WriteAheadObjects: Sendable {
         var isSettling = false
         /// An ending arrived while settling; look again before giving up.
         var hasNewEndings = false
-        /// How many events the object holds, once read: until as many have ended, it is not read again.
-        var eventCount: Int?
+        /// The write-ahead events in the object, once read: until all have ended, it is not read again.
+        var awaited: Set<String>?
+    }
+
+    private struct State {
+        var entries: [SpoolKey: Entry] = [:]
+        /// Write-ahead events being put or sent, by id (a count: the same event may be published twice).
+        var inFlight: [String: Int] = [:]
     }
 
     /// Where settling an object stands.
     private enum Progress {
         /// Deleted, rewritten, or left to the sweeper: forget the object.
         case settled
-        /// Some of its events are still being sent.
-        case waiting(eventCount: Int)
+        /// Some of its write-ahead events are still being sent.
+        case waiting(for: Set<String>)
     }
 
-    private let entries = Mutex<[SpoolKey: Entry]>([:])
+    private let state = Mutex(State())
+
+    /// Notes that write-ahead event `id` is about to be put: whichever object it lands in waits for its ending.
+    /// Every call is followed by one ``finish(_:in:as:spool:logger:)`` or ``abandon(_:)``.
+    func start(_ id: String) {
+        state.withLock { $0.inFlight[id, default: 0] += 1 }
+    }
+
+    /// The put of write-ahead event `id` failed: it is in no object.
+    func abandon(_ id: String) {
+        state.withLock { Self.leave(id, &$0) }
+    }
 
     /// Records how event `id` in object `key` ended, and settles the object if it was the last one.
     func finish(_ id: String, in key: SpoolKey, as ending: Ending, spool: any Spool, logger: Logger) async {
-        let settles = entries.withLock { entries -> Bool in
-            entries[key, default: Entry()].endings[id] = ending
-            if entries[key]!.isSettling {
-                entries[key]!.hasNewEndings = true
+        let settles = state.withLock { state -> Bool in
+            Self.leave(id, &state)
+            state.entries[key, default: Entry()].endings[id] = ending
+            if state.entries[key]!.isSettling {
+                state.entries[key]!.hasNewEndings = true
                 return false
             }
-            entries[key]!.isSettling = true
+            state.entries[key]!.isSettling = true
             return true
         }
         guard settles else { return }
 
         while true {
-            let (endings, eventCount) = entries.withLock { ($0[key]?.endings ?? [:], $0[key]?.eventCount) }
-            let progress = await settle(key, endings: endings, eventCount: eventCount, spool: spool, logger: logger)
-            let again = entries.withLock { entries -> Bool in
-                guard case .waiting(let eventCount) = progress else {
-                    entries[key] = nil
+            let (endings, awaited) = state.withLock { ($0.entries[key]?.endings ?? [:], $0.entries[key]?.awaited) }
+            let progress = await settle(key, endings: endings, awaited: awaited, spool: spool, logger: logger)
+            let again = state.withLock { state -> Bool in
+                guard case .waiting(let awaited) = progress else {
+                    state.entries[key] = nil
                     return false
                 }
-                entries[key]!.eventCount = eventCount
-                guard entries[key]!.hasNewEndings else {
-                    entries[key]!.isSettling = false
+                state.entries[key]!.awaited = awaited
+                guard state.entries[key]!.hasNewEndings else {
+                    state.entries[key]!.isSettling = false
                     return false
                 }
-                entries[key]!.hasNewEndings = false
+                state.entries[key]!.hasNewEndings = false
                 return true
             }
             guard again else { return }
         }
     }
 
-    /// Applies `endings` to the object when every event in it has one. The object is read only when it may be
-    /// complete: once to learn its size, then when that many events have ended.
+    /// How many objects wait for endings (for tests: settled objects leave nothing behind).
+    var unsettledObjects: Int {
+        state.withLock { $0.entries.count }
+    }
+
+    private static func leave(_ id: String, _ state: inout State) {
+        guard let count = state.inFlight[id] else { return }
+        state.inFlight[id] = count > 1 ? count - 1 : nil
+    }
+
+    /// Applies `endings` to the object when every write-ahead event in it has one. The object is read only
+    /// when it may be complete: once to learn which of its events are write-ahead ones, then when all of
+    /// those have ended.
     private func settle(
         _ key: SpoolKey,
         endings: [String: Ending],
-        eventCount: Int?,
+        awaited: Set<String>?,
         spool: any Spool,
         logger: Logger
     ) async -> Progress {
-        if let eventCount, endings.count < eventCount {
-            return .waiting(eventCount: eventCount)
+        if let awaited, !awaited.allSatisfy({ endings[$0] != nil }) {
+            return .waiting(for: awaited)
         }
         let object: SpoolObject
         do {
@@ -94,14 +127,28 @@ final class WriteAheadObjects: Sendable {
             )
             return .settled
         }
-        guard object.events.allSatisfy({ endings[$0.event.id] != nil }) else {
-            return .waiting(eventCount: object.events.count)
+        // Every write-ahead event of this object was announced before the object was written, so the events
+        // that have no ending and are not in flight are not write-ahead ones: they stay as they are. (Endings
+        // read again, with what is in flight: an event may have ended since `endings` was taken.)
+        let (writeAhead, endings) = state.withLock { state in
+            let endings = state.entries[key]?.endings ?? endings
+            let ids = object.events.map(\.event.id).filter { endings[$0] != nil || state.inFlight[$0] != nil }
+            return (Set(ids), endings)
+        }
+        guard writeAhead.allSatisfy({ endings[$0] != nil }) else {
+            return .waiting(for: writeAhead)
         }
 
         var remaining = [SpooledEvent]()
         for var spooled in object.events {
-            guard case .kept(let record) = endings[spooled.event.id] else { continue }
-            spooled.delivery = record
+            switch endings[spooled.event.id] {
+            case .delivered:
+                continue
+            case .kept(let record):
+                spooled.delivery = record
+            case nil:
+                break
+            }
             remaining.append(spooled)
         }
         do {

@@ -1,0 +1,144 @@
+import EventSpoolTesting
+import Foundation
+import Synchronization
+import Testing
+
+@testable import EventSpool
+
+/// Write-ahead mode: the event is in `pending/` before it is sent, and an object shared by several
+/// publishes is settled once all of them have ended — whatever else group commit put into it.
+@Suite struct PublisherWriteAheadTests {
+    static func event(_ index: Int, orderingKey: String? = nil) -> Event {
+        Event(
+            id: "write-ahead-\(index)",
+            type: "com.example.order.created",
+            source: "/orders",
+            orderingKey: orderingKey,
+            text: #"{"order":\#(index)}"#
+        )
+    }
+
+    static func configuration(_ broker: TestBroker, _ spool: DirectorySpool) -> Publisher.Configuration {
+        var configuration = Publisher.Configuration(
+            broker: BrokerConfiguration(url: broker.url),
+            spool: spool.configuration,
+            mode: .writeAhead
+        )
+        configuration.circuitBreaker.failureThreshold = 0
+        return configuration
+    }
+
+    /// Item 5 of the ordering issue: in write-ahead mode an event whose ordering key has events waiting is
+    /// spooled plainly, and group commit may put it into one object with a write-ahead event. That object
+    /// must still be settled once the write-ahead event has ended.
+    @Test func anObjectSharedWithAPlainSpooledEventIsSettled() async throws {
+        try await withTestBroker { broker in
+            try await withPublisherSpool { spool, _ in
+                let waiting = SpooledEvent(
+                    event: Self.event(0, orderingKey: "customer-7"),
+                    delivery: DeliveryRecord(spooledAt: Date())
+                )
+                _ = try await spool.put([waiting])
+                let grouping = GroupingSpool(spool, groupSize: 2)
+                let publisher = try Publisher(
+                    configuration: Self.configuration(broker, spool),
+                    spool: grouping,
+                    logger: quietLogger
+                )
+                async let sent = publisher.publish(Self.event(1))
+                async let behind = publisher.publish(Self.event(2, orderingKey: "customer-7"))
+                let outcomes = try await (sent, behind)
+                await publisher.shutdown()
+
+                #expect(outcomes.0 == .delivered)
+                #expect(outcomes.1.spoolReason == .orderingKeyWaiting("customer-7"))
+                #expect(grouping.sharedObjects == 1, "the two puts did not share an object")
+                #expect(broker.requests.map { $0.header("ce-id") } == [Self.event(1).id])
+                let pending = try await spool.allEvents(in: .pending).map(\.event.id)
+                #expect(pending == [Self.event(0).id, Self.event(2).id], "the delivered event stayed in its object")
+                #expect(publisher.writeAheadObjects.unsettledObjects == 0)
+            }
+        }
+    }
+}
+
+/// A spool that writes the puts of `groupSize` concurrent publishes as one object, as group commit may:
+/// the sharing that write-ahead settling must cope with, made certain instead of left to timing.
+/// Everything else goes to the directory spool underneath.
+final class GroupingSpool: Spool {
+    private typealias Waiter = (
+        events: [SpooledEvent], continuation: CheckedContinuation<Result<SpoolKey, SpoolError>, Never>
+    )
+
+    let inner: DirectorySpool
+    let groupSize: Int
+    private let waiting = Mutex<[Waiter]>([])
+    private let objects = Mutex(0)
+
+    init(_ inner: DirectorySpool, groupSize: Int) {
+        self.inner = inner
+        self.groupSize = groupSize
+    }
+
+    /// How many objects held the puts of several publishes.
+    var sharedObjects: Int { objects.withLock { $0 } }
+
+    func put(_ events: [SpooledEvent]) async throws(SpoolError) -> SpoolKey {
+        let result = await withCheckedContinuation { continuation in
+            let group = waiting.withLock { waiting -> [Waiter]? in
+                waiting.append((events, continuation))
+                guard waiting.count == groupSize else { return nil }
+                defer { waiting = [] }
+                return waiting
+            }
+            guard let group else { return }
+            objects.withLock { $0 += 1 }
+            Task { [inner] in
+                let result: Result<SpoolKey, SpoolError>
+                do throws(SpoolError) {
+                    result = .success(try await inner.put(group.flatMap(\.events)))
+                } catch {
+                    result = .failure(error)
+                }
+                for waiter in group { waiter.continuation.resume(returning: result) }
+            }
+        }
+        return try result.get()
+    }
+
+    func get(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError) -> SpoolObject {
+        try await inner.get(key, in: state)
+    }
+
+    func header(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError) -> SpoolObjectHeader {
+        try await inner.header(key, in: state)
+    }
+
+    func replace(_ object: SpoolObject) async throws(SpoolError) {
+        try await inner.replace(object)
+    }
+
+    func delete(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError) {
+        try await inner.delete(key, in: state)
+    }
+
+    func move(_ key: SpoolKey, from source: SpoolState, to destination: SpoolState) async throws(SpoolError) {
+        try await inner.move(key, from: source, to: destination)
+    }
+
+    func list(_ state: SpoolState, prefix: String) -> any AsyncSequence<SpoolEntry, SpoolError> {
+        inner.list(state, prefix: prefix)
+    }
+
+    func hasWaitingEvents(orderingKey: String) async throws(SpoolError) -> Bool {
+        try await inner.hasWaitingEvents(orderingKey: orderingKey)
+    }
+
+    func beginOrderingKeyRelease() async throws(SpoolError) {
+        try await inner.beginOrderingKeyRelease()
+    }
+
+    func releaseOrderingKeys(keeping: Set<String>) async throws(SpoolError) {
+        try await inner.releaseOrderingKeys(keeping: keeping)
+    }
+}
