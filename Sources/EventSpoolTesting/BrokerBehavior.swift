@@ -10,6 +10,7 @@ public struct BrokerBehavior: Sendable {
     enum Action: Sendable {
         case respond(EncodedResponse)
         indirect case delay(Duration, then: BrokerBehavior)
+        indirect case held(BrokerGate, then: BrokerBehavior)
         case hang
         case close(reset: Bool)
         case closeMidResponse(status: Int, reset: Bool)
@@ -40,6 +41,12 @@ public struct BrokerBehavior: Sendable {
     /// Waits `duration` on the connection's event loop, then behaves as `then`.
     public static func delay(_ duration: Duration, then: BrokerBehavior) -> BrokerBehavior {
         BrokerBehavior(.delay(duration, then: then))
+    }
+
+    /// Waits until `gate` is opened (``BrokerGate/open()``), then behaves as `then`. The request is recorded
+    /// (and counted by ``TestBroker/waitForRequests(count:timeout:)``) before it waits.
+    public static func held(by gate: BrokerGate, then: BrokerBehavior) -> BrokerBehavior {
+        BrokerBehavior(.held(gate, then: then))
     }
 
     /// Never answers. The connection stays open until ``TestBroker/stopListening()`` or
@@ -96,6 +103,8 @@ extension BrokerBehavior: CustomStringConvertible {
             return "status(\(response.status)\(headerList)\(bodySize))"
         case .delay(let duration, let then):
             return "delay(\(duration), then: \(then))"
+        case .held(_, let then):
+            return "held(then: \(then))"
         case .hang:
             return "hang"
         case .close(let reset):

@@ -167,6 +167,15 @@ final class BrokerConnectionHandler: ChannelInboundHandler {
                 self.perform(then, keepAlive: keepAlive, context: context)
             }
 
+        case .held(let gate, let then):
+            let handler = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            gate.whenOpen { [eventLoop = context.eventLoop] in
+                eventLoop.execute {
+                    let (connection, context) = handler.value
+                    connection.perform(then, keepAlive: keepAlive, context: context)
+                }
+            }
+
         case .hang:
             // Nothing: the connection stays open, and later requests on it wait, until the broker closes it.
             break

@@ -51,6 +51,17 @@ extension CrashTest {
         @Option(help: "How long the circuit stays open after 5 failures, in milliseconds.")
         var breakMilliseconds = 200
 
+        @Option(help: "The ordering key of every event; none by default.")
+        var orderingKey: String?
+
+        @Option(
+            help: """
+                Seconds added to the wall clock the publisher and its spool read (negative: a clock stepped back, \
+                as after an NTP correction).
+                """
+        )
+        var clockOffsetSeconds = 0.0
+
         func validate() throws {
             guard Publisher.Mode(mode) != nil else {
                 throw ValidationError("--mode must be fallback or writeAhead, not '\(mode)'.")
@@ -84,7 +95,11 @@ extension CrashTest {
                 retry: RetryPolicy(baseDelay: .zero, jitter: 0)
             )
             let journal = try PublishJournal(acknowledgements: ackLog, starts: startLog)
-            let publisher = try Publisher(configuration: configuration, logger: logger)
+            let publisher = try Publisher(
+                configuration: configuration,
+                clock: OffsetWallClock(offset: clockOffsetSeconds),
+                logger: logger
+            )
             journal.announce("ready")
 
             await withTaskGroup(of: Void.self) { group in
@@ -99,6 +114,7 @@ extension CrashTest {
                                 id: id,
                                 type: "com.example.crashtest",
                                 source: "/eventspool-crashtest/\(sender)",
+                                orderingKey: orderingKey,
                                 text: Self.body(task: task, number: number)
                             )
                             do throws(PublishError) {

@@ -60,6 +60,111 @@ import Testing
             }
         }
     }
+
+    /// The defining property: in write-ahead mode the event is durably in `pending/` while its request is in
+    /// flight (so a crash then cannot lose it), leased so that a sweeper leaves it to the publisher; in
+    /// fallback mode it is not.
+    @Test(arguments: [Publisher.Mode.writeAhead, .fallback])
+    func theEventIsInPendingWhileItsRequestIsInFlight(mode: Publisher.Mode) async throws {
+        try await withTestBroker { broker in
+            try await withPublisherSpool { spool, _ in
+                let gate = BrokerGate()
+                broker.enqueue(.held(by: gate, then: .status(204)))
+                var configuration = Self.configuration(broker, spool)
+                configuration.mode = mode
+                let clock = ManualWallClock(Date(timeIntervalSince1970: 1_800_000_000))
+                let publisher = try Publisher(
+                    configuration: configuration,
+                    spool: spool,
+                    clock: clock,
+                    logger: quietLogger
+                )
+                let sent = Self.event(1)
+                let outcome = Task { try await publisher.publish(sent) }
+
+                let requests = try await broker.waitForRequests(count: 1)
+                #expect(requests.map { $0.header("ce-id") } == [sent.id])
+                let inFlight = try await spool.allEvents(in: .pending)
+                if mode == .writeAhead {
+                    #expect(inFlight.map(\.event) == [sent])
+                    // Leased past every timeout of the send: a sweeper does not send it a second time meanwhile.
+                    let lease = try #require(inFlight.first?.delivery.nextAttemptAt).timeIntervalSince(clock.now)
+                    #expect(lease > configuration.broker.timeout.total.seconds)
+                } else {
+                    #expect(inFlight.isEmpty)
+                }
+
+                gate.open()
+                #expect(try await outcome.value == .delivered)
+                #expect(try await spool.allEvents(in: .pending).isEmpty)
+                await publisher.shutdown()
+            }
+        }
+    }
+
+    /// An object shared by write-ahead publishes stays whole while any of them is in flight, then is
+    /// rewritten once with exactly the undelivered events (or deleted once when all were delivered).
+    @Test(arguments: [true, false])
+    func aSharedObjectIsRewrittenOnceWhenAllItsEventsHaveEnded(oneFails: Bool) async throws {
+        try await withSpoolTest { context in
+            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
+            let spool = try context.open(syscalls: recorder.syscalls)
+            try await withTestBroker { broker in
+                let gates = (0..<3).map { _ in BrokerGate() }
+                // The second request fails (when one fails), the others are delivered; each waits for its gate.
+                broker.setSchedule { index in
+                    .held(by: gates[index], then: oneFails && index == 1 ? .status(503) : .status(204))
+                }
+                let publisher = try Publisher(
+                    configuration: Self.configuration(broker, spool),
+                    spool: GroupingSpool(spool, groupSize: 3),
+                    logger: quietLogger
+                )
+                var publishes: [String: Task<PublishOutcome, any Error>] = [:]
+                for index in 0..<3 {
+                    let event = Self.event(index)
+                    publishes[event.id] = Task { try await publisher.publish(event) }
+                }
+                let order = try await broker.waitForRequests(count: 3).compactMap { $0.header("ce-id") }
+                let key = try #require(try await spool.keys(in: .pending).first)
+                let objectPath = SpoolDirectory.objectPath(key, in: .pending)
+                recorder.clearCalls()
+
+                // Two have ended; the third is still in flight: the object is left whole.
+                for index in [0, 2] {
+                    gates[index].open()
+                    #expect(try await publishes[order[index]]?.value == .delivered)
+                }
+                #expect(try await spool.get(key, in: .pending).events.count == 3)
+                // What changes an object: a rename over it, or an unlink (reads open, read and close it).
+                let changes = {
+                    recorder.calls.filter {
+                        $0.contains(objectPath) && ($0.hasPrefix("rename ") || $0.hasPrefix("unlink "))
+                    }
+                }
+                #expect(changes().isEmpty, "\(changes())")
+
+                gates[1].open()
+                let last = try await publishes[order[1]]?.value
+                await publisher.shutdown()
+                let rewrites = changes().filter { $0.hasPrefix("rename ") && $0.hasSuffix(objectPath) }
+                let deletes = changes().filter { $0 == "unlink \(objectPath)" }
+                if oneFails {
+                    #expect(last == .spooled(key: key, reason: last?.spoolReason ?? .circuitOpen))
+                    #expect(rewrites.count == 1 && deletes.isEmpty, "\(recorder.calls)")
+                    let kept = try await spool.get(key, in: .pending).events
+                    #expect(kept.map(\.event.id) == [order[1]])
+                    #expect(kept.first?.delivery.attempts == 1)
+                } else {
+                    #expect(last == .delivered)
+                    #expect(rewrites.isEmpty && deletes.count == 1, "\(recorder.calls)")
+                    #expect(try await spool.keys(in: .pending).isEmpty)
+                }
+                #expect(publisher.writeAheadObjects.unsettledObjects == 0)
+            }
+            await spool.shutdown()
+        }
+    }
 }
 
 /// A spool that writes the puts of `groupSize` concurrent publishes as one object, as group commit may:

@@ -230,42 +230,50 @@ import Testing
 
     @Test func shutdownWaitsForAcceptedPutsToBeDurable() async throws {
         try await withSpoolTest { context in
-            let spool = try context.open()
-            let outcomes = await withTaskGroup(of: (Int, SpoolKey?).self) { group in
-                for index in 0..<64 {
-                    group.addTask {
-                        do {
-                            return (index, try await spool.put([spoolTestEvent(index)]))
-                        } catch {
-                            // The only way a put may fail here: refused because the spool is shutting down.
-                            #expect((error as? SpoolError)?.message == "the spool is shut down", "\(error)")
-                            return (index, nil)
-                        }
-                    }
+            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
+            let spool = try context.open(syscalls: recorder.syscalls)
+            // The writer stops in the flush of the first object until the test lets it go.
+            let flushing = Mutex(false)
+            let release = DispatchSemaphore(value: 0)
+            recorder.beforeEveryCall { call in
+                if call.hasPrefix("fdatasync ") && !flushing.withLock({ $0 }) {
+                    flushing.withLock { $0 = true }
+                    release.wait()
                 }
-                group.addTask {
-                    await spool.shutdown()
-                    return (-1, nil)
-                }
-                var outcomes: [Int: SpoolKey] = [:]
-                for await (index, key) in group {
-                    if let key { outcomes[index] = key }
-                }
-                return outcomes
+                return nil
             }
-            // Every put that returned a key is on disk, readable by a new instance.
-            let reopened = try context.open()
-            var stored: [SpoolKey: [SpooledEvent]] = [:]
-            for object in try await reopened.objects(in: .pending) {
-                stored[object.key] = object.events
+            let first = Task { try await spool.put([spoolTestEvent(0)]) }
+            while !flushing.withLock({ $0 }) { await Task.yield() }
+            var puts = [first]
+            for index in 1..<64 {
+                puts.append(Task { try await spool.put([spoolTestEvent(index)]) })
             }
-            for (index, key) in outcomes {
-                #expect(stored[key]?.contains(spoolTestEvent(index)) == true)
+            while spool.writer.queuedPuts < 63 { await Task.yield() }
+
+            // Shutdown begins while 63 accepted puts are queued and one is being flushed.
+            let shutdown = Task { () -> [String] in
+                await spool.shutdown()
+                // What is on disk the moment shutdown returns, before any put's task has been looked at.
+                let reopened = try context.open()
+                let stored = try await reopened.allEvents(in: .pending).map(\.event.id)
+                await reopened.shutdown()
+                return stored
             }
-            await reopened.shutdown()
+            while !spool.writer.isClosed { await Task.yield() }
             #expect(
-                await spoolError { _ = try await spool.put([spoolTestEvent(0)]) }?.message == "the spool is shut down"
+                await spoolError { _ = try await spool.put([spoolTestEvent(64)]) }?.message == "the spool is shut down"
             )
+            release.signal()
+            let stored = try await shutdown.value
+            recorder.beforeEveryCall(nil)
+
+            var keys: [SpoolKey] = []
+            for put in puts {
+                keys.append(try await put.value)
+            }
+            #expect(keys.count == 64)
+            #expect(Set(stored) == Set((0..<64).map { spoolTestEvent($0).event.id }), "not durable at shutdown")
+            #expect(stored.count == 64)
         }
     }
 

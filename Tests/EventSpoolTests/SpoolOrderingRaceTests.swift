@@ -121,6 +121,48 @@ import Testing
         }
     }
 
+    /// A sweeper waiting to release marks is not starved by puts: while it waits for the puts in progress, a
+    /// new put waits behind it (at `newest-key`), instead of taking `ordering.lock` shared again and again.
+    @Test func aReleaseWaitingForAPutInProgressHoldsNewPutsBack() async throws {
+        try await withSpoolTest { context in
+            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
+            let spool = try context.open(syscalls: recorder.syscalls)
+            try await spool.delete(try await spool.put([Self.event(0)]), in: .pending)
+            try await spool.beginOrderingKeyRelease()
+            // A put in another process is between marking its keys and renaming its object into place.
+            let other = open(context.spoolPath + "/" + SpoolDirectory.orderingLockFile, O_RDONLY | O_CLOEXEC)
+            #expect(flock(other, LOCK_SH) == 0)
+
+            let (blocked, blocking) = AsyncStream.makeStream(of: String.self)
+            recorder.onBlockingLock { call, started in
+                if started { blocking.yield(call) }
+            }
+            var waits = blocked.makeAsyncIterator()
+            let release = Task { try await spool.releaseOrderingKeys(keeping: []) }
+            while await waits.next() != "flock ordering.lock exclusive" {}
+            // The waiting release holds newest-key, which every put passes through first.
+            let gate = open(context.spoolPath + "/" + SpoolDirectory.newestKeyFile, O_RDONLY | O_CLOEXEC)
+            #expect(flock(gate, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK, "puts can pass the release")
+            close(gate)
+            let put = Task { try await spool.put([Self.event(1)]) }
+            while await waits.next() != "flock newest-key exclusive" {}
+
+            close(other)  // that put is done
+            try await release.value
+            let key = try await put.value
+            recorder.onBlockingLock(nil)
+
+            // The release went first and removed the cleared mark; the waiting put marked the key afresh.
+            let mark = "ordering/" + SpoolDirectory.markName(Self.orderingKey)
+            let removed = try #require(recorder.calls.firstIndex(of: "unlink \(mark)"), "\(recorder.calls)")
+            let marked = try #require(recorder.calls.lastIndex(of: "utimensat \(mark)"))
+            #expect(removed < marked)
+            #expect(try await spool.get(key, in: .pending).events == [Self.event(1)])
+            #expect(try await spool.hasWaitingEvents(orderingKey: Self.orderingKey))
+            await spool.shutdown()
+        }
+    }
+
     /// How many system calls a put of one event with an ordering key makes into an existing folder.
     private func putSteps() async throws -> Int {
         try await withSpoolTest { context in
@@ -164,6 +206,6 @@ extension SpoolSyscallRecorder {
             return
         }
         beforeEveryCall { interleaving.observe($0) }
-        onBlockingLock { interleaving.lockBlocked($0) }
+        onBlockingLock { interleaving.lockBlocked($1) }
     }
 }

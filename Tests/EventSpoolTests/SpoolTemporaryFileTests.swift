@@ -76,6 +76,32 @@ import Testing
         }
     }
 
+    @Test func aWriterWhoseTemporaryFileIsRemovedBeforeItsLockStartsOver() async throws {
+        try await withSpoolTest { context in
+            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
+            let spool = try context.open(syscalls: recorder.syscalls)
+            // Between the writer's create and its lock, a clean-up (another spool opening) finds the file
+            // unlocked, and removes it.
+            let removed = Mutex<String?>(nil)
+            recorder.beforeEveryCall { call in
+                let parts = call.split(separator: " ")
+                if parts.count > 1, parts[0] == "flock", parts[1].hasPrefix("tmp/"), removed.withLock({ $0 == nil }) {
+                    unlink(context.spoolPath + "/" + parts[1])
+                    removed.withLock { $0 = String(parts[1]) }
+                }
+                return nil
+            }
+            let key = try await spool.put([spoolTestEvent(1)])
+            recorder.beforeEveryCall(nil)
+
+            #expect(removed.withLock { $0 } == "tmp/\(key.rawValue).tmp")
+            #expect(recorder.calls.contains("open tmp/\(key.rawValue)-1.tmp"))
+            #expect(try await spool.get(key, in: .pending).events == [spoolTestEvent(1)])
+            #expect(context.names(in: "tmp").isEmpty)
+            await spool.shutdown()
+        }
+    }
+
     @Test func aLinkPlantedWhereADatedFolderShouldBeIsNeverFollowed() async throws {
         try await withSpoolTest { context in
             let spool = try context.open(clock: SpoolTestClock(spoolTestTime))

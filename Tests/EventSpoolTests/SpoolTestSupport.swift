@@ -114,7 +114,7 @@ final class SpoolSyscallRecorder: Sendable {
         var faults: [Fault] = []
         var beforeRename: (@Sendable (FilePath, FilePath) -> Void)?
         var beforeEveryCall: (@Sendable (String) -> Errno?)?
-        var onBlockingLock: (@Sendable (Bool) -> Void)?
+        var onBlockingLock: (@Sendable (String, Bool) -> Void)?
     }
 
     private let state = Mutex(State())
@@ -151,8 +151,8 @@ final class SpoolSyscallRecorder: Sendable {
         state.withLock { $0.beforeEveryCall = action }
     }
 
-    /// Runs `action` with `true` when a lock call that may wait starts, and `false` when it returns.
-    func onBlockingLock(_ action: (@Sendable (Bool) -> Void)?) {
+    /// Runs `action` with the call and `true` when a lock call that may wait starts, and `false` when it returns.
+    func onBlockingLock(_ action: (@Sendable (String, Bool) -> Void)?) {
         state.withLock { $0.onBlockingLock = action }
     }
 
@@ -210,10 +210,11 @@ final class SpoolSyscallRecorder: Sendable {
                 return try live.writeAt(file, bytes, offset)
             },
             lock: { file, kind, waiting throws(Errno) in
-                try self.record("flock", "\(self.path(of: file)) \(kind)\(waiting ? "" : " (no wait)")")
+                let call = "\(self.path(of: file)) \(kind)\(waiting ? "" : " (no wait)")"
+                try self.record("flock", call)
                 let observer = waiting && kind != .unlock ? self.state.withLock { $0.onBlockingLock } : nil
-                observer?(true)
-                defer { observer?(false) }
+                observer?("flock " + call, true)
+                defer { observer?("flock " + call, false) }
                 return try live.lock(file, kind, waiting)
             },
             status: { file throws(Errno) in
@@ -234,7 +235,8 @@ final class SpoolSyscallRecorder: Sendable {
             return relative(path)
         }
         if folder == "." { return path }
-        return folder.hasSuffix("/") ? folder + path : folder + "/" + path
+        // A folder above the spool directory is recorded with its absolute path, the spool directory as ".".
+        return relative(folder.hasSuffix("/") ? folder + path : folder + "/" + path)
     }
 
     private func relative(_ path: String) -> String {

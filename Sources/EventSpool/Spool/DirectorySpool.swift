@@ -24,7 +24,7 @@ public final class DirectorySpool: Spool {
     private let clock: any WallClock
     private let keys: SpoolKeySource
     private let usage: SpoolUsage
-    private let writer: SpoolWriter
+    let writer: SpoolWriter
     private let threads = IOThreadPool(name: "EventSpool.spool-io", threadCount: 2)
 
     /// Opens (creating when missing) the spool directory and removes stale `tmp/` leftovers.

@@ -98,6 +98,12 @@ final class SpoolWriter: Sendable {
         thread.stopSoon()
     }
 
+    /// How many puts wait for the writer thread to take them.
+    var queuedPuts: Int { withQueue { $0.requests.count } }
+
+    /// Whether ``shutdown()`` (or ``stopSoon()``) was called: new puts are refused.
+    var isClosed: Bool { withQueue { $0.isClosed } }
+
     private func withQueue<Result>(_ body: (inout Queue) -> Result) -> Result {
         condition.lock()
         defer { condition.unlock() }
