@@ -76,6 +76,27 @@ import Testing
         }
     }
 
+    @Test func aSpoolOpeningWhileAPutIsWrittenLeavesItsTemporaryFile() async throws {
+        try await withSpoolTest { context in
+            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
+            let spool = try context.open(syscalls: recorder.syscalls)
+            // Just before the writer renames its file out of tmp/, another process opens the spool and cleans up.
+            let opened = Mutex(false)
+            recorder.beforeEveryCall { call in
+                if call.hasPrefix("rename tmp/"), !opened.withLock({ $0 }) {
+                    opened.withLock { $0 = true }
+                    _ = try? context.open()
+                }
+                return nil
+            }
+            let key = try await spool.put([spoolTestEvent(1)])
+            recorder.beforeEveryCall(nil)
+            #expect(opened.withLock { $0 })
+            #expect(try await spool.get(key, in: .pending).events == [spoolTestEvent(1)])
+            await spool.shutdown()
+        }
+    }
+
     @Test func aWriterWhoseTemporaryFileIsRemovedBeforeItsLockStartsOver() async throws {
         try await withSpoolTest { context in
             let recorder = SpoolSyscallRecorder(root: context.spoolPath)
