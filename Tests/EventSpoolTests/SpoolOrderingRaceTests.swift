@@ -11,18 +11,10 @@ import Testing
 @Suite struct SpoolOrderingRaceTests {
     static let orderingKey = "customer-7"
 
-    /// A clock that moves on by a millisecond every time it is read, so that every step of a test happens at
-    /// its own time, the same in every run.
-    final class TickingClock: WallClock {
-        private let ticks = Mutex(0)
-
-        var now: Date {
-            let tick = ticks.withLock { ticks -> Int in
-                ticks += 1
-                return ticks
-            }
-            return spoolTestTime.addingTimeInterval(Double(tick) / 1000)
-        }
+    /// A spool in `context` (its keys made at ``spoolTestTime``) whose system calls `recorder` sees.
+    static func openRecorded(_ context: SpoolTestContext) throws -> (SpoolSyscallRecorder, DirectorySpool) {
+        let recorder = SpoolSyscallRecorder(root: context.spoolPath)
+        return (recorder, try context.open(clock: SpoolTestClock(spoolTestTime), syscalls: recorder.syscalls))
     }
 
     static func event(_ index: Int) -> SpooledEvent {
@@ -47,9 +39,7 @@ import Testing
         #expect(steps > 5)
         for point in 0..<steps {
             try await withSpoolTest { context in
-                let recorder = SpoolSyscallRecorder(root: context.spoolPath)
-                let clock = TickingClock()
-                let spool = try context.open(clock: clock, syscalls: recorder.syscalls)
+                let (recorder, spool) = try Self.openRecorded(context)
                 _ = try await spool.put([spoolTestEvent(0)])  // the minute folder exists
                 let interleaving = SpoolInterleaving(at: point) {
                     try? await Self.sweepMarks(spool)
@@ -79,9 +69,7 @@ import Testing
         #expect(steps > 0)
         for point in 0..<steps {
             try await withSpoolTest { context in
-                let recorder = SpoolSyscallRecorder(root: context.spoolPath)
-                let clock = TickingClock()
-                let spool = try context.open(clock: clock, syscalls: recorder.syscalls)
+                let (recorder, spool) = try Self.openRecorded(context)
                 let directory = spool.directory
                 // Delivered already: the mark is there, the key has no event left.
                 try await spool.delete(try await spool.put([Self.event(0)]), in: .pending)
@@ -125,8 +113,7 @@ import Testing
     /// new put waits behind it (at `newest-key`), instead of taking `ordering.lock` shared again and again.
     @Test func aReleaseWaitingForAPutInProgressHoldsNewPutsBack() async throws {
         try await withSpoolTest { context in
-            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
-            let spool = try context.open(syscalls: recorder.syscalls)
+            let (recorder, spool) = try Self.openRecorded(context)
             try await spool.delete(try await spool.put([Self.event(0)]), in: .pending)
             try await spool.beginOrderingKeyRelease()
             // A put in another process is between marking its keys and renaming its object into place.
@@ -166,8 +153,7 @@ import Testing
     /// How many system calls a put of one event with an ordering key makes into an existing folder.
     private func putSteps() async throws -> Int {
         try await withSpoolTest { context in
-            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
-            let spool = try context.open(clock: TickingClock(), syscalls: recorder.syscalls)
+            let (recorder, spool) = try Self.openRecorded(context)
             _ = try await spool.put([spoolTestEvent(0)])
             let counter = SpoolInterleaving(at: nil)
             recorder.watch(counter)
@@ -181,9 +167,7 @@ import Testing
     /// How many system calls a release of one mark without events makes.
     private func releaseSteps() async throws -> Int {
         try await withSpoolTest { context in
-            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
-            let clock = TickingClock()
-            let spool = try context.open(clock: clock, syscalls: recorder.syscalls)
+            let (recorder, spool) = try Self.openRecorded(context)
             try await spool.delete(try await spool.put([Self.event(0)]), in: .pending)
             try await spool.beginOrderingKeyRelease()
             let counter = SpoolInterleaving(at: nil)

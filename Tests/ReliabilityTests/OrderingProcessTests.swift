@@ -19,6 +19,21 @@ struct OrderingProcessTests {
         )
     }
 
+    /// One sweep of the spool at `spoolPath` to `broker`, its clock an hour ahead (past every backoff and lease).
+    static func sweep(_ spoolPath: String, to broker: TestBroker) async throws -> SweepReport {
+        let sweeper = try Sweeper(
+            configuration: Sweeper.Configuration(
+                broker: BrokerConfiguration(url: broker.url),
+                spool: SpoolConfiguration(directory: spoolPath)
+            ),
+            clock: ManualWallClock(Date().addingTimeInterval(3600)),
+            logger: quietLogger
+        )
+        let report = await sweeper.sweep()
+        await sweeper.shutdown()
+        return report
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func aProcessWhoseClockSteppedBackSpoolsBehindTheEarlierEventsOfItsKey() async throws {
         try await ReliabilityDirectory.with { directory in
@@ -59,16 +74,7 @@ struct OrderingProcessTests {
                 #expect(SpoolFiles.eventIDs(under: spoolPath + "/pending") == published, "keys out of publish order")
 
                 try await withTestBroker { broker in
-                    let sweeper = try Sweeper(
-                        configuration: Sweeper.Configuration(
-                            broker: BrokerConfiguration(url: broker.url),
-                            spool: SpoolConfiguration(directory: spoolPath)
-                        ),
-                        clock: ManualWallClock(Date().addingTimeInterval(3600)),
-                        logger: quietLogger
-                    )
-                    let report = await sweeper.sweep()
-                    await sweeper.shutdown()
+                    let report = try await Self.sweep(spoolPath, to: broker)
                     #expect(report.delivered == published.count, "\(report)")
                     #expect(broker.requests.map { $0.header("ce-id") } == published)
                 }
@@ -105,16 +111,7 @@ struct OrderingProcessTests {
                 // Killed mid-request: the event stays, leased; a sweeper after the lease delivers it.
                 #expect(SpoolFiles.eventIDs(under: spoolPath + "/pending") == ["inflight-t0-0"])
                 gate.open()
-                let sweeper = try Sweeper(
-                    configuration: Sweeper.Configuration(
-                        broker: BrokerConfiguration(url: broker.url),
-                        spool: SpoolConfiguration(directory: spoolPath)
-                    ),
-                    clock: ManualWallClock(Date().addingTimeInterval(3600)),
-                    logger: quietLogger
-                )
-                let report = await sweeper.sweep()
-                await sweeper.shutdown()
+                let report = try await Self.sweep(spoolPath, to: broker)
                 #expect(report.delivered == 1, "\(report)")
                 #expect(broker.requests.map { $0.header("ce-id") } == ["inflight-t0-0", "inflight-t0-0"])
                 #expect(SpoolFiles.eventIDs(under: spoolPath + "/pending").isEmpty)

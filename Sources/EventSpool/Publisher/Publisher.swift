@@ -184,11 +184,9 @@ public final class Publisher: Sendable {
             )
         }
         // Until this lease ends a sweeper leaves the object alone: the publisher is still sending.
-        let lease = writeAheadLease
-        var record = DeliveryRecord(spooledAt: now, nextAttemptAt: now.addingTimeInterval(lease.seconds))
+        var record = DeliveryRecord(spooledAt: now, nextAttemptAt: now.addingTimeInterval(writeAheadLease.seconds))
         let key: SpoolKey
-        // Announced first: the object it lands in, shared with whatever group commit adds, is settled only
-        // once this event has ended too.
+        // Announced first: the object group commit puts it in is settled only once this event has ended too.
         writeAheadObjects.start(event.id)
         do {
             key = try await spool.put([SpooledEvent(event: event, delivery: record)])
