@@ -7,7 +7,7 @@ import Testing
 
 /// Write-ahead mode: the event is in `pending/` before it is sent, and an object shared by several
 /// publishes is settled once all of them have ended — whatever else group commit put into it.
-@Suite struct PublisherWriteAheadTests {
+@Suite(.timeLimit(.minutes(1))) struct PublisherWriteAheadTests {
     static func event(_ index: Int, orderingKey: String? = nil) -> Event {
         Event(
             id: "write-ahead-\(index)",

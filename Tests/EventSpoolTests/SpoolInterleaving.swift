@@ -24,23 +24,28 @@ final class SpoolInterleaving: @unchecked Sendable {
 
     /// The index of the subject's call before which the action runs; `nil` only counts calls.
     let point: Int?
+    /// Instead of an index: the action runs before the first call recorded as this.
+    let call: String?
     private let action: @Sendable () async -> Void
     /// Run before every call once the action has finished, from whichever thread makes the call.
     private let afterAction: @Sendable () -> Void
 
     /// - Parameters:
     ///   - point: The index of the subject's call before which `action` runs.
+    ///   - call: Or the first call recorded as this (`"pwrite newest-key"`).
     ///   - stopSubjectWith: After the action, the subject's next call fails with this errno, as if the
     ///     subject had died there (its later calls run: a crashed process makes none, a failed call may).
     ///   - action: What the other party does.
     ///   - afterAction: A check made before every later call, once the action has finished.
     init(
         at point: Int?,
+        orBefore call: String? = nil,
         stopSubjectWith: Errno? = nil,
         action: @escaping @Sendable () async -> Void = {},
         afterAction: @escaping @Sendable () -> Void = {}
     ) {
         self.point = point
+        self.call = call
         self.stopSubject = stopSubjectWith
         self.action = action
         self.afterAction = afterAction
@@ -59,7 +64,7 @@ final class SpoolInterleaving: @unchecked Sendable {
             if check { afterAction() }
             return stop
         }
-        guard index == point else {
+        guard index == point || call == self.call else {
             condition.unlock()
             return nil
         }

@@ -8,7 +8,7 @@ import Testing
 /// Ordering-key marks under races: a sweep and a put, or a release and a put, interleaved at every system
 /// call of one of them. Whenever an event of the key is in `pending/`, its mark must exist — or a publisher
 /// asking at that moment would send a later event of the key ahead of it.
-@Suite struct SpoolOrderingRaceTests {
+@Suite(.timeLimit(.minutes(1))) struct SpoolOrderingRaceTests {
     static let orderingKey = "customer-7"
 
     /// A spool in `context` (its keys made at ``spoolTestTime``) whose system calls `recorder` sees.

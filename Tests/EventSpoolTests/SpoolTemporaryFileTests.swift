@@ -9,7 +9,7 @@ import Testing
 
 /// `tmp/` and the folders a put makes: a file a writer still holds is never removed, whichever process (or
 /// PID namespace) it belongs to; a link planted where a folder should be is never followed.
-@Suite struct SpoolTemporaryFileTests {
+@Suite(.timeLimit(.minutes(1))) struct SpoolTemporaryFileTests {
     /// A process id above Linux's pid_max (2^22): no process here has it — as with a writer in another
     /// container sharing the spool volume, whose process ids mean nothing in this one.
     static let foreignProcess: UInt32 = 0x7FFF_FFF0
