@@ -7,7 +7,7 @@ import Testing
 
 /// The write protocol, observed through the syscall seam: the order of the durability steps, and what a
 /// failure of each leaves behind.
-@Suite struct SpoolDurabilityTests {
+@Suite(.timeLimit(.minutes(1))) struct SpoolDurabilityTests {
     /// The folder of keys made at ``spoolTestTime`` (2026-11-26T23:50:03Z).
     static let folder = "pending/2026/11/26/23/50"
 
