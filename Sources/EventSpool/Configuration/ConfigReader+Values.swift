@@ -10,8 +10,12 @@ import Configuration
 extension ConfigReader {
     /// A string that must be present and not empty.
     func requiredText(_ key: String, expected: String, isSecret: Bool = false) throws(ConfigurationError) -> String {
-        guard let value = string(forKey: ConfigKey(key), isSecret: isSecret), !value.isEmpty else {
+        guard let value = string(forKey: ConfigKey(key), isSecret: isSecret) else {
             throw ConfigurationError(key: key, found: nil, expected: expected)
+        }
+        // Empty is how a sample file leaves a required key unset (`"url": ""`): say so, not just "missing".
+        guard !value.isEmpty else {
+            throw ConfigurationError(key: key, found: "an empty value", expected: expected)
         }
         return value
     }
