@@ -38,6 +38,7 @@ enum BuiltExecutable {
 
     /// Runs `name` with `arguments`, an environment holding only `PATH` and `environment`, and `stdin` as
     /// standard input (empty by default). Output goes to files, so a chatty child can never block on a full pipe.
+    /// `name` is an executable this package builds, or an absolute path (a system tool, see ``SystemTool``).
     static func run(
         _ name: String,
         _ arguments: [String],
@@ -62,7 +63,8 @@ enum BuiltExecutable {
         }
 
         let process = Process()
-        process.executableURL = self.directory.appendingPathComponent(name)
+        process.executableURL =
+            name.hasPrefix("/") ? URL(fileURLWithPath: name) : self.directory.appendingPathComponent(name)
         process.arguments = arguments
         process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
             .merging(environment) { $1 }
