@@ -150,7 +150,20 @@ struct SystemdUnitTests {
             }
 
             // As that user, spoolctl reads the configuration (and stops at the unset broker.url), and accepts the spool.
-            let spoolctl = BuiltExecutable.directory.appendingPathComponent("spoolctl").path
+            // A copy in the root, as installed: the build directory may be out of that user's reach.
+            let spoolctl = root.appendingPathComponent("usr/bin/spoolctl").path
+            try FileManager.default.createDirectory(
+                at: root.appendingPathComponent("usr/bin"),
+                withIntermediateDirectories: true
+            )
+            try FileManager.default.copyItem(
+                atPath: BuiltExecutable.directory.appendingPathComponent("spoolctl").path,
+                toPath: spoolctl
+            )
+            // Whatever the umask, the way down is open to the user, as on a real root.
+            for directory in ["", "/etc", "/usr", "/usr/bin"] {
+                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.path + directory)
+            }
             func sweep(as user: UInt32, group: UInt32, _ extra: [String]) async throws -> ProcessResult {
                 let identity = ["--reuid=\(user)", "--regid=\(group)", "--clear-groups"]
                 return try await SystemTool.run(
