@@ -4,7 +4,8 @@
 set -euo pipefail
 
 # openssl: the TLS tests make a throw-away CA and certificates with its command line tool.
-packages=(libcurl4-openssl-dev openssl "$@")
+# strace: a metrics-file test checks spoolctl's fsync, rename and folder fsync, in that order.
+packages=(libcurl4-openssl-dev openssl strace "$@")
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

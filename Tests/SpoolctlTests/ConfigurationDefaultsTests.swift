@@ -46,6 +46,7 @@ struct ConfigurationDefaultsTests {
         #expect(sweeper.concurrency == defaults.concurrency)
         #expect(sweeper.circuitBreakerThreshold == defaults.circuitBreakerThreshold)
         #expect(sweeper.interval == defaults.interval)
+        #expect(sweeper.alert == defaults.alert)
     }
 
     @Test("the readers read every key in it, and no other")

@@ -62,7 +62,9 @@ enum BuiltExecutable {
         }
 
         let process = Process()
-        process.executableURL = self.directory.appendingPathComponent(name)
+        // A built product by name, or another program by its absolute path (python3, strace).
+        process.executableURL =
+            name.hasPrefix("/") ? URL(fileURLWithPath: name) : self.directory.appendingPathComponent(name)
         process.arguments = arguments
         process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
             .merging(environment) { $1 }
