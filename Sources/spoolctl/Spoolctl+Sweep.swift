@@ -47,9 +47,10 @@ extension Spoolctl {
                 }
                 if report.lockHeld {
                     logger.debug("another sweeper holds the lock; nothing to do")
-                    return
+                } else {
+                    try SweeperRun.print(report, json: global.json, always: false)
                 }
-                try SweeperRun.print(report, json: global.json, always: false)
+                // The message was printed when the write failed; the report and its status come first.
                 if metricsFailure != nil { throw CommandFailure(.ioError, "") }
             }
         }

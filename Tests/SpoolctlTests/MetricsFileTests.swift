@@ -1,6 +1,7 @@
 import EventSpool
 import EventSpoolTesting
 import Foundation
+import Logging
 import Synchronization
 import Testing
 
@@ -32,6 +33,8 @@ struct MetricsFileTests {
         }
     }
 
+    static let logger = Logger(label: "spoolctl-metrics-tests")
+
     /// Parses `text` with `Tests/Conformance/prometheus_text.py` (prometheus_client, installed by
     /// `scripts/ensure-python-deps.sh`); fails the test when the parser rejects it.
     static func parse(_ text: String) async throws -> [String: Family] {
@@ -48,6 +51,24 @@ struct MetricsFileTests {
         struct Document: Decodable { var families: [Family] }
         let document = try JSONDecoder().decode(Document.self, from: Data(result.stdout.utf8))
         return Dictionary(document.families.map { ($0.name, $0) }) { first, _ in first }
+    }
+
+    /// Parses the file at `path`.
+    static func parseFile(_ path: String) async throws -> [String: Family] {
+        try await parse(try String(contentsOfFile: path, encoding: .utf8))
+    }
+
+    /// Runs `spoolctl sweep --metrics-file file` against `broker`.
+    static func sweep(_ spool: String, _ broker: TestBroker, metricsFile file: String) async throws -> ProcessResult {
+        try await BuiltExecutable.spoolctl(
+            "sweep",
+            "--spool-dir",
+            spool,
+            "--broker-url",
+            broker.url,
+            "--metrics-file",
+            file
+        )
     }
 
     static let spoolFamilies: [String: String] = [
@@ -83,18 +104,10 @@ struct MetricsFileTests {
             try await SpoolFixture.put(events: 3, into: spool)
             try await SpoolFixture.put(events: 2, into: spool, state: .dead)
             try await withTestBroker { broker in
-                let first = try await BuiltExecutable.spoolctl(
-                    "sweep",
-                    "--spool-dir",
-                    spool,
-                    "--broker-url",
-                    broker.url,
-                    "--metrics-file",
-                    file
-                )
+                let first = try await Self.sweep(spool, broker, metricsFile: file)
                 #expect(first.status == 0, "\(first)")
                 #expect(first.stdout.isEmpty, "\(first)")
-                let families = try await Self.parse(try String(contentsOfFile: file, encoding: .utf8))
+                let families = try await Self.parseFile(file)
                 Self.checkFamilies(families, Self.sweepFamilies)
                 #expect(families["eventspool_sweep_delivered"]?.value() == 3)
                 #expect(families["eventspool_sweep_last_pass_events"]?.value(["outcome": "delivered"]) == 3)
@@ -109,17 +122,9 @@ struct MetricsFileTests {
                 #expect(abs(success - Date().timeIntervalSince1970) < 600)
 
                 try await SpoolFixture.put(events: 2, into: spool)
-                let second = try await BuiltExecutable.spoolctl(
-                    "sweep",
-                    "--spool-dir",
-                    spool,
-                    "--broker-url",
-                    broker.url,
-                    "--metrics-file",
-                    file
-                )
+                let second = try await Self.sweep(spool, broker, metricsFile: file)
                 #expect(second.status == 0, "\(second)")
-                let again = try await Self.parse(try String(contentsOfFile: file, encoding: .utf8))
+                let again = try await Self.parseFile(file)
                 #expect(again["eventspool_sweep_delivered"]?.value() == 5, "a counter must add up across runs")
                 #expect(again["eventspool_sweep_last_pass_events"]?.value(["outcome": "delivered"]) == 2)
             }
@@ -138,17 +143,9 @@ struct MetricsFileTests {
             try await SweepAlertCommandTests.putOld(12, age: .seconds(7200), into: spool)
             try await withTestBroker { broker in
                 try await broker.stopListening()
-                let result = try await BuiltExecutable.spoolctl(
-                    "sweep",
-                    "--spool-dir",
-                    spool,
-                    "--broker-url",
-                    broker.url,
-                    "--metrics-file",
-                    file
-                )
+                let result = try await Self.sweep(spool, broker, metricsFile: file)
                 #expect(result.status == 69, "\(result)")
-                let families = try await Self.parse(try String(contentsOfFile: file, encoding: .utf8))
+                let families = try await Self.parseFile(file)
                 #expect(families["eventspool_sweep_last_success_timestamp_seconds"]?.value() == 1_700_000_000)
                 #expect(families["eventspool_sweep_delivered"]?.value() == 40)
                 #expect(families["eventspool_sweep_deferred"]?.value() == 14)
@@ -172,17 +169,9 @@ struct MetricsFileTests {
             try Data(hostile.utf8).write(to: URL(fileURLWithPath: file))
             try await SpoolFixture.put(events: 1, into: spool)
             try await withTestBroker { broker in
-                let result = try await BuiltExecutable.spoolctl(
-                    "sweep",
-                    "--spool-dir",
-                    spool,
-                    "--broker-url",
-                    broker.url,
-                    "--metrics-file",
-                    file
-                )
+                let result = try await Self.sweep(spool, broker, metricsFile: file)
                 #expect(result.status == 0, "\(result)")
-                let families = try await Self.parse(try String(contentsOfFile: file, encoding: .utf8))
+                let families = try await Self.parseFile(file)
                 #expect(families["eventspool_sweep_delivered"]?.value() == 1)
                 #expect(families["eventspool_sweep_deferred"]?.value() == 0)
                 #expect(families["eventspool_sweep_dead_lettered"]?.value() == 0)
@@ -216,7 +205,7 @@ struct MetricsFileTests {
             #expect(written.stdout.isEmpty, "\(written)")
             let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
             #expect(mode == 0o644)
-            let fromFile = try await Self.parse(try String(contentsOfFile: file, encoding: .utf8))
+            let fromFile = try await Self.parseFile(file)
             Self.checkFamilies(fromFile, Self.spoolFamilies)
             #expect(fromFile["eventspool_spool_events"]?.value(["state": "pending"]) == 4)
             #expect(
@@ -235,15 +224,7 @@ struct MetricsFileTests {
             let file = directory.path + "/missing/eventspool.prom"
             try await SpoolFixture.put(events: 1, into: spool)
             try await withTestBroker { broker in
-                let result = try await BuiltExecutable.spoolctl(
-                    "sweep",
-                    "--spool-dir",
-                    spool,
-                    "--broker-url",
-                    broker.url,
-                    "--metrics-file",
-                    file
-                )
+                let result = try await Self.sweep(spool, broker, metricsFile: file)
                 #expect(result.status == 74, "\(result)")
                 #expect(result.stderr.contains(directory.path + "/missing"), "\(result)")
                 #expect(broker.requestCount == 1)
@@ -258,28 +239,21 @@ struct MetricsFileTests {
             let file = directory.path + "/eventspool.prom"
             try Data("eventspool_sweep_delivered_total 7\n".utf8).write(to: URL(fileURLWithPath: file))
             try await SpoolFixture.put(events: 2, into: spool)
-            let descriptor = open(spool + "/sweeper.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-            #expect(descriptor >= 0)
-            defer { close(descriptor) }
-            #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
+            // Another sweeper: this process, holding the spool's lock through the library.
+            let holder = try DirectorySpool(configuration: SpoolConfiguration(directory: spool), logger: Self.logger)
+            let lock = try #require(try holder.tryLock())
+            defer { lock.release() }
             try await withTestBroker { broker in
-                let result = try await BuiltExecutable.spoolctl(
-                    "sweep",
-                    "--spool-dir",
-                    spool,
-                    "--broker-url",
-                    broker.url,
-                    "--metrics-file",
-                    file
-                )
+                let result = try await Self.sweep(spool, broker, metricsFile: file)
                 #expect(result.status == 0, "\(result)")
                 #expect(result.stdout.isEmpty, "\(result)")
-                let families = try await Self.parse(try String(contentsOfFile: file, encoding: .utf8))
+                let families = try await Self.parseFile(file)
                 #expect(families["eventspool_sweep_lock_held"]?.value() == 1)
                 #expect(families["eventspool_sweep_delivered"]?.value() == 7)
                 #expect(families["eventspool_spool_events"]?.value(["state": "pending"]) == 2)
                 #expect(families["eventspool_sweep_last_pass_events"] == nil)
             }
+            await holder.shutdown()
         }
     }
 }

@@ -44,6 +44,20 @@ struct SweepAlertCommandTests {
 
     private static let logger = Logger(label: "spoolctl-alert-tests")
 
+    /// Runs `spoolctl sweep --spool-dir spool --broker-url url` with `arguments`.
+    static func sweep(
+        _ spool: String,
+        _ url: String,
+        _ arguments: String...,
+        environment: [String: String] = [:]
+    ) async throws -> ProcessResult {
+        try await BuiltExecutable.run(
+            "spoolctl",
+            ["sweep", "--spool-dir", spool, "--broker-url", url] + arguments,
+            environment: environment
+        )
+    }
+
     /// The broker's URL with a user name and password, which no report may show.
     static func urlWithCredentials(_ broker: TestBroker) -> String {
         "http://alice:s3cr3t-pw@127.0.0.1:\(broker.port)/events"
@@ -57,11 +71,8 @@ struct SweepAlertCommandTests {
             try await withTestBroker { broker in
                 try await broker.stopListening()
                 let url = Self.urlWithCredentials(broker)
-                let text = try await BuiltExecutable.spoolctl(
-                    "sweep",
-                    "--spool-dir",
+                let text = try await Self.sweep(
                     spool,
-                    "--broker-url",
                     url,
                     "--alert-oldest",
                     "15m",
@@ -77,13 +88,10 @@ struct SweepAlertCommandTests {
                     #expect(text.stdout.contains(expected), "'\(expected)' missing in \(text)")
                 }
 
-                let json = try await BuiltExecutable.spoolctl(
-                    "sweep",
-                    "--json",
-                    "--spool-dir",
+                let json = try await Self.sweep(
                     spool,
-                    "--broker-url",
                     url,
+                    "--json",
                     "--alert-oldest",
                     "15m",
                     environment: Self.dueAtOnce
@@ -108,21 +116,15 @@ struct SweepAlertCommandTests {
                 #expect((errors?.first?["message"] as? String)?.contains("connection refused") == true, "\(json)")
 
                 // The defaults alert too (an hour), and the thresholds can be turned off, also by environment.
-                let byDefault = try await BuiltExecutable.spoolctl(
-                    "sweep",
-                    "--spool-dir",
+                let byDefault = try await Self.sweep(
                     spool,
-                    "--broker-url",
                     url,
                     environment: Self.dueAtOnce
                 )
                 #expect(byDefault.status == 69, "\(byDefault)")
                 #expect(byDefault.stdout.contains("(alert at 1h)"), "\(byDefault)")
-                let off = try await BuiltExecutable.spoolctl(
-                    "sweep",
-                    "--spool-dir",
+                let off = try await Self.sweep(
                     spool,
-                    "--broker-url",
                     url,
                     environment: Self.dueAtOnce.merging(["EVENTSPOOL_SWEEPER_ALERT_OLDEST_PENDING": "0"]) { $1 }
                 )
@@ -135,11 +137,8 @@ struct SweepAlertCommandTests {
 
                 // Back under: the broker answers, the spool drains, the sweep is silent again.
                 try await broker.startListening()
-                let drained = try await BuiltExecutable.spoolctl(
-                    "sweep",
-                    "--spool-dir",
+                let drained = try await Self.sweep(
                     spool,
-                    "--broker-url",
                     url,
                     "--alert-oldest",
                     "15m",
@@ -160,11 +159,8 @@ struct SweepAlertCommandTests {
             try await withTestBroker { broker in
                 try await broker.stopListening()
                 let limits = ["EVENTSPOOL_SPOOL_MAX_OBJECTS": "10", "EVENTSPOOL_SPOOL_MAX_BYTES": "1000000"]
-                let objects = try await BuiltExecutable.spoolctl(
-                    "sweep",
-                    "--spool-dir",
+                let objects = try await Self.sweep(
                     spool,
-                    "--broker-url",
                     broker.url,
                     "--alert-pending-objects",
                     "0.8",
@@ -177,11 +173,8 @@ struct SweepAlertCommandTests {
                     "\(objects)"
                 )
 
-                let under = try await BuiltExecutable.spoolctl(
-                    "sweep",
-                    "--spool-dir",
+                let under = try await Self.sweep(
                     spool,
-                    "--broker-url",
                     broker.url,
                     "--alert-pending-objects",
                     "0.95",
@@ -193,11 +186,8 @@ struct SweepAlertCommandTests {
                 let size = try objectFiles(in: URL(fileURLWithPath: spool)).reduce(0) { total, url in
                     total + ((try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0)
                 }
-                let bytes = try await BuiltExecutable.spoolctl(
-                    "sweep",
-                    "--spool-dir",
+                let bytes = try await Self.sweep(
                     spool,
-                    "--broker-url",
                     broker.url,
                     "--alert-pending-bytes",
                     "0.5",
@@ -217,11 +207,8 @@ struct SweepAlertCommandTests {
             try await SpoolFixture.put(events: 1, into: spool)
             try await withTestBroker { broker in
                 broker.setDefaultBehavior(.status(400, body: "bad event"))
-                let result = try await BuiltExecutable.spoolctl(
-                    "sweep",
-                    "--spool-dir",
+                let result = try await Self.sweep(
                     spool,
-                    "--broker-url",
                     broker.url,
                     "--alert-oldest",
                     "15m"
