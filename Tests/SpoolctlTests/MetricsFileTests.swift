@@ -217,7 +217,9 @@ struct MetricsFileTests {
         }
     }
 
-    @Test("a metrics file that cannot be written: the sweep still sweeps, then exits 74 naming the path")
+    @Test(
+        "a metrics file that cannot be written: the sweep still sweeps, then exits 74 naming the path, lock held or not"
+    )
     func unwritable() async throws {
         try await withTemporaryDirectory { directory in
             let spool = directory.path + "/spool"
@@ -228,6 +230,18 @@ struct MetricsFileTests {
                 #expect(result.status == 74, "\(result)")
                 #expect(result.stderr.contains(directory.path + "/missing"), "\(result)")
                 #expect(broker.requestCount == 1)
+
+                // Also when another sweeper holds the lock: no pass, but the failed write is still reported.
+                let holder = try DirectorySpool(
+                    configuration: SpoolConfiguration(directory: spool),
+                    logger: Self.logger
+                )
+                let lock = try #require(try holder.tryLock())
+                let held = try await Self.sweep(spool, broker, metricsFile: file)
+                lock.release()
+                await holder.shutdown()
+                #expect(held.status == 74, "\(held)")
+                #expect(held.stdout.isEmpty, "\(held)")
             }
         }
     }
