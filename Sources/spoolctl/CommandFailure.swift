@@ -6,6 +6,9 @@ struct CommandFailure: Error, CustomStringConvertible {
     enum Status: Int32 {
         /// Something could not be delivered, was given up or quarantined.
         case attention = 1
+        /// `sweep`: the backlog is past an alert threshold (sysexits' EX_UNAVAILABLE: the broker is not
+        /// taking events). 1 takes precedence when something was also given up or quarantined.
+        case backlog = 69
         /// The command line is wrong.
         case usage = 64
         /// The input data is wrong (an invalid event).

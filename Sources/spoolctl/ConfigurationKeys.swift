@@ -59,6 +59,8 @@ enum ConfigurationKeys {
             ("classification.maxRetryAfter", .duration), ("classification.defaultRetryAfter", .duration),
             ("sweeper.concurrency", .integer), ("sweeper.circuitBreakerThreshold", .integer),
             ("sweeper.interval", .duration), ("sweeper.fallback", .string),
+            ("sweeper.alert.oldestPending", .duration), ("sweeper.alert.pendingObjects", .number),
+            ("sweeper.alert.pendingBytes", .number),
         ]
         for (key, kind) in others { keys[key] = kind }
         return keys

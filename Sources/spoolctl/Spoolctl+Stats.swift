@@ -5,10 +5,29 @@ import Foundation
 extension Spoolctl {
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Counts, bytes and oldest age per state and per event type."
+            abstract: "Counts, bytes and oldest age per state and per event type.",
+            discussion: """
+                --prometheus writes the counts per state, and pending/ against the spool limits, in the \
+                Prometheus text format instead; --metrics-file writes them to a file, atomically, for \
+                node_exporter's textfile collector.
+                """
         )
 
         @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Write the Prometheus text format instead of the table.")
+        var prometheus = false
+
+        @Option(
+            help: ArgumentHelp("Write the Prometheus text format to this file, atomically.", valueName: "path")
+        )
+        var metricsFile: String?
+
+        func validate() throws {
+            if global.json && (prometheus || metricsFile != nil) {
+                throw ValidationError("Give --json or the Prometheus format (--prometheus, --metrics-file), not both.")
+            }
+        }
 
         func run() async throws {
             try await reportingFailures {
@@ -21,7 +40,15 @@ extension Spoolctl {
                         states.append(try await statistics(of: state, in: spool))
                     }
                 }
-                if global.json {
+                if prometheus || metricsFile != nil {
+                    let export = PrometheusExport()
+                    export.record(states, limits: configuration.limits, now: now)
+                    if let metricsFile {
+                        try MetricsFile(path: metricsFile).update { _ in export.render() }
+                    } else {
+                        Output.raw(export.render())
+                    }
+                } else if global.json {
                     Output.line(StatsDocument(states: states, now: now).jsonLine())
                 } else {
                     Output.line(StatsDocument(states: states, now: now).text())

@@ -8,8 +8,10 @@ extension Spoolctl {
             abstract: "Deliver what waits in the spool, once: the cron entry point.",
             discussion: """
                 Prints nothing when all is well, so cron mails nothing; prints the report when something was \
-                given up, quarantined, or the endpoint is gone (exit 1). With --json, always prints the \
-                report as JSON. Exits 0 at once, silently, when another sweeper holds the spool's lock.
+                given up, quarantined, or the endpoint is gone (exit 1), or when the backlog is past an alert \
+                threshold (exit 69). With --json, always prints the report as JSON. Exits 0 at once, silently, \
+                when another sweeper holds the spool's lock. --metrics-file writes the spool's and the pass's \
+                metrics for node_exporter's textfile collector.
                 """
         )
 
@@ -18,18 +20,38 @@ extension Spoolctl {
         @Option(help: ArgumentHelp("Stop starting deliveries after this long (e.g. 50s).", valueName: "duration"))
         var maxTime: DurationArgument?
 
+        @OptionGroup var alert: AlertOptions
+
+        @Option(
+            help: ArgumentHelp(
+                "Write the metrics in the Prometheus text format to this file, atomically (e.g. "
+                    + "/var/lib/node_exporter/textfile_collector/eventspool.prom).",
+                valueName: "path"
+            )
+        )
+        var metricsFile: String?
+
         func run() async throws {
             try await reportingFailures {
                 let logger = global.makeLogger()
-                let configuration = try await LoadedConfiguration.load(global).sweeper()
+                var configuration = try await LoadedConfiguration.load(global).sweeper()
+                configuration.alert = alert.applied(to: configuration.alert)
+                let export = metricsFile.map { _ in PrometheusExport() }
+                export?.bootstrapSwiftMetrics()
                 let report = try await SweeperRun.with(configuration, logger: logger) { sweeper in
                     await sweeper.sweep(deadline: maxTime.map { .now + $0.duration })
                 }
+                var metricsFailure: CommandFailure?
+                if let export, let metricsFile {
+                    metricsFailure = await SweepMetrics.write(report, export, to: metricsFile, configuration, logger)
+                }
                 if report.lockHeld {
                     logger.debug("another sweeper holds the lock; nothing to do")
-                    return
+                } else {
+                    try SweeperRun.print(report, json: global.json, always: false)
                 }
-                try SweeperRun.print(report, json: global.json, always: false)
+                // The message was printed when the write failed; the report and its status come first.
+                if metricsFailure != nil { throw CommandFailure(.ioError, "") }
             }
         }
     }
@@ -73,9 +95,12 @@ enum SweeperRun {
                 Output.line(String(lines))
             }
         }
+        // The report says what; the status tells cron and scripts.
         if report.needsAttention {
-            // The report says what; the status tells cron and scripts.
             throw CommandFailure(.attention, "")
+        }
+        if report.alert != nil {
+            throw CommandFailure(.backlog, "")
         }
     }
 }

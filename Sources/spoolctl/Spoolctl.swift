@@ -16,6 +16,7 @@ struct Spoolctl: AsyncParsableCommand {
               1   something could not be delivered, was given up or quarantined
               64  usage error
               65  bad input data (an invalid event)
+              69  sweep: the backlog is past an alert threshold (sweeper.alert.*); the report says why
               73  the spool directory cannot be created or opened
               74  I/O error
               75  a sweeper is running: purge and verify --quarantine do not race it; try again

@@ -58,6 +58,7 @@ struct ConfigurationDefaultsTests {
         #expect(sweeper.concurrency == defaults.concurrency)
         #expect(sweeper.circuitBreakerThreshold == defaults.circuitBreakerThreshold)
         #expect(sweeper.interval == defaults.interval)
+        #expect(sweeper.alert == defaults.alert)
     }
 
     @Test("broker.url is unset in it: sweep, replay and publish with it exit 78 naming the key and the file")

@@ -38,7 +38,7 @@ struct SpoolctlCommandTests {
         for command in ["publish", "list", "show", "replay", "sweep", "stats", "purge", "verify"] {
             #expect(result.stdout.contains(command), "\(command) missing in \(result)")
         }
-        for code in ["64", "65", "73", "74", "78"] {
+        for code in ["64", "65", "69", "73", "74", "78"] {
             #expect(result.stdout.contains(code), "exit code \(code) missing in \(result)")
         }
     }

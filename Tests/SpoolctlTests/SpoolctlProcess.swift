@@ -63,6 +63,7 @@ enum BuiltExecutable {
         }
 
         let process = Process()
+        // A built product by name, or another program by its absolute path (python3, strace).
         process.executableURL =
             name.hasPrefix("/") ? URL(fileURLWithPath: name) : self.directory.appendingPathComponent(name)
         process.arguments = arguments

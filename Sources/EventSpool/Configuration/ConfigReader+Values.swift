@@ -59,6 +59,10 @@ extension ConfigReader {
         let value: Double
         if let native = double(forKey: configKey) {
             value = native
+        } else if let native = int(forKey: configKey) {
+            // A whole number where a fraction may stand (`"pendingBytes": 0` from a provider that keeps
+            // integers apart): read, not silently replaced by the default.
+            value = Double(native)
         } else if let text = string(forKey: configKey) {
             guard let parsed = Double(text.trimmedForParsing()) else {
                 throw ConfigurationError(key: key, found: "'\(text)'", expected: expected)

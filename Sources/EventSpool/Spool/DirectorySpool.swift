@@ -251,7 +251,7 @@ public final class DirectorySpool: Spool {
     }
 
     /// Runs blocking work on the spool's I/O threads.
-    private func onIOThread<Value: Sendable>(
+    func onIOThread<Value: Sendable>(
         _ operation: String,
         _ body: @escaping @Sendable () throws(SpoolError) -> Value
     ) async throws(SpoolError) -> Value {

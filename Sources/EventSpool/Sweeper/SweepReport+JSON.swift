@@ -11,7 +11,7 @@ extension SweepReport: Codable {
         case oldestPendingAgeSeconds, selected, missing
         case endpointGone, endpointError, stoppedEarly, failure
         case givenUp, unlistedGivenUp, quarantinedObjects, unlistedQuarantined
-        case needsAttention
+        case needsAttention, alert
     }
 
     public init(from decoder: any Decoder) throws {
@@ -45,6 +45,7 @@ extension SweepReport: Codable {
         unlistedGivenUp = try container.decode(Int.self, forKey: .unlistedGivenUp)
         quarantinedObjects = try container.decode([QuarantinedObject].self, forKey: .quarantinedObjects)
         unlistedQuarantined = try container.decode(Int.self, forKey: .unlistedQuarantined)
+        alert = try container.decodeIfPresent(SweepAlert.self, forKey: .alert)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -76,6 +77,7 @@ extension SweepReport: Codable {
         try container.encode(quarantinedObjects, forKey: .quarantinedObjects)
         try container.encode(unlistedQuarantined, forKey: .unlistedQuarantined)
         try container.encode(needsAttention, forKey: .needsAttention)
+        try container.encode(alert, forKey: .alert)
     }
 
     /// The report as one JSON object, keys sorted, times in ISO 8601, durations in seconds.

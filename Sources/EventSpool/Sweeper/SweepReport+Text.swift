@@ -2,14 +2,16 @@ extension SweepReport {
     /// The report for people.
     ///
     /// Cron mails whatever a job prints, so by default this is the empty string unless the pass needs a
-    /// person's attention (``needsAttention``): then it names every event given up and object quarantined,
-    /// the gone endpoint, and ends with the counts.
+    /// person's attention (``needsAttention``) or the backlog is past an alert threshold (``alert``): then it
+    /// names every event given up and object quarantined, the gone endpoint, the backlog, and ends with the
+    /// counts.
     ///
     /// - Parameter always: Print the counts even when all is well (for a replay or `--verbose`).
     public func renderText(always: Bool = false) -> String {
-        guard needsAttention || always else { return "" }
+        let speaks = needsAttention || alert != nil
+        guard speaks || always else { return "" }
         var lines: [String] = []
-        if needsAttention {
+        if speaks {
             lines.append("eventspool \(kind) of \(spoolDirectory): \(attentionSummary)")
         }
         if !givenUp.isEmpty {
@@ -46,7 +48,11 @@ extension SweepReport {
             lines.append("")
             lines.append("Spool error: \(failure)")
         }
-        if needsAttention { lines.append("") }
+        if let alert {
+            lines.append("")
+            lines += alert.renderLines()
+        }
+        if speaks { lines.append("") }
         lines.append(countsLine)
         return lines.joined(separator: "\n") + "\n"
     }
@@ -58,6 +64,7 @@ extension SweepReport {
         if quarantined > 0 { parts.append("\(quarantined) object\(quarantined == 1 ? "" : "s") quarantined") }
         if endpointGone { parts.append("endpoint gone") }
         if failure != nil { parts.append("spool error") }
+        if let alert { parts.append(alert.summary) }
         return parts.joined(separator: ", ")
     }
 

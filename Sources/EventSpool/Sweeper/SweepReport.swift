@@ -69,6 +69,9 @@ public struct SweepReport: Sendable, Hashable {
     public var quarantinedObjects: [QuarantinedObject]
     /// Quarantined objects beyond ``maxListed``, counted only.
     public var unlistedQuarantined: Int
+    /// The backlog left after a sweep is past an alert threshold (``Sweeper/Configuration/alert``): events
+    /// wait too long or `pending/` nears a limit. `spoolctl sweep` then exits 69.
+    public var alert: SweepAlert?
 
     /// An empty report of a pass starting now.
     public init(kind: Kind, spoolDirectory: String, startedAt: Date) {
@@ -97,6 +100,7 @@ public struct SweepReport: Sendable, Hashable {
         self.unlistedGivenUp = 0
         self.quarantinedObjects = []
         self.unlistedQuarantined = 0
+        self.alert = nil
     }
 
     /// Whether something needs a person: an event given up, an object quarantined, the endpoint gone,

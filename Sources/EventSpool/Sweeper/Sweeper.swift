@@ -41,7 +41,7 @@ public final class Sweeper: Sendable {
     private let ownedSpool: DirectorySpool?
     private let primary: BrokerClient
     private let secondary: BrokerClient?
-    private let clock: any WallClock
+    let clock: any WallClock
     private let jitter: JitterSource
     private let metrics = SweeperMetrics()
     let logger: Logger
@@ -171,6 +171,7 @@ public final class Sweeper: Sendable {
                 }
             }
             metrics.record(report, sawWholeSpool: sawWholeSpool)
+            report.alert = await alert(for: report)
             do {
                 // Hour and minute folders emptied by this and earlier passes; recent ones are left to writers.
                 try await spool.removeEmptyFolders(before: passStart.addingTimeInterval(-Self.folderGrace.seconds))
