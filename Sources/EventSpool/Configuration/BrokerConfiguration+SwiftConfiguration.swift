@@ -28,7 +28,11 @@ extension BrokerConfiguration {
         let url = try config.requiredText("url", expected: "the broker's http:// or https:// URL")
         let lowercased = url.lowercased()
         guard lowercased.hasPrefix("http://") || lowercased.hasPrefix("https://") else {
-            throw ConfigurationError(key: "url", found: "'\(url)'", expected: "an http:// or https:// URL")
+            throw ConfigurationError(
+                key: "url",
+                found: "'\(BrokerURL.masked(url))'",
+                expected: "an http:// or https:// URL"
+            )
         }
         self.init(
             url: url,

@@ -114,7 +114,7 @@ extension BrokerConfiguration: CustomStringConvertible, CustomDebugStringConvert
     public var description: String {
         let headerList = headers.keys.sorted().map { "\($0): <redacted>" }.joined(separator: ", ")
         return
-            "BrokerConfiguration(url: \(BrokerURL.roughlyRedacted(url)), timeout: \(timeout.connect)/\(timeout.total), "
+            "BrokerConfiguration(url: \(BrokerURL.masked(url)), timeout: \(timeout.connect)/\(timeout.total), "
             + "headers: [\(headerList)], auth: \(auth), signing: \(signing), tls: \(tls), "
             + "eventFormat: \(eventFormat), maxConnections: \(maxConnections), "
             + "maxResponseBodyBytes: \(maxResponseBodyBytes))"
@@ -127,7 +127,7 @@ extension BrokerConfiguration: CustomStringConvertible, CustomDebugStringConvert
         Mirror(
             self,
             children: [
-                "url": BrokerURL.roughlyRedacted(url),
+                "url": BrokerURL.masked(url),
                 "timeout": timeout,
                 "headers": headers.mapValues { _ in "<redacted>" },
                 "auth": auth,
