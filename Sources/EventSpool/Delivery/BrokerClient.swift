@@ -77,6 +77,12 @@ public final class BrokerClient: Sendable {
             headers.append(("Authorization", authorization))
         }
         try Self.checkTLSFiles(configuration.tls, url: brokerURL)
+        try Self.checkClearText(
+            of: credentials,
+            to: brokerURL,
+            allowed: configuration.allowInsecureCredentials,
+            logger: logger
+        )
 
         self.url = brokerURL.redacted
         self.brokerURL = brokerURL
@@ -220,6 +226,32 @@ public final class BrokerClient: Sendable {
                 throw BrokerClientError(url: url.redacted, message: "\(key): cannot open file \(path): \(error)")
             }
         }
+    }
+
+    /// Refuses credentials that plain `http` would carry in clear text to another machine, unless
+    /// `allowed`; then says so once, at info level (a cron sweep stays silent).
+    ///
+    /// This machine (``BrokerURL/isLoopback``) is exempt: a sidecar or a local proxy that adds TLS. A
+    /// signing secret never travels, only each request's signature: it does not count.
+    private static func checkClearText(
+        of credentials: BrokerCredentials,
+        to url: BrokerURL,
+        allowed: Bool,
+        logger: Logger
+    ) throws(BrokerClientError) {
+        guard url.isPlainHTTP, !url.isLoopback, !credentials.sentWithRequests.isEmpty else { return }
+        let what = credentials.sentWithRequests.joined(separator: " and ")
+        guard allowed else {
+            throw BrokerClientError(
+                url: url.redacted,
+                message: "would send \(what) in clear text over http to \(url.host), which is not this machine; "
+                    + "use https, or set allowInsecureCredentials to send them anyway"
+            )
+        }
+        logger.info(
+            "credentials go in clear text over plain http, as allowInsecureCredentials allows",
+            metadata: ["broker.url": "\(url.redacted)", "broker.credentials": "\(what)"]
+        )
     }
 
     /// Why a configured header cannot be sent, or `nil` when it can.

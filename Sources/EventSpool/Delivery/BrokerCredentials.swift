@@ -14,6 +14,9 @@ struct BrokerCredentials: Sendable {
     let signer: WebhookSigner?
     /// Cuts every form of every secret of this configuration out of a text.
     let redactor: SecretRedactor
+    /// The credentials every request carries, in words (`auth (a bearer token)`, `the header 'X-Api-Key'`):
+    /// what plain `http` would show to anyone on the way.
+    let sentWithRequests: [String]
 
     /// Reads and checks the configured secrets.
     ///
@@ -37,8 +40,10 @@ struct BrokerCredentials: Sendable {
         }
         // The URL's userinfo as written and decoded, and the `Basic` header libcurl makes of it.
         var forms = url.credentials
+        var sent: [String] = []
         if let userinfo = url.userinfo {
             forms += Self.basicForms(username: userinfo.username, password: userinfo.password)
+            sent.append("the URL's user name and password")
         }
 
         switch configuration.auth.scheme {
@@ -52,6 +57,7 @@ struct BrokerCredentials: Sendable {
             }
             authorization = "Bearer " + value
             forms.append(value)
+            sent.append("auth (a bearer token)")
         case .basic(let username, let password):
             let key = password.path == nil ? "auth.password" : "auth.passwordFile"
             let value = try reveal(password, key: key)
@@ -63,6 +69,7 @@ struct BrokerCredentials: Sendable {
             }
             authorization = Self.basicAuthorization(username: username, password: value)
             forms += Self.basicForms(username: username, password: value)
+            sent.append("auth (basic)")
         }
         if authorization != nil, headers.contains(where: { $0.name.lowercased() == "authorization" }) {
             throw invalid("headers", "'Authorization' is configured twice: as a header and as auth; keep one")
@@ -98,6 +105,7 @@ struct BrokerCredentials: Sendable {
         }
 
         for header in headers {
+            sent.append("the header '\(header.name)'")
             forms.append(header.value)
             // `Bearer <token>`, `Basic <base64>`: the token alone may be echoed too.
             forms += header.value.split(separator: " ").filter { $0.count >= 8 }.map(String.init)
@@ -106,6 +114,7 @@ struct BrokerCredentials: Sendable {
             forms.append(authorization)
         }
         self.redactor = SecretRedactor(forms: forms)
+        self.sentWithRequests = sent
     }
 
     /// `Basic base64(username:password)` (RFC 7617), as libcurl also makes it from a URL's userinfo.

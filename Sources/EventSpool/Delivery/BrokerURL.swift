@@ -1,5 +1,13 @@
 import CCurl
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A broker URL checked by libcurl's own URL parser (so it is read exactly as libcurl will read it),
 /// with the forms that are safe to show: credentials never appear in a message or a log.
 struct BrokerURL: Sendable, Hashable {
@@ -16,6 +24,8 @@ struct BrokerURL: Sendable, Hashable {
     let redacted: String
     /// The host name, for messages.
     let host: String
+    /// Whether the scheme is plain `http`, which sends everything in clear text.
+    let isPlainHTTP: Bool
     /// The decoded user name and password, when the URL has userinfo.
     let userinfo: Userinfo?
     /// The user name and password as written in the URL and decoded: strings to scrub from any text that
@@ -62,10 +72,30 @@ struct BrokerURL: Sendable, Hashable {
         self.full = text
         self.redacted = Self.part(handle, CURLUPART_URL).map(Self.printable) ?? shown
         self.host = host
+        self.isPlainHTTP = scheme == "http"
         self.userinfo =
             user == nil && password == nil
             ? nil : Userinfo(username: decodedUser ?? "", password: decodedPassword ?? "")
         self.credentials = [user, password, decodedUser, decodedPassword].compactMap { $0 }.filter { !$0.isEmpty }
+    }
+
+    /// Whether the host is this machine: `localhost` (and `*.localhost`, RFC 6761), 127.0.0.0/8, `::1`, or
+    /// `::ffff:127.0.0.0/104`. Anything else may be reached over a network.
+    var isLoopback: Bool {
+        var name = host.lowercased()
+        if name.hasSuffix(".") { name.removeLast() }
+        if name == "localhost" || name.hasSuffix(".localhost") { return true }
+        if name.hasPrefix("["), name.hasSuffix("]") {
+            let address = name.dropFirst().dropLast().prefix { $0 != "%" }
+            var bytes = in6_addr()
+            guard inet_pton(AF_INET6, String(address), &bytes) == 1 else { return false }
+            let octets = withUnsafeBytes(of: &bytes) { Array($0) }
+            let isIPv4Mapped = octets[..<10].allSatisfy { $0 == 0 } && octets[10] == 0xFF && octets[11] == 0xFF
+            return octets == [UInt8](repeating: 0, count: 15) + [1] || (isIPv4Mapped && octets[12] == 127)
+        }
+        var bytes = in_addr()
+        guard inet_pton(AF_INET, name, &bytes) == 1 else { return false }
+        return withUnsafeBytes(of: &bytes) { $0.first } == 127
     }
 
     private static func part(_ handle: OpaquePointer, _ part: CURLUPart, flags: UInt32 = 0) -> String? {
