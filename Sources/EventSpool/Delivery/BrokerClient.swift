@@ -73,6 +73,9 @@ public final class BrokerClient: Sendable {
             headers.append((name, value))
         }
         let credentials = try BrokerCredentials(configuration: configuration, url: brokerURL, headers: headers)
+        for warning in credentials.warnings {
+            logger.warning("\(warning)", metadata: ["broker.url": "\(brokerURL.redacted)"])
+        }
         if let authorization = credentials.authorization {
             headers.append(("Authorization", authorization))
         }

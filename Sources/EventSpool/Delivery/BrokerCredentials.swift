@@ -14,6 +14,9 @@ struct BrokerCredentials: Sendable {
     let signer: WebhookSigner?
     /// Cuts every form of every secret of this configuration out of a text.
     let redactor: SecretRedactor
+    /// Warnings about secret files others may read, naming the key, the file and its mode: the client logs
+    /// them when it is made.
+    let warnings: [String]
     /// The credentials every request carries, in words (`auth (a bearer token)`, `the header 'X-Api-Key'`):
     /// what plain `http` would show to anyone on the way.
     let sentWithRequests: [String]
@@ -31,9 +34,12 @@ struct BrokerCredentials: Sendable {
         func invalid(_ key: String, _ message: String) -> BrokerClientError {
             BrokerClientError(url: url.redacted, message: "\(key): \(message)")
         }
+        var warnings: [String] = []
         func reveal(_ secret: Secret, key: String) throws(BrokerClientError) -> String {
+            var found: [String] = []
+            defer { warnings += found.map { "\(key): \($0)" } }
             do {
-                return try secret.reveal()
+                return try secret.reveal(warnings: &found)
             } catch {
                 throw invalid(key, error.message)
             }
@@ -115,6 +121,7 @@ struct BrokerCredentials: Sendable {
         }
         self.redactor = SecretRedactor(forms: forms)
         self.sentWithRequests = sent
+        self.warnings = warnings
     }
 
     /// `Basic base64(username:password)` (RFC 7617), as libcurl also makes it from a URL's userinfo.
