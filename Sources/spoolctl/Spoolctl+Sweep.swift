@@ -21,7 +21,7 @@ extension Spoolctl {
         func run() async throws {
             try await reportingFailures {
                 let logger = global.makeLogger()
-                let configuration = try await LoadedConfiguration.load(global).sweeper()
+                let configuration = try await LoadedConfiguration.load(global, logger: logger).sweeper()
                 let report = try await SweeperRun.with(configuration, logger: logger) { sweeper in
                     await sweeper.sweep(deadline: maxTime.map { .now + $0.duration })
                 }
