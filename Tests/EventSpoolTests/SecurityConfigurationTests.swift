@@ -117,25 +117,9 @@ import Testing
 
     /// URLs that cannot be used, with credentials in them: every message and description shows them masked,
     /// whatever made the URL unusable.
-    static let malformedURLs = [
-        "htps://ops-admin:Hunter2-Secret@broker.example/events",
-        "https//ops-admin:Hunter2-Secret@broker.example/events",
-        "ops-admin:Hunter2-Secret@broker.example/events",
-        "https://ops-admin:Hunter2/Secret@broker.example/events",
-        "https://ops-admin:Hunter2#Secret@broker.example/events",
-        "https://ops-admin:12#Secret@broker.example/events",
-        "https://ops-admin:Hunter2 Secret@broker.example/events",
-        "https://ops-admin:Hunter2-Secret@/events",
-        "https://ops-admin:Hunter2-Secret@broker.example:99999/events",
-        "https://ops-admin:Hunter2-Secret@[::1/events",
-        "https://ops-admin:Hunter2-Secret@broker.example/events\nInjected: 1",
-    ]
-
-    @Test(arguments: malformedURLs)
+    @Test(arguments: CredentialFixtures.malformedURLs)
     func aMalformedURLIsShownWithoutItsCredentials(url: String) async throws {
-        let check = SecretLeakCheck(secrets: [
-            "ops-admin", "Hunter2-Secret", "Hunter2/Secret", "Hunter2#Secret", "12#Secret",
-        ])
+        let check = SecretLeakCheck(secrets: CredentialFixtures.malformedURLSecrets)
         let reader = ConfigReader(
             provider: InMemoryProvider(values: [
                 "broker.url": ConfigValue(.string(url), isSecret: false), "spool.directory": "/tmp/s",

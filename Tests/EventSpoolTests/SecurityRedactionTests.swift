@@ -10,21 +10,10 @@ import Testing
 /// wrapped, cut at the body limit — never gets a secret into an attempt's message, in any form.
 @Suite(.timeLimit(.minutes(2)))
 struct SecurityRedactionTests {
-    /// URL credentials that need percent-encoding, whose `Basic` blob holds `+`, `/` and `=`.
-    static let urlUser = "svc.orders@acme"
-    static let urlPassword = "qh+b?/>c9:~0"
-    static let encodedUser = "svc.orders%40acme"
-    static let encodedPassword = "qh%2Bb%3F%2F%3Ec9%3A~0"
-    static let urlBasic = "c3ZjLm9yZGVyc0BhY21lOnFoK2I/Lz5jOTp+MA=="
-
     static let token = "tk/9+Qa=Zr4/Wm8+Lx2="
     static let apiKey = "key+7/Tq=9xW/pL3"
     static let username = "billing-svc"
     static let password = "Pw/3+kQ=z9/Lr"
-
-    static func url(of broker: TestBroker, user: String = encodedUser, password: String = encodedPassword) -> String {
-        broker.url.replacingOccurrences(of: "http://", with: "http://\(user):\(password)@")
-    }
 
     /// Delivers one event with `configuration` and returns the attempt's message and everything logged.
     static func attempt(_ configuration: BrokerConfiguration) async throws -> (message: String, logged: String) {
@@ -40,19 +29,20 @@ struct SecurityRedactionTests {
     }
 
     @Test func urlCredentialsSentAsBasicAreRedactedInEveryForm() async throws {
-        #expect(Data("\(Self.urlUser):\(Self.urlPassword)".utf8).base64EncodedString() == Self.urlBasic)
+        let fixtures = CredentialFixtures.self
+        #expect(Data("\(fixtures.user):\(fixtures.password)".utf8).base64EncodedString() == fixtures.basic)
         try await withTestBroker { broker in
             broker.enqueue(.echoRequestHeaders(500))
-            let (message, logged) = try await Self.attempt(BrokerConfiguration(url: Self.url(of: broker)))
+            let (message, logged) = try await Self.attempt(
+                BrokerConfiguration(url: CredentialFixtures.withUserinfo(broker.url))
+            )
 
             // libcurl sent the URL's credentials, decoded, as Basic; the broker echoed them JSON-escaped.
             let request = try #require(broker.requests.first)
-            #expect(request.header("authorization") == "Basic \(Self.urlBasic)")
+            #expect(request.header("authorization") == "Basic \(fixtures.basic)")
             #expect(message.hasPrefix("HTTP 500 from \(broker.url): {\"error\":\"rejected\""))
             #expect(message.contains(#""Authorization":"<redacted>""#) || message.contains("Basic <redacted>"))
-            let check = SecretLeakCheck(
-                secrets: [Self.urlUser, Self.urlPassword, Self.encodedUser, Self.encodedPassword, Self.urlBasic]
-            )
+            let check = SecretLeakCheck(secrets: fixtures.userinfoForms)
             #expect(check.leaks(in: message) == [], "\(message)")
             #expect(check.leaks(in: logged) == [], "\(logged)")
         }
@@ -61,12 +51,14 @@ struct SecurityRedactionTests {
     @Test func aUserWithoutAPasswordIsRedactedAsLibcurlSendsIt() async throws {
         try await withTestBroker { broker in
             broker.enqueue(.echoRequestHeaders(500))
-            let url = broker.url.replacingOccurrences(of: "http://", with: "http://\(Self.encodedUser)@")
+            let url = broker.url.replacingOccurrences(of: "http://", with: "http://\(CredentialFixtures.userInURL)@")
             let (message, _) = try await Self.attempt(BrokerConfiguration(url: url))
             let sent = try #require(broker.requests.first?.header("authorization"))
             let blob = String(sent.dropFirst("Basic ".count))
-            #expect(Data(base64Encoded: blob).map { String(decoding: $0, as: UTF8.self) } == "\(Self.urlUser):")
-            let check = SecretLeakCheck(secrets: [Self.urlUser, Self.encodedUser, blob])
+            #expect(
+                Data(base64Encoded: blob).map { String(decoding: $0, as: UTF8.self) } == "\(CredentialFixtures.user):"
+            )
+            let check = SecretLeakCheck(secrets: [CredentialFixtures.user, CredentialFixtures.userInURL, blob])
             #expect(check.leaks(in: message) == [], "\(message)")
         }
     }
@@ -75,7 +67,7 @@ struct SecurityRedactionTests {
     @Test(arguments: SecretEncoding.all)
     func echoedSecretsAreRedactedInEachEncoding(encoding: SecretEncoding) async throws {
         let basic = Data("\(Self.username):\(Self.password)".utf8).base64EncodedString()
-        let urlSecrets = [Self.urlUser, Self.urlPassword, Self.urlBasic]
+        let urlSecrets = [CredentialFixtures.user, CredentialFixtures.password, CredentialFixtures.basic]
         try await withTestBroker { broker in
             for (auth, secrets) in [
                 (BrokerConfiguration.Authentication.bearer(token: .value(Self.token)), [Self.token]),
@@ -91,7 +83,7 @@ struct SecurityRedactionTests {
                     .echo(401) { _ in "denied " + echoed.map { "[\(encoding.apply($0))]" }.joined(separator: " ") }
                 )
                 let configuration = BrokerConfiguration(
-                    url: Self.url(of: broker),
+                    url: CredentialFixtures.withUserinfo(broker.url),
                     headers: ["X-Api-Key": Self.apiKey],
                     auth: auth
                 )

@@ -129,20 +129,17 @@ struct SecuritySpoolTests {
     /// broker in a JSON body (`/` escaped as `\/`), reach no sink: the spool's bytes, the logs at trace level,
     /// the sweep report as text and as JSON, the spooled and dead-lettered events' last errors.
     @Test func echoedURLCredentialsReachNoSink() async throws {
-        let user = SecurityRedactionTests.urlUser
-        let password = SecurityRedactionTests.urlPassword
         let apiKey = "key-61f0c2a9+d7/e4b3"
-        let check = SecretLeakCheck(secrets: [
-            user, password, SecurityRedactionTests.encodedUser, SecurityRedactionTests.encodedPassword,
-            SecurityRedactionTests.urlBasic, apiKey, Self.signingSecret, Self.signingKey,
-        ])
+        let check = SecretLeakCheck(
+            secrets: CredentialFixtures.userinfoForms + [apiKey, Self.signingSecret, Self.signingKey]
+        )
         try await WireTestSupport.withTemporaryDirectory { directory in
             try await withTestBroker { broker in
                 broker.setDefaultBehavior(.echoRequestHeaders(400))
                 let logs = InMemoryLogHandler()
                 let logger = WireTestSupport.capturingLogger(logs)
                 let brokerConfiguration = BrokerConfiguration(
-                    url: SecurityRedactionTests.url(of: broker),
+                    url: CredentialFixtures.withUserinfo(broker.url),
                     headers: ["X-Api-Key": apiKey],
                     signing: .init(secrets: [.value(Self.signingSecret)])
                 )

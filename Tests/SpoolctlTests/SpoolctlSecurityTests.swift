@@ -12,29 +12,18 @@ import Darwin
 /// files, configuration errors — never holds a credential, and unsafe files are pointed out.
 @Suite("spoolctl and secrets")
 struct SpoolctlSecurityTests {
-    static let user = "svc.orders@acme"
-    static let password = "qh+b?/>c9:~0"
-    static let userInURL = "svc.orders%40acme"
-    static let passwordInURL = "qh%2Bb%3F%2F%3Ec9%3A~0"
-    /// `base64(user:password)`, as libcurl sends it.
-    static let basic = "c3ZjLm9yZGVyc0BhY21lOnFoK2I/Lz5jOTp+MA=="
     static let apiKey = "key-61f0c2a9+d7/e4b3"
 
     @Test("credentials a broker echoes reach no output of publish, sweep, list --dead or show, nor the spool")
     func echoedCredentialsReachNoOutput() async throws {
-        let check = SecretLeakCheck(secrets: [
-            Self.user, Self.password, Self.userInURL, Self.passwordInURL, Self.basic, Self.apiKey,
-        ])
+        let check = SecretLeakCheck(secrets: CredentialFixtures.userinfoForms + [Self.apiKey])
         try await withTemporaryDirectory { directory in
             let spool = directory.path + "/spool"
             try await withTestBroker { broker in
                 // A broker that refuses every event for good (400), echoing the request's headers in JSON.
                 broker.setDefaultBehavior(.echoRequestHeaders(400))
                 let environment = [
-                    "EVENTSPOOL_BROKER_URL": broker.url.replacingOccurrences(
-                        of: "http://",
-                        with: "http://\(Self.userInURL):\(Self.passwordInURL)@"
-                    ),
+                    "EVENTSPOOL_BROKER_URL": CredentialFixtures.withUserinfo(broker.url),
                     "EVENTSPOOL_BROKER_HEADERS": "X-Api-Key: \(Self.apiKey)",
                     "EVENTSPOOL_SPOOL_DIRECTORY": spool,
                     "EVENTSPOOL_RETRY_BASE_DELAY": "0s",
@@ -58,7 +47,9 @@ struct SpoolctlSecurityTests {
                 let listed = try #require(results.first { $0.0 == "list --dead" }?.1)
                 #expect(listed.stdout.contains("event-1") && listed.stdout.contains("HTTP 400"), "\(listed)")
                 #expect(broker.requests.count == 4)
-                #expect(broker.requests.allSatisfy { $0.header("authorization") == "Basic \(Self.basic)" })
+                #expect(
+                    broker.requests.allSatisfy { $0.header("authorization") == "Basic \(CredentialFixtures.basic)" }
+                )
                 for (name, result) in results {
                     #expect(check.leaks(in: result.stdout) == [], "\(name) stdout: \(result.stdout)")
                     #expect(check.leaks(in: result.stderr) == [], "\(name) stderr: \(result.stderr)")
@@ -70,25 +61,12 @@ struct SpoolctlSecurityTests {
         }
     }
 
-    static let malformedURLs = [
-        "htps://ops-admin:Hunter2-Secret@broker.example/events",
-        "https//ops-admin:Hunter2-Secret@broker.example/events",
-        "ops-admin:Hunter2-Secret@broker.example/events",
-        "https://ops-admin:Hunter2/Secret@broker.example/events",
-        "https://ops-admin:Hunter2#Secret@broker.example/events",
-        "https://ops-admin:Hunter2 Secret@broker.example/events",
-        "https://ops-admin:Hunter2-Secret@/events",
-        "https://ops-admin:Hunter2-Secret@broker.example:99999/events",
-        "https://ops-admin:Hunter2-Secret@[::1/events",
-        "https://ops-admin:Hunter2-Secret@broker.example/events\nInjected: 1",
-    ]
-
     @Test(
         "a malformed broker URL is refused (78) without its credentials, whatever the source",
-        arguments: malformedURLs
+        arguments: CredentialFixtures.malformedURLs
     )
     func malformedURLsHideTheirCredentials(url: String) async throws {
-        let check = SecretLeakCheck(secrets: ["ops-admin", "Hunter2-Secret", "Hunter2/Secret", "Hunter2#Secret"])
+        let check = SecretLeakCheck(secrets: CredentialFixtures.malformedURLSecrets)
         try await withTemporaryDirectory { directory in
             let file = try write(#"{"broker": {"url": \#(jsonString(url))}}"#, to: "eventspool.json", in: directory)
             let publish = [
