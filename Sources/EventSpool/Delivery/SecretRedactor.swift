@@ -16,11 +16,19 @@ struct SecretRedactor: Sendable {
     static let unescapingRounds = 2
 
     private let patterns: [Pattern]
+    /// For each byte value, the patterns that start with it: a text is scanned once, and a form is compared
+    /// only where its first byte is.
+    private let patternsByFirstByte: [[Int]]
 
     /// - Parameter forms: Every form of every secret, as it could appear in a text.
     init(forms: some Sequence<String>) {
         let unique = Set(forms.filter { $0.utf8.count >= Self.minimumLength })
         patterns = unique.sorted().map { Pattern(Array($0.utf8)) }
+        var byFirstByte = [[Int]](repeating: [], count: 256)
+        for (index, pattern) in patterns.enumerated() {
+            byFirstByte[Int(pattern.bytes[0])].append(index)
+        }
+        patternsByFirstByte = byFirstByte
     }
 
     /// Whether there is nothing to redact.
@@ -38,22 +46,41 @@ struct SecretRedactor: Sendable {
         var found: [Range<Int>] = []
         var view = UnescapedText(original)
         for round in 0...Self.unescapingRounds {
-            // A cut text may end inside an escape (`\u00`, `%2`): a secret's beginning then ends before it.
-            let end = isCut ? view.bytes.count - UnescapedText.cutEscapeLength(at: view.bytes) : view.bytes.count
-            for pattern in patterns {
-                let record = { (matchEnd: Int) in
-                    found.append(view.origin(of: (matchEnd - pattern.bytes.count)..<matchEnd))
+            for (start, pattern) in occurrences(in: view.bytes) {
+                found.append(view.origin(of: start..<(start + patterns[pattern].bytes.count)))
+            }
+            if isCut {
+                // A cut text may end inside an escape (`\u00`, `%2`): a secret's beginning then ends before it.
+                let end = view.bytes.count - UnescapedText.cutEscapeLength(at: view.bytes)
+                for pattern in patterns {
+                    let started = pattern.matchedLength(atEndOf: view.bytes[..<end])
+                    if started > 0 {
+                        found.append(view.origin(of: (end - started)..<end).lowerBound..<original.count)
+                    }
                 }
-                let state = pattern.scan(view.bytes, 0..<end, from: 0, found: record)
-                if isCut && state > 0 {
-                    found.append(view.origin(of: (end - state)..<end).lowerBound..<original.count)
-                }
-                _ = pattern.scan(view.bytes, end..<view.bytes.count, from: state, found: record)
             }
             guard round < Self.unescapingRounds, let next = view.unescaped() else { break }
             view = next
         }
         return Self.replacing(found, in: original)
+    }
+
+    /// Where each form occurs in `text`: its start and the index of its pattern.
+    private func occurrences(in text: [UInt8]) -> [(start: Int, pattern: Int)] {
+        var found: [(start: Int, pattern: Int)] = []
+        text.withUnsafeBufferPointer { text in
+            for start in text.indices {
+                for index in patternsByFirstByte[Int(text[start])] {
+                    let bytes = patterns[index].bytes
+                    guard start + bytes.count <= text.count else { continue }
+                    let equal = bytes.withUnsafeBufferPointer { bytes in
+                        (1..<bytes.count).allSatisfy { bytes[$0] == text[start + $0] }
+                    }
+                    if equal { found.append((start, index)) }
+                }
+            }
+        }
+        return found
     }
 
     /// `text` with every secret replaced by ``replacement``.
@@ -91,8 +118,7 @@ struct SecretRedactor: Sendable {
 }
 
 extension SecretRedactor {
-    /// One form of a secret, searched for with Knuth–Morris–Pratt: one pass over a text finds every
-    /// occurrence, and tells how much of the form the text ends with.
+    /// One form of a secret, with its Knuth–Morris–Pratt borders to tell how much of it a cut text ends with.
     private struct Pattern: Sendable {
         let bytes: [UInt8]
         /// `borders[i]`: the length of the longest proper prefix of `bytes[0...i]` that is also its suffix.
@@ -110,18 +136,13 @@ extension SecretRedactor {
             self.borders = borders
         }
 
-        /// Scans `text[range]`, having matched `state` bytes of the form before it; calls `found` with the end
-        /// of each occurrence. Returns how many bytes of the form the scanned text ends with (less than all).
-        func scan(_ text: [UInt8], _ range: Range<Int>, from state: Int, found: (Int) -> Void) -> Int {
-            var matched = state
-            for index in range {
-                let byte = text[index]
+        /// How many bytes of the form's beginning `text` ends with, fewer than all of them; 0 when none.
+        /// Only the last `bytes.count - 1` bytes of `text` are read.
+        func matchedLength(atEndOf text: ArraySlice<UInt8>) -> Int {
+            var matched = 0
+            for byte in text.suffix(bytes.count - 1) {
                 while matched > 0 && bytes[matched] != byte { matched = borders[matched - 1] }
                 if bytes[matched] == byte { matched += 1 }
-                if matched == bytes.count {
-                    found(index + 1)
-                    matched = borders[matched - 1]
-                }
             }
             return matched
         }

@@ -6,13 +6,14 @@
 struct UnescapedText {
     /// The decoded bytes.
     private(set) var bytes: [UInt8]
-    /// For each decoded byte, the bytes of the original text it was decoded from.
-    private var origins: [Range<Int>]
+    /// For each decoded byte, the bytes of the original text it was decoded from; `nil` while nothing is
+    /// decoded (each byte is its own origin).
+    private var origins: [Range<Int>]?
 
     /// The text itself, nothing decoded yet.
     init(_ text: [UInt8]) {
         bytes = text
-        origins = text.indices.map { $0..<($0 + 1) }
+        origins = nil
     }
 
     private init(bytes: [UInt8], origins: [Range<Int>]) {
@@ -22,11 +23,14 @@ struct UnescapedText {
 
     /// The bytes of the original text that `range` of the decoded bytes came from.
     func origin(of range: Range<Int>) -> Range<Int> {
-        origins[range.lowerBound].lowerBound..<origins[range.upperBound - 1].upperBound
+        guard let origins else { return range }
+        return origins[range.lowerBound].lowerBound..<origins[range.upperBound - 1].upperBound
     }
 
     /// One more round of escapes decoded, or `nil` when there is none to decode.
     func unescaped() -> UnescapedText? {
+        // Most bodies hold no escape at all: no copy then.
+        guard bytes.contains(where: Self.mayStartEscapeOrBreak) else { return nil }
         var decoded: [UInt8] = []
         var decodedOrigins: [Range<Int>] = []
         decoded.reserveCapacity(bytes.count)
@@ -45,7 +49,7 @@ struct UnescapedText {
                 changed = true
             } else {
                 decoded.append(bytes[index])
-                decodedOrigins.append(origins[index])
+                decodedOrigins.append(origin(of: index..<(index + 1)))
                 index += 1
             }
         }
@@ -80,6 +84,11 @@ struct UnescapedText {
     }
 
     // MARK: - Escapes
+
+    private static func mayStartEscapeOrBreak(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "%") || byte == UInt8(ascii: "&")
+            || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+    }
 
     /// The bytes an escape at `index` stands for, and its length; `nil` when no escape starts there.
     private static func escape(in text: [UInt8], at index: Int) -> ([UInt8], Int)? {
