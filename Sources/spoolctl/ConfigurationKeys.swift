@@ -33,6 +33,7 @@ enum ConfigurationKeys {
     private static let broker: [(String, Kind)] = [
         ("url", .string), ("connectTimeout", .duration), ("timeout", .duration), ("headers", .strings),
         ("maxConnections", .integer), ("maxResponseBodyBytes", .integer), ("eventFormat", .string),
+        ("allowInsecureCredentials", .boolean),
         ("auth.bearerToken", .string), ("auth.bearerTokenFile", .string), ("auth.username", .string),
         ("auth.password", .string), ("auth.passwordFile", .string),
         ("signing.secrets", .strings), ("signing.secretsFile", .string),

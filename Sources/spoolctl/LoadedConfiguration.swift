@@ -1,6 +1,7 @@
 import Configuration
 import EventSpool
 import Foundation
+import Logging
 import SystemPackage
 
 /// The configuration of one spoolctl run, from its four sources in order of precedence: command-line
@@ -16,10 +17,12 @@ struct LoadedConfiguration {
 
     /// Reads (and checks) the sources; nothing touches the spool yet.
     ///
+    /// - Parameter logger: Where a warning about a configuration file others may change or read goes.
     /// - Throws: ``CommandFailure`` with status `configuration` (78) when the file cannot be read, is not
     ///   valid JSON, or has an unknown key or a value of the wrong type.
     static func load(
         _ global: GlobalOptions,
+        logger: Logger,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws(CommandFailure) -> LoadedConfiguration {
         var options: [String: String] = [:]
@@ -46,6 +49,9 @@ struct LoadedConfiguration {
         if let path = global.configFile {
             let checked = try ConfigurationFile(path: path)
             file = checked
+            for warning in checked.exposureWarnings() {
+                logger.warning("\(warning)")
+            }
             do {
                 providers.append(
                     try await FileProvider<JSONSnapshot>(

@@ -40,7 +40,7 @@ extension Spoolctl {
         func run() async throws {
             try await reportingFailures {
                 let logger = global.makeLogger()
-                let configuration = try await LoadedConfiguration.load(global).spool()
+                let configuration = try await LoadedConfiguration.load(global, logger: logger).spool()
                 try await SpoolAccess.withSpool(configuration, logger: logger) { spool in
                     try await list(spool)
                 }

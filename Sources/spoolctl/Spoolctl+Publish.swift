@@ -49,7 +49,7 @@ extension Spoolctl {
         func run() async throws {
             try await reportingFailures {
                 let logger = global.makeLogger()
-                let configuration = try await LoadedConfiguration.load(global).publisher()
+                let configuration = try await LoadedConfiguration.load(global, logger: logger).publisher()
                 let event = Event(
                     id: id,
                     type: type,

@@ -43,7 +43,7 @@ extension Spoolctl {
         func run() async throws {
             try await reportingFailures {
                 let logger = global.makeLogger()
-                let configuration = try await LoadedConfiguration.load(global).sweeper()
+                let configuration = try await LoadedConfiguration.load(global, logger: logger).sweeper()
                 let selection: ReplaySelection
                 if all {
                     selection = .allPending(type: type)

@@ -20,7 +20,7 @@ extension Spoolctl {
         func run() async throws {
             try await reportingFailures {
                 let logger = global.makeLogger()
-                let configuration = try await LoadedConfiguration.load(global).spool()
+                let configuration = try await LoadedConfiguration.load(global, logger: logger).spool()
                 try await SpoolAccess.withSpool(configuration, logger: logger) { spool in
                     guard let found = try await find(in: spool) else {
                         throw CommandFailure(

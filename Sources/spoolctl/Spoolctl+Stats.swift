@@ -32,7 +32,7 @@ extension Spoolctl {
         func run() async throws {
             try await reportingFailures {
                 let logger = global.makeLogger()
-                let configuration = try await LoadedConfiguration.load(global).spool()
+                let configuration = try await LoadedConfiguration.load(global, logger: logger).spool()
                 let now = Date()
                 var states: [SpoolStatistics] = []
                 try await SpoolAccess.withSpool(configuration, logger: logger) { spool in

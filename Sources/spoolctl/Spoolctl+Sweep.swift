@@ -34,7 +34,7 @@ extension Spoolctl {
         func run() async throws {
             try await reportingFailures {
                 let logger = global.makeLogger()
-                var configuration = try await LoadedConfiguration.load(global).sweeper()
+                var configuration = try await LoadedConfiguration.load(global, logger: logger).sweeper()
                 configuration.alert = alert.applied(to: configuration.alert)
                 let export = metricsFile.map { _ in PrometheusExport() }
                 export?.bootstrapSwiftMetrics()

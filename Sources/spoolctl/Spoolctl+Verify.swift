@@ -21,7 +21,7 @@ extension Spoolctl {
         func run() async throws {
             try await reportingFailures {
                 let logger = global.makeLogger()
-                let configuration = try await LoadedConfiguration.load(global).spool()
+                let configuration = try await LoadedConfiguration.load(global, logger: logger).spool()
                 var checked = 0
                 var bad = 0
                 try await SpoolAccess.withSpool(configuration, logger: logger) { spool in

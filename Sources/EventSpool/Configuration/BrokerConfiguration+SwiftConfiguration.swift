@@ -15,6 +15,9 @@ extension BrokerConfiguration {
     ///   error messages.
     /// - `eventFormat` (string, optional, default: `binary`): The CloudEvents HTTP content mode, `binary`
     ///   (attributes as `ce-*` headers, the body as it is) or `structured` (`application/cloudevents+json`).
+    /// - `allowInsecureCredentials` (bool, optional, default: `false`): Lets credentials (auth, headers, the
+    ///   URL's userinfo) go in clear text over plain `http://` to a host that is not this machine; without it
+    ///   such a broker is refused at start.
     /// - `auth.*`: credentials for an `Authorization` header; see ``Authentication/init(config:)``.
     /// - `signing.*`: Standard Webhooks signing secrets; see ``Signing/init(config:)``.
     /// - `tls.*`: CA file, client certificate and minimum TLS version; see ``TLS/init(config:)``.
@@ -28,7 +31,11 @@ extension BrokerConfiguration {
         let url = try config.requiredText("url", expected: "the broker's http:// or https:// URL")
         let lowercased = url.lowercased()
         guard lowercased.hasPrefix("http://") || lowercased.hasPrefix("https://") else {
-            throw ConfigurationError(key: "url", found: "'\(url)'", expected: "an http:// or https:// URL")
+            throw ConfigurationError(
+                key: "url",
+                found: "'\(BrokerURL.masked(url))'",
+                expected: "an http:// or https:// URL"
+            )
         }
         self.init(
             url: url,
@@ -46,7 +53,8 @@ extension BrokerConfiguration {
             signing: try config.reading("signing") { config throws(ConfigurationError) in
                 try Signing(config: config)
             },
-            tls: try config.reading("tls") { config throws(ConfigurationError) in try TLS(config: config) }
+            tls: try config.reading("tls") { config throws(ConfigurationError) in try TLS(config: config) },
+            allowInsecureCredentials: try config.flag("allowInsecureCredentials", default: false)
         )
     }
 
