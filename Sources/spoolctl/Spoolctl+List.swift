@@ -195,6 +195,7 @@ enum EventTable {
         let next: String
         switch state {
         case .pending: next = TimeText.until(delivery.nextAttemptAt, now: now)
+        case .held: next = "held"
         case .dead: next = "dead"
         case .quarantine: next = "-"
         }

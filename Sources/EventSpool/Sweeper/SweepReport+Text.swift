@@ -26,6 +26,16 @@ extension SweepReport {
                 lines.append("  … and \(unlistedGivenUp) more (spoolctl list --dead)")
             }
         }
+        if !notDelivered.isEmpty {
+            lines.append("")
+            lines.append("Not delivered:")
+            for event in notDelivered {
+                lines.append("  \(event.id)  \(event.type)  \(event.outcome): \(event.reason)")
+            }
+            if unlistedNotDelivered > 0 {
+                lines.append("  … and \(unlistedNotDelivered) more (spoolctl list)")
+            }
+        }
         if !quarantinedObjects.isEmpty {
             lines.append("")
             lines.append("Quarantined (moved to quarantine/):")
@@ -71,13 +81,19 @@ extension SweepReport {
         parts.append("delivered \(delivered)")
         if deliveredToSecondary > 0 { parts.append("delivered to the secondary broker \(deliveredToSecondary)") }
         parts.append("deferred \(deferred)")
+        if failedAgain > 0 { parts.append("failed again \(failedAgain)") }
         if kind == .sweep { parts.append("not due \(notDue)") }
         parts.append("dead-lettered \(deadLettered)")
         parts.append("quarantined \(quarantined)")
         if unreadable > 0 { parts.append("unreadable \(unreadable)") }
-        var remainingPart = "remaining \(remaining)"
-        if let oldestPendingAge { remainingPart += " (oldest \(oldestPendingAge.shortDescription))" }
-        parts.append(remainingPart)
+        if remainingIsKnown {
+            var remainingPart = "remaining \(remaining)"
+            if let oldestPendingAge { remainingPart += " (oldest \(oldestPendingAge.shortDescription))" }
+            parts.append(remainingPart)
+        } else {
+            // The spool was not seen whole (see the spool error above): a count would be a guess.
+            parts.append("remaining unknown")
+        }
         if !missing.isEmpty { parts.append("not found: \(missing.joined(separator: " "))") }
         var line = parts.joined(separator: ", ") + " in \(duration.shortDescription)"
         if let stoppedEarly { line += "; stopped early: \(stoppedEarly)" }
