@@ -12,40 +12,32 @@ extension SweepReport {
         if needsAttention {
             lines.append("eventspool \(kind) of \(spoolDirectory): \(attentionSummary)")
         }
-        if !givenUp.isEmpty {
-            lines.append("")
-            lines.append("Given up (moved to dead/):")
-            for event in givenUp {
+        section(
+            "Given up (moved to dead/):",
+            givenUp.map { event in
                 var line = "  \(event.id)  \(event.type)  age \(event.age.shortDescription)"
                 line += "  \(event.attempts) attempt\(event.attempts == 1 ? "" : "s")"
                 if let error = event.lastError { line += "  \(error.message)" }
-                lines.append(line)
-                lines.append("      \(event.reason)")
-            }
-            if unlistedGivenUp > 0 {
-                lines.append("  … and \(unlistedGivenUp) more (spoolctl list --dead)")
-            }
-        }
-        if !notDelivered.isEmpty {
-            lines.append("")
-            lines.append("Not delivered:")
-            for event in notDelivered {
-                lines.append("  \(event.id)  \(event.type)  \(event.outcome): \(event.reason)")
-            }
-            if unlistedNotDelivered > 0 {
-                lines.append("  … and \(unlistedNotDelivered) more (spoolctl list)")
-            }
-        }
-        if !quarantinedObjects.isEmpty {
-            lines.append("")
-            lines.append("Quarantined (moved to quarantine/):")
-            for object in quarantinedObjects {
-                lines.append("  \(object.key) (from \(object.from)/): \(object.reason)")
-            }
-            if unlistedQuarantined > 0 {
-                lines.append("  … and \(unlistedQuarantined) more (spoolctl list --quarantine)")
-            }
-        }
+                return line + "\n      \(event.reason)"
+            },
+            unlisted: unlistedGivenUp,
+            listedBy: "spoolctl list --dead",
+            into: &lines
+        )
+        section(
+            "Not delivered:",
+            notDelivered.map { "  \($0.id)  \($0.type)  \($0.outcome): \($0.reason)" },
+            unlisted: unlistedNotDelivered,
+            listedBy: "spoolctl list",
+            into: &lines
+        )
+        section(
+            "Quarantined (moved to quarantine/):",
+            quarantinedObjects.map { "  \($0.key) (from \($0.from)/): \($0.reason)" },
+            unlisted: unlistedQuarantined,
+            listedBy: "spoolctl list --quarantine",
+            into: &lines
+        )
         if endpointGone {
             lines.append("")
             let answer = endpointError.map { ": \($0.message)" } ?? ""
@@ -59,6 +51,23 @@ extension SweepReport {
         if needsAttention { lines.append("") }
         lines.append(countsLine)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A titled list of the report, and how many more there are than it lists; nothing when it is empty.
+    private func section(
+        _ title: String,
+        _ items: [String],
+        unlisted: Int,
+        listedBy command: String,
+        into lines: inout [String]
+    ) {
+        guard !items.isEmpty else { return }
+        lines.append("")
+        lines.append(title)
+        lines.append(contentsOf: items)
+        if unlisted > 0 {
+            lines.append("  … and \(unlisted) more (\(command))")
+        }
     }
 
     /// The first line: what needs attention, in a few words.
