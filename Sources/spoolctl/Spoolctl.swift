@@ -15,16 +15,15 @@ struct Spoolctl: AsyncParsableCommand {
 
             EXIT CODES
               0   success (also: sweep found another sweeper holding the lock)
-              1   something could not be delivered, was given up or quarantined; verify found a bad object
-              64  usage error (an unknown subcommand or flag, a bad value, an ambiguous id prefix)
+              1   not delivered, given up or quarantined; verify found a bad object
+              64  usage error: unknown subcommand or flag, bad value, ambiguous prefix
               65  bad input data (an invalid event)
-              66  not found: no such event or object, or the --data-file does not exist
+              66  not found: no such event or object; the --data-file cannot be read
               70  internal error (a bug in spoolctl)
               73  no spool at the path, or it cannot be created or opened
               74  I/O error
-              75  a sweeper holds the lock: purge, hold, release, requeue, replay and verify --quarantine \
-            do not race it; try again
-              77  the spool belongs to another user: run the command as its owner (sudo -u OWNER spoolctl …)
+              75  a sweeper holds the lock: commands that change the spool do not race it
+              77  another user's spool: run it as its owner (sudo -u OWNER spoolctl …)
               78  configuration error (the message names the file or variable, and the key)
             """,
         version: "1.0.0",
