@@ -7,9 +7,11 @@ extension Spoolctl {
         static let configuration = CommandConfiguration(
             abstract: "Counts, bytes and oldest age per state and per event type.",
             discussion: """
-                --prometheus writes the counts per state, and pending/ against the spool limits, in the \
-                Prometheus text format instead; --metrics-file writes them to a file, atomically, for \
-                node_exporter's textfile collector.
+                Reads only: creates and changes nothing in the spool. With --json, one object: {"states": \
+                [{"state", "total", "unreadableObjects", "types"}]}, each count {"events", "objects", "bytes", \
+                "oldestAgeSeconds"} (null when there is no event). --prometheus writes the counts per state, \
+                and pending/ against the spool limits, in the Prometheus text format instead; --metrics-file \
+                writes them to a file, atomically, for node_exporter's textfile collector.
                 """
         )
 
@@ -30,29 +32,27 @@ extension Spoolctl {
         }
 
         func run() async throws {
-            try await reportingFailures {
-                let logger = global.makeLogger()
-                let configuration = try await LoadedConfiguration.load(global, logger: logger).spool()
-                let now = Date()
-                var states: [SpoolStatistics] = []
-                try await SpoolAccess.withSpool(configuration, logger: logger) { spool in
-                    for state in SpoolState.allCases {
-                        states.append(try await statistics(of: state, in: spool))
-                    }
+            let logger = global.makeLogger()
+            let configuration = try await LoadedConfiguration.load(global, logger: logger).spool()
+            let now = Date()
+            var states: [SpoolStatistics] = []
+            try await SpoolAccess.withSpool(configuration, for: .reading, logger: logger) { spool in
+                for state in SpoolState.allCases {
+                    states.append(try await statistics(of: state, in: spool))
                 }
-                if prometheus || metricsFile != nil {
-                    let export = PrometheusExport()
-                    export.record(states, limits: configuration.limits, now: now)
-                    if let metricsFile {
-                        try MetricsFile(path: metricsFile).update { _ in export.render() }
-                    } else {
-                        Output.raw(export.render())
-                    }
-                } else if global.json {
-                    Output.line(StatsDocument(states: states, now: now).jsonLine())
+            }
+            if prometheus || metricsFile != nil {
+                let export = PrometheusExport()
+                export.record(states, limits: configuration.limits, now: now)
+                if let metricsFile {
+                    try MetricsFile(path: metricsFile).update { _ in export.render() }
                 } else {
-                    Output.line(StatsDocument(states: states, now: now).text())
+                    Output.raw(export.render())
                 }
+            } else if global.json {
+                Output.line(StatsDocument(states: states, now: now).jsonLine())
+            } else {
+                Output.line(StatsDocument(states: states, now: now).text())
             }
         }
 
@@ -98,10 +98,11 @@ struct SpoolStatistics {
 
 /// What `stats` prints.
 struct StatsDocument: Encodable {
-    struct Counts: Encodable {
+    struct Counts: JSONFields {
         var events: Int
         var objects: Int
         var bytes: Int
+        /// `null` (never left out) when there is no event.
         var oldestAgeSeconds: Int?
 
         init(_ summary: ListSummary, now: Date) {
@@ -109,6 +110,10 @@ struct StatsDocument: Encodable {
             objects = summary.objects
             bytes = summary.bytes
             oldestAgeSeconds = summary.oldest.map { Int(max(0, now.timeIntervalSince($0))) }
+        }
+
+        var jsonFields: [(String, (any Encodable)?)] {
+            [("events", events), ("objects", objects), ("bytes", bytes), ("oldestAgeSeconds", oldestAgeSeconds)]
         }
     }
 
@@ -143,12 +148,20 @@ struct StatsDocument: Encodable {
                 lines.append(line("", type, counts))
             }
             if state.unreadableObjects > 0 {
-                lines.append(
-                    EventTable.pad("", 12) + "  \(state.unreadableObjects) unreadable object(s): run spoolctl verify"
-                )
+                lines.append(EventTable.pad("", 12) + "  " + Self.advice(state.state, state.unreadableObjects))
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// What to do about unreadable objects: `verify` reads `quarantine/` only when asked to.
+    private static func advice(_ state: String, _ count: Int) -> String {
+        let objects = "\(count) unreadable object\(count == 1 ? "" : "s")"
+        guard state == SpoolState.quarantine.rawValue else {
+            return "\(objects): spoolctl verify lists them; verify --quarantine moves them to quarantine/"
+        }
+        return "\(objects): spoolctl verify --include-quarantine lists them; spoolctl show KEY shows what "
+            + "can be read; spoolctl purge --quarantine removes them"
     }
 
     private func line(_ state: String, _ type: String, _ counts: Counts) -> String {

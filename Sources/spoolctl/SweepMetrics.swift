@@ -15,11 +15,12 @@ enum SweepMetrics {
     ) async -> CommandFailure? {
         do {
             let now = Date()
-            let states = try await SpoolAccess.withSpool(configuration.spool, logger: logger) { spool in
+            let states = try await SpoolAccess.withSpool(configuration.spool, for: .reading, logger: logger) { spool in
                 [
                     report.lockHeld
                         ? try await SpoolCensus.count(.pending, of: spool)
                         : try await SpoolCensus.pending(after: report, of: spool),
+                    try await SpoolCensus.count(.held, of: spool),
                     try await SpoolCensus.count(.dead, of: spool),
                     try await SpoolCensus.count(.quarantine, of: spool),
                 ]

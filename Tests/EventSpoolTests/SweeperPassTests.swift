@@ -397,7 +397,11 @@ import Testing
                 let dead = try await fixture.objects(.dead)
                 #expect(dead.map(\.key) == [key])
                 #expect(dead.first?.events.map(\.event) == [events[0]])
-                #expect(dead.first?.events.first?.delivery.deadReason?.contains("bad schema") == true)
+                let record = dead.first?.events.first?.delivery  // the answer is the last error, not in the reason
+                #expect(
+                    record?.deadReason == "permanent failure"
+                        && record?.lastError?.message.hasSuffix("bad schema") == true
+                )
                 let pending = try await fixture.objects(.pending)
                 #expect(pending.first?.events.map(\.event) == [events[1]])
 

@@ -236,7 +236,8 @@ struct SweeperRun: Sendable, CustomStringConvertible {
         return SweeperRun(
             sender: sender,
             status: status,
-            lockHeld: report == nil,
+            // With --json the report is printed also when the lock is held (lockHeld: true).
+            lockHeld: report?["lockHeld"] as? Bool ?? true,
             givenUp: givenUp,
             lockInterval: lockInterval(in: child.errorOutput)
         )

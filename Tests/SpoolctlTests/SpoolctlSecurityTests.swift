@@ -91,6 +91,8 @@ struct SpoolctlSecurityTests {
     func unsafeConfigurationFilesAreWarnedAbout() async throws {
         try await withTemporaryDirectory { directory in
             let spool = directory.path + "/spool"
+            // `stats` only reads: the spool must exist.
+            try await SpoolFixture.put(events: 1, into: spool)
             let plain = try write(#"{"spool": {"directory": "\#(spool)"}}"#, to: "plain.json", in: directory)
             let secret = try write(
                 #"{"spool": {"directory": "\#(spool)"}, "broker": {"auth": {"bearerToken": "tok-5e8d"}}}"#,

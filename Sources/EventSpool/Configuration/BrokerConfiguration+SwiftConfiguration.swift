@@ -5,8 +5,9 @@ extension BrokerConfiguration {
     ///
     /// ## Configuration keys
     /// - `url` (string, required): The URL events are POSTed to, `http://` or `https://`.
-    /// - `connectTimeout` (duration, optional, default: `2s`): The longest wait for a TCP (and TLS) connection.
-    /// - `timeout` (duration, optional, default: `5s`): The longest one whole request may take.
+    /// - `connectTimeout` (duration > 0, optional, default: `2s`): The longest wait for a TCP (and TLS)
+    ///   connection.
+    /// - `timeout` (duration > 0, optional, default: `5s`): The longest one whole request may take.
     /// - `headers` (string array, optional, secret, default: `[]`): Extra headers for every request, each
     ///   `Name: value` (for example `Authorization: Bearer …`). Secret: never logged. In the environment,
     ///   entries are separated by commas.
@@ -40,8 +41,8 @@ extension BrokerConfiguration {
         self.init(
             url: url,
             timeout: Timeout(
-                connect: try config.duration("connectTimeout", default: defaults.timeout.connect),
-                total: try config.duration("timeout", default: defaults.timeout.total)
+                connect: try config.positiveDuration("connectTimeout", default: defaults.timeout.connect),
+                total: try config.positiveDuration("timeout", default: defaults.timeout.total)
             ),
             headers: try Self.headers(config.texts("headers", default: [], isSecret: true)),
             maxConnections: try config.integer("maxConnections", default: defaults.maxConnections, minimum: 1),

@@ -109,6 +109,20 @@ extension ConfigReader {
         return value
     }
 
+    /// A duration greater than zero (a timeout: zero would fail every request).
+    func positiveDuration(_ key: String, default defaultValue: Duration) throws(ConfigurationError) -> Duration {
+        let value = try duration(key, default: defaultValue)
+        guard value > .zero else {
+            let written = string(forKey: ConfigKey(key)).map { "'\($0)'" } ?? double(forKey: ConfigKey(key))?.formatted
+            throw ConfigurationError(
+                key: key,
+                found: written ?? "'\(value.shortDescription)'",
+                expected: "a duration greater than zero, such as 250ms, 5s or 2m"
+            )
+        }
+        return value
+    }
+
     /// A list of strings (from the environment: comma-separated).
     func texts(_ key: String, default defaultValue: [String], isSecret: Bool = false) -> [String] {
         stringArray(forKey: ConfigKey(key), isSecret: isSecret) ?? defaultValue

@@ -21,6 +21,8 @@ public final class DirectorySpool: Spool {
     public let configuration: SpoolConfiguration
 
     let directory: SpoolDirectory
+    /// Opened with ``openForReading(configuration:logger:)``: every call that would write throws.
+    let isReadOnly: Bool
     private let clock: any WallClock
     private let keys: SpoolKeySource
     private let usage: SpoolUsage
@@ -43,19 +45,28 @@ public final class DirectorySpool: Spool {
     }
 
     /// Opens the spool making its system calls through `syscalls` (tests record or fail them).
-    init(
+    convenience init(
         configuration: SpoolConfiguration,
         clock: any WallClock,
         logger: Logger,
         syscalls: Syscalls
     ) throws(SpoolError) {
-        self.configuration = configuration
-        directory = try SpoolDirectory(
+        let directory = try SpoolDirectory(
             path: configuration.directory,
             allowUnsafePermissions: configuration.allowUnsafePermissions,
             syscalls: syscalls,
             logger: logger
         )
+        self.init(configuration: configuration, directory: directory, clock: clock, isReadOnly: false)
+        directory.removeStaleTemporaryFiles(now: clock.now, maximumAge: configuration.staleTemporaryFileAge)
+    }
+
+    /// A spool over a directory already opened, for writing or (``openForReading(configuration:logger:)``)
+    /// for reading only.
+    init(configuration: SpoolConfiguration, directory: SpoolDirectory, clock: any WallClock, isReadOnly: Bool) {
+        self.configuration = configuration
+        self.directory = directory
+        self.isReadOnly = isReadOnly
         self.clock = clock
         keys = SpoolKeySource(clock: clock)
         usage = SpoolUsage(limits: configuration.limits)
@@ -66,7 +77,6 @@ public final class DirectorySpool: Spool {
             clock: clock,
             maxEventsPerObject: configuration.maxEventsPerObject
         )
-        directory.removeStaleTemporaryFiles(now: clock.now, maximumAge: configuration.staleTemporaryFileAge)
     }
 
     deinit {
@@ -82,6 +92,7 @@ public final class DirectorySpool: Spool {
     /// - Throws: ``SpoolError``: `.full` when a limit (`spool.maxBytes`, `spool.maxObjects`) is reached,
     ///   `.invalidObject` for no events or more than an object holds, `.io` when a system call failed.
     public func put(_ events: [SpooledEvent]) async throws(SpoolError) -> SpoolKey {
+        try requireWritable("put")
         let records = try encode(events, operation: "put")
         return try await writer.write(records, orderingKeys: Self.orderingKeys(of: events)).get()
     }
@@ -105,6 +116,7 @@ public final class DirectorySpool: Spool {
     /// - Important: Returns only once the new object is on stable storage; readers see the old object or
     ///   the new one, never a mix.
     public func replace(_ object: SpoolObject) async throws(SpoolError) {
+        try requireWritable("replace")
         let bytes = SpoolObjectFormat.encodeObject([try encode(object.events, operation: "replace")])
         let orderingKeys = object.state == .pending ? Self.orderingKeys(of: object.events) : []
         try await onIOThread("replace") { [directory, keys, usage, clock] () throws(SpoolError) in
@@ -131,6 +143,7 @@ public final class DirectorySpool: Spool {
     /// Removes an object. Not followed by a folder fsync: a crash may bring it back, which only means its
     /// events are delivered once more with the same ids (at-least-once).
     public func delete(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError) {
+        try requireWritable("delete")
         try await onIOThread("delete") { [directory, usage] () throws(SpoolError) in
             let size = try directory.delete(key, in: state)
             if state == .pending {
@@ -143,6 +156,7 @@ public final class DirectorySpool: Spool {
     /// A symbolic link or other non-regular file named like an object is moved itself, never followed.
     public func move(_ key: SpoolKey, from source: SpoolState, to destination: SpoolState) async throws(SpoolError) {
         guard source != destination else { return }
+        try requireWritable("move")
         try await onIOThread("move") { [directory, usage, clock] () throws(SpoolError) in
             if destination == .pending {
                 // A replayed object's ordering keys are waiting again. An object too damaged to tell has
@@ -175,15 +189,17 @@ public final class DirectorySpool: Spool {
         )
     }
 
-    /// Removes the empty dated folders of `pending/` and `dead/` that lie wholly before `cutoff`, for the
+    /// Removes the empty dated folders of `pending/`, `held/` and `dead/` that lie wholly before `cutoff`, for the
     /// sweeper to call at the end of a pass. Safe while writers run: a writer whose folder vanished makes
     /// it again.
     ///
     /// - Returns: How many folders were removed.
     @discardableResult
     public func removeEmptyFolders(before cutoff: Date) async throws(SpoolError) -> Int {
-        try await onIOThread("rmdir") { [directory] () throws(SpoolError) in
+        try requireWritable("rmdir")
+        return try await onIOThread("rmdir") { [directory] () throws(SpoolError) in
             try directory.removeEmptyFolders(in: .pending, before: cutoff)
+                + directory.removeEmptyFolders(in: .held, before: cutoff)
                 + directory.removeEmptyFolders(in: .dead, before: cutoff)
         }
     }
@@ -200,6 +216,7 @@ public final class DirectorySpool: Spool {
     /// undoing a put that marks a key at the same time, and marks every key in `keeping` again (a crash
     /// may have lost one).
     public func releaseOrderingKeys(keeping: Set<String>, markedBefore: Date) async throws(SpoolError) {
+        try requireWritable("release")
         _ = try await onIOThread("release") { [directory, keys, clock] () throws(SpoolError) in
             try directory.releaseOrderingMarks(
                 keeping: keeping,
@@ -215,7 +232,8 @@ public final class DirectorySpool: Spool {
     /// - Returns: The lock, or `nil` when another holder (in this or another process) has it.
     /// - Throws: ``SpoolError`` when the lock file cannot be opened, or `name` is not a plain file name.
     public func tryLock(named name: String = "sweeper.lock") throws(SpoolError) -> SpoolLock? {
-        try directory.tryLock(named: name)
+        try requireWritable("lock")
+        return try directory.tryLock(named: name)
     }
 
     /// The path of the object `key` in `state`, as configured (for messages and tools).

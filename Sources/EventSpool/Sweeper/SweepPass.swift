@@ -74,6 +74,8 @@ final class SweepPass {
     private(set) var knowsAllOrderingKeys = true
     /// Ordering keys of events left in `pending/`.
     private(set) var pendingOrderingKeys: Set<String> = []
+    /// Ordering keys of held events: later events of these keys are held back (read when the pass starts).
+    private(set) var held = HeldOrderingKeys()
 
     private var gate = OrderingGate<Ticket>()
     private var objects: [Int: OpenObject] = [:]
@@ -130,6 +132,11 @@ final class SweepPass {
     func run(_ sources: [Source], total: Int = 0) async {
         progressTotal = total
         progress?(ReplayProgress(done: 0, total: total, delivered: 0))
+        held = await HeldOrderingKeys.read(from: spool, logger: logger)
+        if let failure = held.failure {
+            report.failure = report.failure ?? failure
+            knowsAllOrderingKeys = false
+        }
         await withTaskGroup(of: ChildResult.self) { group in
             for source in sources {
                 switch source {
@@ -164,6 +171,7 @@ final class SweepPass {
             } catch {
                 logger.info("cannot list the spool", metadata: ["spool.state": "\(state)", "error": "\(error)"])
                 report.failure = "listing \(state)/ failed: \(error)"
+                report.remainingIsKnown = false
                 knowsAllOrderingKeys = false
                 return
             }
@@ -328,7 +336,7 @@ final class SweepPass {
                 }
             case .replay(let selection, let dryRun):
                 noteFound(spooled.event.id, in: object.key, selection: selection)
-                guard selection.selects(spooled.event, in: object.key) else {
+                guard selection.selects(spooled, in: object.key) else {
                     leave(ticket, counted: false)
                     continue
                 }
@@ -338,10 +346,14 @@ final class SweepPass {
                     continue
                 }
             }
+            if held.holdsBack(orderingKey, in: object.key) {
+                leaveUnsent(ticket, .heldBack, "an earlier event of ordering key '\(orderingKey ?? "")' is held")
+                gate.closeBehind(orderingKey)
+                continue
+            }
             checkStop()
             if isStopped {
-                report.deferred += 1
-                leave(ticket)
+                leaveUnsent(ticket, .notAttempted, stoppedReason)
                 gate.closeBehind(orderingKey)
                 continue
             }
@@ -351,8 +363,7 @@ final class SweepPass {
             case .wait:
                 break
             case .hold:
-                report.deferred += 1
-                leave(ticket)
+                leaveUnsent(ticket, .heldBack, "an earlier event of ordering key '\(orderingKey ?? "")' failed")
             }
         }
     }
@@ -365,8 +376,7 @@ final class SweepPass {
             let ticket = ready[readyStart]
             if isStopped {
                 readyStart += 1
-                report.deferred += 1
-                leave(ticket)
+                leaveUnsent(ticket, .notAttempted, stoppedReason)
                 hold(event(ticket)?.event.orderingKey)
                 continue
             }
@@ -375,7 +385,10 @@ final class SweepPass {
             guard let spooled = event(ticket) else { continue }
             inFlight += 1
             let attempt = attempt
-            let purpose: DeliveryAttempt.Purpose = if case .sweep = self.purpose { .sweep } else { .replay }
+            let purpose: DeliveryAttempt.Purpose =
+                if case .sweep = self.purpose { .sweep } else {
+                    .replay(fromDead: objects[ticket.object]?.state == .dead)
+                }
             group.addTask {
                 .attempted(ticket, await attempt.run(spooled, purpose: purpose))
             }
@@ -429,11 +442,11 @@ final class SweepPass {
             resolve(ticket, .dead(spooled))
             releaseNext(orderingKey)
         case .deferred(let spooled), .failedAgain(let spooled):
-            report.deferred += 1
+            countFailure(ticket, spooled)
             resolve(ticket, .kept(spooled, changed: true))
             hold(orderingKey)
         case .endpointGone(let spooled, let error):
-            report.deferred += 1
+            countFailure(ticket, spooled)
             report.endpointGone = true
             report.endpointError = error
             resolve(ticket, .kept(spooled, changed: true))
@@ -445,9 +458,44 @@ final class SweepPass {
     /// Blocks `orderingKey` for the rest of the pass; events waiting behind it are left as they are.
     private func hold(_ orderingKey: String?) {
         for ticket in gate.block(orderingKey) {
-            report.deferred += 1
-            leave(ticket)
+            leaveUnsent(ticket, .heldBack, "an earlier event of ordering key '\(orderingKey ?? "")' failed")
         }
+    }
+
+    /// Leaves a due event unsent in this pass, counted `deferred`; a replay lists it with why.
+    private func leaveUnsent(
+        _ ticket: Ticket,
+        _ outcome: SweepReport.NotDelivered.Outcome,
+        _ reason: @autoclosure () -> String
+    ) {
+        report.deferred += 1
+        if case .replay = purpose, let open = objects[ticket.object], let spooled = event(ticket) {
+            report.recordNotDelivered(
+                .init(spooled, key: open.key, state: open.state, outcome: outcome, reason: reason())
+            )
+        }
+        leave(ticket)
+    }
+
+    /// Counts an attempted event that stays where it was: `deferred`, or `failedAgain` for a replayed dead
+    /// event; a replay lists it with the broker's answer.
+    private func countFailure(_ ticket: Ticket, _ spooled: SpooledEvent) {
+        guard case .replay = purpose, let open = objects[ticket.object] else {
+            report.deferred += 1
+            return
+        }
+        let failure = SweepReport.NotDelivered(failed: spooled, key: open.key, state: open.state, now: clock.now)
+        if failure.outcome == .failedAgain {
+            report.failedAgain += 1
+        } else {
+            report.deferred += 1
+        }
+        report.recordNotDelivered(failure)
+    }
+
+    /// Why events were not attempted after a stop.
+    private var stoppedReason: String {
+        "the replay stopped early (\(report.stoppedEarly.map { "\($0)" } ?? "stopped"))"
     }
 
     private func releaseNext(_ orderingKey: String?) {

@@ -8,7 +8,7 @@ extension SweepReport: Codable {
     enum CodingKeys: String, CodingKey {
         case kind, spoolDirectory, startedAt, durationSeconds, lockHeld, dryRun
         case delivered, deliveredToSecondary, deferred, notDue, deadLettered, quarantined, unreadable, remaining
-        case oldestPendingAgeSeconds, selected, missing
+        case oldestPendingAgeSeconds, selected, missing, failedAgain, notDelivered, unlistedNotDelivered
         case endpointGone, endpointError, stoppedEarly, failure
         case givenUp, unlistedGivenUp, quarantinedObjects, unlistedQuarantined
         case needsAttention, alert
@@ -31,12 +31,17 @@ extension SweepReport: Codable {
         deadLettered = try container.decode(Int.self, forKey: .deadLettered)
         quarantined = try container.decode(Int.self, forKey: .quarantined)
         unreadable = try container.decode(Int.self, forKey: .unreadable)
-        remaining = try container.decode(Int.self, forKey: .remaining)
+        let remaining = try container.decodeIfPresent(Int.self, forKey: .remaining)
+        self.remaining = remaining ?? 0
+        remainingIsKnown = remaining != nil
         oldestPendingAge = try container.decodeIfPresent(Double.self, forKey: .oldestPendingAgeSeconds).map {
             .seconds($0)
         }
         selected = try container.decode(Int.self, forKey: .selected)
         missing = try container.decode([String].self, forKey: .missing)
+        failedAgain = try container.decode(Int.self, forKey: .failedAgain)
+        notDelivered = try container.decode([NotDelivered].self, forKey: .notDelivered)
+        unlistedNotDelivered = try container.decode(Int.self, forKey: .unlistedNotDelivered)
         endpointGone = try container.decode(Bool.self, forKey: .endpointGone)
         endpointError = try container.decodeIfPresent(AttemptError.self, forKey: .endpointError)
         stoppedEarly = try container.decodeIfPresent(StopReason.self, forKey: .stoppedEarly)
@@ -63,11 +68,14 @@ extension SweepReport: Codable {
         try container.encode(deadLettered, forKey: .deadLettered)
         try container.encode(quarantined, forKey: .quarantined)
         try container.encode(unreadable, forKey: .unreadable)
-        try container.encode(remaining, forKey: .remaining)
         // Optional values are written as `null`, not left out, so every field is always there.
+        try container.encode(remainingIsKnown ? remaining : nil, forKey: .remaining)
         try container.encode(oldestPendingAge?.seconds, forKey: .oldestPendingAgeSeconds)
         try container.encode(selected, forKey: .selected)
         try container.encode(missing, forKey: .missing)
+        try container.encode(failedAgain, forKey: .failedAgain)
+        try container.encode(notDelivered, forKey: .notDelivered)
+        try container.encode(unlistedNotDelivered, forKey: .unlistedNotDelivered)
         try container.encode(endpointGone, forKey: .endpointGone)
         try container.encode(endpointError, forKey: .endpointError)
         try container.encode(stoppedEarly, forKey: .stoppedEarly)

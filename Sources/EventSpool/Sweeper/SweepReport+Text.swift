@@ -14,30 +14,32 @@ extension SweepReport {
         if speaks {
             lines.append("eventspool \(kind) of \(spoolDirectory): \(attentionSummary)")
         }
-        if !givenUp.isEmpty {
-            lines.append("")
-            lines.append("Given up (moved to dead/):")
-            for event in givenUp {
+        section(
+            "Given up (moved to dead/):",
+            givenUp.map { event in
                 var line = "  \(event.id)  \(event.type)  age \(event.age.shortDescription)"
                 line += "  \(event.attempts) attempt\(event.attempts == 1 ? "" : "s")"
                 if let error = event.lastError { line += "  \(error.message)" }
-                lines.append(line)
-                lines.append("      \(event.reason)")
-            }
-            if unlistedGivenUp > 0 {
-                lines.append("  … and \(unlistedGivenUp) more (spoolctl list --dead)")
-            }
-        }
-        if !quarantinedObjects.isEmpty {
-            lines.append("")
-            lines.append("Quarantined (moved to quarantine/):")
-            for object in quarantinedObjects {
-                lines.append("  \(object.key) (from \(object.from)/): \(object.reason)")
-            }
-            if unlistedQuarantined > 0 {
-                lines.append("  … and \(unlistedQuarantined) more (spoolctl list --quarantine)")
-            }
-        }
+                return line + "\n      \(event.reason)"
+            },
+            unlisted: unlistedGivenUp,
+            listedBy: "spoolctl list --dead",
+            into: &lines
+        )
+        section(
+            "Not delivered:",
+            notDelivered.map { "  \($0.id)  \($0.type)  \($0.outcome): \($0.reason)" },
+            unlisted: unlistedNotDelivered,
+            listedBy: "spoolctl list",
+            into: &lines
+        )
+        section(
+            "Quarantined (moved to quarantine/):",
+            quarantinedObjects.map { "  \($0.key) (from \($0.from)/): \($0.reason)" },
+            unlisted: unlistedQuarantined,
+            listedBy: "spoolctl list --quarantine",
+            into: &lines
+        )
         if endpointGone {
             lines.append("")
             let answer = endpointError.map { ": \($0.message)" } ?? ""
@@ -55,6 +57,23 @@ extension SweepReport {
         if speaks { lines.append("") }
         lines.append(countsLine)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A titled list of the report, and how many more there are than it lists; nothing when it is empty.
+    private func section(
+        _ title: String,
+        _ items: [String],
+        unlisted: Int,
+        listedBy command: String,
+        into lines: inout [String]
+    ) {
+        guard !items.isEmpty else { return }
+        lines.append("")
+        lines.append(title)
+        lines.append(contentsOf: items)
+        if unlisted > 0 {
+            lines.append("  … and \(unlisted) more (\(command))")
+        }
     }
 
     /// The first line: what needs attention, in a few words.
@@ -78,13 +97,19 @@ extension SweepReport {
         parts.append("delivered \(delivered)")
         if deliveredToSecondary > 0 { parts.append("delivered to the secondary broker \(deliveredToSecondary)") }
         parts.append("deferred \(deferred)")
+        if failedAgain > 0 { parts.append("failed again \(failedAgain)") }
         if kind == .sweep { parts.append("not due \(notDue)") }
         parts.append("dead-lettered \(deadLettered)")
         parts.append("quarantined \(quarantined)")
         if unreadable > 0 { parts.append("unreadable \(unreadable)") }
-        var remainingPart = "remaining \(remaining)"
-        if let oldestPendingAge { remainingPart += " (oldest \(oldestPendingAge.shortDescription))" }
-        parts.append(remainingPart)
+        if remainingIsKnown {
+            var remainingPart = "remaining \(remaining)"
+            if let oldestPendingAge { remainingPart += " (oldest \(oldestPendingAge.shortDescription))" }
+            parts.append(remainingPart)
+        } else {
+            // The spool was not seen whole (see the spool error above): a count would be a guess.
+            parts.append("remaining unknown")
+        }
         if !missing.isEmpty { parts.append("not found: \(missing.joined(separator: " "))") }
         var line = parts.joined(separator: ", ") + " in \(duration.shortDescription)"
         if let stoppedEarly { line += "; stopped early: \(stoppedEarly)" }

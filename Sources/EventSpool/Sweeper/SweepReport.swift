@@ -41,14 +41,25 @@ public struct SweepReport: Sendable, Hashable {
     public var quarantined: Int
     /// Objects that could not be read because of an I/O error; left where they are for the next pass.
     public var unreadable: Int
-    /// Events left in `pending/` after the pass (for a replay: selected events left where they were).
+    /// Events left in `pending/` after the pass (for a replay: selected events left where they were). Only
+    /// a lower bound when ``remainingIsKnown`` is false.
     public var remaining: Int
+    /// False when the lock or a listing failed (``failure``), so that the pass did not see all of
+    /// `pending/`: then ``remaining`` is not the whole count, and the report says it is unknown.
+    public var remainingIsKnown: Bool
     /// The age of the oldest event left in `pending/`, when any is left.
     public var oldestPendingAge: Duration?
     /// Events a replay selected (every selected event is delivered, failed again or held back).
     public var selected: Int
     /// Event ids or object keys a replay was asked for but did not find.
     public var missing: [String]
+    /// Replay: dead events that failed again and stay in `dead/`.
+    public var failedAgain: Int
+    /// Replay: every selected event that was not delivered, and why (at most ``maxListed``); those given up
+    /// are in ``givenUp`` instead.
+    public var notDelivered: [NotDelivered]
+    /// Replay: events not delivered beyond ``maxListed``, counted only.
+    public var unlistedNotDelivered: Int
 
     /// The broker answered that the endpoint is gone (410): the pass stopped, events stay pending.
     public var endpointGone: Bool
@@ -89,9 +100,13 @@ public struct SweepReport: Sendable, Hashable {
         self.quarantined = 0
         self.unreadable = 0
         self.remaining = 0
+        self.remainingIsKnown = true
         self.oldestPendingAge = nil
         self.selected = 0
         self.missing = []
+        self.failedAgain = 0
+        self.notDelivered = []
+        self.unlistedNotDelivered = 0
         self.endpointGone = false
         self.endpointError = nil
         self.stoppedEarly = nil

@@ -41,9 +41,9 @@ extension Sweeper {
             // Objects named by key are read directly; events named by id must be searched for.
             return (ids.isEmpty ? [.objects(located)] : [.listing(.pending), .listing(.dead)], total)
         case .pending:
-            return ([.listing(.pending)], await count(in: .pending, type: selection.type))
+            return ([.listing(.pending)], await count(in: .pending, selection))
         case .dead:
-            return ([.listing(.dead)], await count(in: .dead, type: selection.type))
+            return ([.listing(.dead)], await count(in: .dead, selection))
         }
     }
 
@@ -62,15 +62,15 @@ extension Sweeper {
         return nil
     }
 
-    /// Counts the events in `state` (of `type`, when given) for a replay's progress total. Headers suffice
-    /// without a type; a type filter needs every object read. Unreadable objects count 0.
-    private func count(in state: SpoolState, type: String?) async -> Int {
+    /// Counts the selected events in `state` for a replay's progress total. Headers suffice without a type or
+    /// time filter; a filter needs every object read. Unreadable objects count 0.
+    private func count(in state: SpoolState, _ selection: ReplaySelection) async -> Int {
         var total = 0
         do {
             for try await entry in spool.list(state) {
-                if let type {
+                if selection.filtersEvents {
                     let events = (try? await spool.get(entry.key, in: state).events) ?? []
-                    total += events.count { $0.event.type == type }
+                    total += events.count { selection.selects($0, in: entry.key) }
                 } else {
                     total += (try? await spool.header(entry.key, in: state).eventCount) ?? 0
                 }

@@ -165,7 +165,11 @@ public final class Sweeper: Sendable {
             let sawWholeSpool = pass.knowsAllOrderingKeys && report.failure == nil
             if sawWholeSpool {
                 do {
-                    try await spool.releaseOrderingKeys(keeping: pass.pendingOrderingKeys, markedBefore: passStart)
+                    // A held event keeps its key's mark: publishers go on spooling the later events of its key.
+                    try await spool.releaseOrderingKeys(
+                        keeping: pass.pendingOrderingKeys.union(pass.held.orderingKeys),
+                        markedBefore: passStart
+                    )
                 } catch {
                     logger.info("cannot release ordering keys", metadata: ["error": "\(error)"])
                 }
@@ -230,11 +234,13 @@ public final class Sweeper: Sendable {
                 lock = try spool.tryLock(named: Self.lockName)
             } catch {
                 report.failure = "cannot take \(Self.lockName): \(error)"
+                report.remainingIsKnown = false
                 logger.info("cannot take the sweeper lock", metadata: ["error": "\(error)"])
                 return report
             }
             guard lock != nil else {
                 report.lockHeld = true
+                report.remainingIsKnown = false
                 logger.info(
                     "another sweeper holds the lock; nothing to do",
                     metadata: ["spool.directory": "\(spool.configuration.directory)"]

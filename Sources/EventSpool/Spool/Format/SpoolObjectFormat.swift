@@ -167,12 +167,27 @@ enum SpoolObjectFormat {
                     + "\(header.recordsLength) bytes of records, the file has \(actualLength)"
             )
         }
-        var reader = BinaryReader(bytes, range: headerSize..<bytes.count)
         var events: [SpooledEvent] = []
         events.reserveCapacity(header.eventCount)
-        for index in 0..<header.eventCount {
+        try decodeRecords(bytes, eventCount: header.eventCount, into: &events)
+        return events
+    }
+
+    /// Decodes the records after the header into `events`, one at a time, so that a caller salvaging a
+    /// damaged object keeps those before the first bad one.
+    ///
+    /// - Parameter eventCount: The records the header announces; `nil` (the header is unreadable): as many
+    ///   as the bytes hold.
+    static func decodeRecords(
+        _ bytes: [UInt8],
+        eventCount: Int?,
+        into events: inout [SpooledEvent]
+    ) throws(FormatError) {
+        var reader = BinaryReader(bytes, range: min(headerSize, bytes.count)..<bytes.count)
+        var index = 0
+        while eventCount.map({ index < $0 }) ?? !reader.isAtEnd {
             // Only an error message needs it: built on demand.
-            func what() -> String { "record \(index + 1) of \(header.eventCount)" }
+            func what() -> String { "record \(index + 1) of \(eventCount.map(String.init) ?? "?")" }
             let lengthRange = try reader.readRange(4, "\(what()) length")
             var lengthReader = BinaryReader(bytes, range: lengthRange)
             let payloadLength = Int(try lengthReader.readUInt32("\(what()) length"))
@@ -188,10 +203,10 @@ enum SpoolObjectFormat {
             let metadataLength = Int(try payload.readUInt32("\(what()) metadata length"))
             var metadata = try payload.readReader(metadataLength, "\(what()) metadata")
             events.append(try SpoolRecord.decode(metadata: &metadata, body: payload.readRest(), record: what()))
+            index += 1
         }
         guard reader.isAtEnd else {
             throw FormatError("\(reader.remaining) bytes after the last record")
         }
-        return events
     }
 }

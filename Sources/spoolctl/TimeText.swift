@@ -1,0 +1,35 @@
+import EventSpool
+import Foundation
+
+/// Short human forms of times for tables.
+enum TimeText {
+    /// How long ago `date` was, as `5s`, `3m`, `2h`, `4d`.
+    static func age(of date: Date, now: Date) -> String {
+        Duration.seconds(max(0, now.timeIntervalSince(date))).shortDescription
+    }
+
+    /// When `date` is, relative to `now`: `now` or `in 5m`.
+    static func until(_ date: Date, now: Date) -> String {
+        let seconds = date.timeIntervalSince(now)
+        return seconds <= 0 ? "now" : "in " + Duration.seconds(seconds).shortDescription
+    }
+
+    /// ISO 8601 in UTC with milliseconds, for JSON.
+    static func iso8601(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}
+
+/// Byte counts for people: `512 B`, `1.5 KiB`, `3.2 MiB`.
+enum ByteText {
+    static func format(_ bytes: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}
