@@ -511,7 +511,7 @@ final class SweepPass {
     private func account(_ result: ObjectSettlement.Result, of open: OpenObject) {
         let now = clock.now
         for spooled in result.deadLettered {
-            let age = Duration.seconds(max(0, now.timeIntervalSince(spooled.delivery.spooledAt)))
+            let age = Duration.age(of: spooled.delivery.spooledAt, at: now)
             let reason = spooled.delivery.deadReason ?? "given up"
             report.recordGivenUp(
                 SweepReport.GivenUpEvent(
@@ -600,7 +600,7 @@ final class SweepPass {
 
     private func finishReport() {
         if let oldestPending {
-            report.oldestPendingAge = .seconds(max(0, clock.now.timeIntervalSince(oldestPending)))
+            report.oldestPendingAge = .age(of: oldestPending, at: clock.now)
         }
         guard case .replay(let selection, let dryRun) = purpose else { return }
         report.remaining = max(0, report.selected - report.delivered - report.deliveredToSecondary)

@@ -21,7 +21,7 @@ extension SweepReport: Codable {
             spoolDirectory: try container.decode(String.self, forKey: .spoolDirectory),
             startedAt: try container.decode(Date.self, forKey: .startedAt)
         )
-        duration = .seconds(try container.decode(Double.self, forKey: .durationSeconds))
+        duration = .seconds(saturating: try container.decode(Double.self, forKey: .durationSeconds))
         lockHeld = try container.decode(Bool.self, forKey: .lockHeld)
         dryRun = try container.decode(Bool.self, forKey: .dryRun)
         delivered = try container.decode(Int.self, forKey: .delivered)
@@ -33,7 +33,7 @@ extension SweepReport: Codable {
         unreadable = try container.decode(Int.self, forKey: .unreadable)
         remaining = try container.decode(Int.self, forKey: .remaining)
         oldestPendingAge = try container.decodeIfPresent(Double.self, forKey: .oldestPendingAgeSeconds).map {
-            .seconds($0)
+            .seconds(saturating: $0)
         }
         selected = try container.decode(Int.self, forKey: .selected)
         missing = try container.decode([String].self, forKey: .missing)

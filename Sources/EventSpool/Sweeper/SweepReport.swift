@@ -236,7 +236,7 @@ extension SweepReport {
             id = try container.decode(String.self, forKey: .id)
             type = try container.decode(String.self, forKey: .type)
             key = try container.decode(String.self, forKey: .key)
-            age = .seconds(try container.decode(Double.self, forKey: .ageSeconds))
+            age = .seconds(saturating: try container.decode(Double.self, forKey: .ageSeconds))
             attempts = try container.decode(Int.self, forKey: .attempts)
             lastError = try container.decodeIfPresent(AttemptError.self, forKey: .lastError)
             reason = try container.decode(String.self, forKey: .reason)
