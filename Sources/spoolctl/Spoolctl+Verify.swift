@@ -61,12 +61,14 @@ extension Spoolctl {
                     // Only a damaged object is quarantined; one that could not be read (an I/O error) may
                     // read next time, and stays.
                     if quarantine && error.isDamage {
+                        let quarantined: SpoolKey
                         do throws(SpoolError) {
-                            try await spool.move(entry.key, from: state, to: .quarantine)
+                            quarantined = try await spool.quarantine(entry.key, from: state)
                         } catch {
                             throw SpoolAccess.failure(error, doing: "cannot quarantine \(state)/\(entry.key)")
                         }
-                        Output.line("quarantined \(entry.key)")
+                        // A second damaged object of the key is kept beside the first, under <key>~2.
+                        Output.line("quarantined \(entry.key)" + (quarantined == entry.key ? "" : " as \(quarantined)"))
                     }
                     return true
                 }

@@ -280,13 +280,21 @@ final class SweepPass {
             return
         case _ where error.isDamage:
             do {
-                try await spool.move(key, from: state, to: .quarantine)
+                let quarantined = try await spool.quarantine(key, from: state)
                 logger.info(
                     "object quarantined",
-                    metadata: ["spool.key": "\(key)", "spool.state": "\(state)", "error": "\(error)"]
+                    metadata: [
+                        "spool.key": "\(key)", "spool.state": "\(state)", "spool.quarantineKey": "\(quarantined)",
+                        "error": "\(error)",
+                    ]
                 )
                 report.recordQuarantined(
-                    SweepReport.QuarantinedObject(key: key.rawValue, from: state.rawValue, reason: error.description)
+                    SweepReport.QuarantinedObject(
+                        key: key.rawValue,
+                        from: state.rawValue,
+                        reason: error.description,
+                        quarantineKey: quarantined.rawValue
+                    )
                 )
                 return
             } catch {

@@ -30,7 +30,8 @@ extension SweepReport {
             lines.append("")
             lines.append("Quarantined (moved to quarantine/):")
             for object in quarantinedObjects {
-                lines.append("  \(object.key) (from \(object.from)/): \(object.reason)")
+                let name = object.quarantineKey == object.key ? "" : ", kept as \(object.quarantineKey)"
+                lines.append("  \(object.key) (from \(object.from)/\(name)): \(object.reason)")
             }
             if unlistedQuarantined > 0 {
                 lines.append("  … and \(unlistedQuarantined) more (spoolctl list --quarantine)")

@@ -262,11 +262,15 @@ extension SweepReport {
         public var from: String
         /// Why it could not be used, naming the path.
         public var reason: String
+        /// Its key in `quarantine/`: ``key``, or `<key>~2`, `<key>~3`, … when a damaged object of that key was
+        /// already there.
+        public var quarantineKey: String
 
-        public init(key: String, from: String, reason: String) {
+        public init(key: String, from: String, reason: String, quarantineKey: String? = nil) {
             self.key = key
             self.from = from
             self.reason = reason
+            self.quarantineKey = quarantineKey ?? key
         }
     }
 }
