@@ -9,7 +9,8 @@ extension Spoolctl {
             abstract: "Deliver events now, ignoring their backoff; also dead ones.",
             discussion: """
                 A dead event that is delivered leaves dead/; one that fails again goes back where it was, \
-                with the attempt recorded. Shows a progress bar (count, rate, ETA) when standard output is a \
+                with the attempt recorded. Ordering keys stay in order: the earlier pending events of a \
+                selected event's ordering key are replayed first, and counted apart in the report. Shows a progress bar (count, rate, ETA) when standard output is a \
                 terminal. Ends with the same report as sweep; exits 1 when some event was not delivered.
                 """
         )

@@ -12,8 +12,8 @@ import struct Foundation.Date
 final class SweepPass {
     /// Where the objects of a pass come from.
     enum Source {
-        /// Every object in a state, in key order.
-        case listing(SpoolState)
+        /// Every object in these states, in one key order (for one key, in the order of the states).
+        case listing([SpoolState])
         /// These objects, in this order.
         case objects([(SpoolKey, SpoolState)])
     }
@@ -22,8 +22,9 @@ final class SweepPass {
     enum Purpose {
         /// A sweep: honours next-attempt times and applies the retry and fallback policies.
         case sweep
-        /// An operator's replay of the selected events, ignoring backoff; with `dryRun` nothing is sent.
-        case replay(ReplaySelection, dryRun: Bool)
+        /// An operator's replay of the selected events (and the earlier pending events of their ordering keys),
+        /// ignoring backoff; with `dryRun` nothing is sent.
+        case replay(ReplayPlan, dryRun: Bool)
     }
 
     /// Identifies one event of one open object.
@@ -133,8 +134,8 @@ final class SweepPass {
         await withTaskGroup(of: ChildResult.self) { group in
             for source in sources {
                 switch source {
-                case .listing(let state):
-                    await walk(state, group: &group)
+                case .listing(let states):
+                    await walk(states, group: &group)
                 case .objects(let list):
                     for (key, state) in list where !isStopped {
                         await makeRoom(&group)
@@ -153,10 +154,11 @@ final class SweepPass {
         finishReport()
     }
 
-    /// Visits the objects of one state in key order. After a stop, a sweep goes on listing only to count
+    /// Visits the objects of some states in key order. After a stop, a sweep goes on listing only to count
     /// what remains (header reads, nothing sent).
-    private func walk(_ state: SpoolState, group: inout TaskGroup<ChildResult>) async {
-        var entries = spool.list(state).makeAsyncIterator()
+    private func walk(_ states: [SpoolState], group: inout TaskGroup<ChildResult>) async {
+        var entries = MergedListing(spool, states: states)
+        let state = states.map(\.rawValue).joined(separator: "/ and ")
         while true {
             let entry: SpoolEntry?
             do {
@@ -196,6 +198,9 @@ final class SweepPass {
     /// While objects keep being due (draining a backlog) a sweep reads each one whole at once; after one
     /// that is not due it reads headers first, so a run of objects waiting for later costs no body reads.
     private func visit(_ key: SpoolKey, in state: SpoolState) async {
+        if case .replay(let plan, _) = purpose, await !mayHoldReplayedEvents(key, in: state, plan) {
+            return
+        }
         if case .sweep = purpose, !lastWasDue {
             let header: SpoolObjectHeader
             do {
@@ -225,6 +230,15 @@ final class SweepPass {
             }
         }
         admit(object)
+    }
+
+    /// Whether a replay must read the object `key`: it may hold selected events, or events of an ordering key's
+    /// prefix — the latter only when its header says it has ordering keys.
+    private func mayHoldReplayedEvents(_ key: SpoolKey, in state: SpoolState, _ plan: ReplayPlan) async -> Bool {
+        if plan.selection.mayHold(key, in: state) { return true }
+        guard plan.mayHoldPrefix(key, in: state) else { return false }
+        // Unreadable: read it whole, so that the pass quarantines or reports it.
+        return (try? await spool.header(key, in: state).orderingKeys) != []
     }
 
     /// Counts a whole object whose next attempt is later; its ordering keys are held back for the rest of
@@ -334,13 +348,17 @@ final class SweepPass {
                     gate.closeBehind(orderingKey)
                     continue
                 }
-            case .replay(let selection, let dryRun):
-                noteFound(spooled.event.id, in: object.key, selection: selection)
-                guard selection.selects(spooled.event, in: object.key) else {
+            case .replay(let plan, let dryRun):
+                noteFound(spooled.event.id, in: object.key, selection: plan.selection)
+                if plan.selection.selects(spooled.event, in: object.key, state: object.state) {
+                    report.selected += 1
+                } else if plan.isPrefix(spooled.event, at: .init(key: object.key, state: object.state, index: index)) {
+                    // Sent first, so that the selected event of its key does not overtake it.
+                    report.orderingPrefix += 1
+                } else {
                     leave(ticket, counted: false)
                     continue
                 }
-                report.selected += 1
                 if dryRun {
                     leave(ticket, counted: false)
                     continue
@@ -600,7 +618,7 @@ final class SweepPass {
 
     /// A replay of named events and objects has found every one of them: the rest of the spool can be skipped.
     private var allSelectedFound: Bool {
-        guard case .replay(let selection, _) = purpose, case .named(let ids, let keys) = selection.scope else {
+        guard case .replay(let plan, _) = purpose, case .named(let ids, let keys) = plan.selection.scope else {
             return false
         }
         return foundIDs.count == ids.count && foundKeys.count == keys.count
@@ -610,9 +628,10 @@ final class SweepPass {
         if let oldestPending {
             report.oldestPendingAge = .age(of: oldestPending, at: clock.now)
         }
-        guard case .replay(let selection, let dryRun) = purpose else { return }
-        report.remaining = max(0, report.selected - report.delivered - report.deliveredToSecondary)
-        if case .named(let ids, let keys) = selection.scope {
+        guard case .replay(let plan, let dryRun) = purpose else { return }
+        let replayed = report.selected + report.orderingPrefix
+        report.remaining = max(0, replayed - report.delivered - report.deliveredToSecondary)
+        if case .named(let ids, let keys) = plan.selection.scope {
             report.missing = ids.subtracting(foundIDs).sorted() + keys.subtracting(foundKeys).map(\.rawValue).sorted()
         }
         // The total was an estimate when a type filter met objects named by key: end the bar at 100 %.

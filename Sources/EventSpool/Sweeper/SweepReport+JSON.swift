@@ -8,7 +8,7 @@ extension SweepReport: Codable {
     enum CodingKeys: String, CodingKey {
         case kind, spoolDirectory, startedAt, durationSeconds, lockHeld, dryRun
         case delivered, deliveredToSecondary, deferred, notDue, deadLettered, quarantined, unreadable, remaining
-        case oldestPendingAgeSeconds, selected, missing
+        case oldestPendingAgeSeconds, selected, orderingPrefix, missing
         case endpointGone, endpointError, stoppedEarly, failure
         case givenUp, unlistedGivenUp, quarantinedObjects, unlistedQuarantined
         case needsAttention
@@ -36,6 +36,7 @@ extension SweepReport: Codable {
             .seconds(saturating: $0)
         }
         selected = try container.decode(Int.self, forKey: .selected)
+        orderingPrefix = try container.decode(Int.self, forKey: .orderingPrefix)
         missing = try container.decode([String].self, forKey: .missing)
         endpointGone = try container.decode(Bool.self, forKey: .endpointGone)
         endpointError = try container.decodeIfPresent(AttemptError.self, forKey: .endpointError)
@@ -66,6 +67,7 @@ extension SweepReport: Codable {
         // Optional values are written as `null`, not left out, so every field is always there.
         try container.encode(oldestPendingAge?.seconds, forKey: .oldestPendingAgeSeconds)
         try container.encode(selected, forKey: .selected)
+        try container.encode(orderingPrefix, forKey: .orderingPrefix)
         try container.encode(missing, forKey: .missing)
         try container.encode(endpointGone, forKey: .endpointGone)
         try container.encode(endpointError, forKey: .endpointError)

@@ -68,7 +68,10 @@ extension SweepReport {
             return "another sweeper holds the lock of \(spoolDirectory): nothing done"
         }
         var parts: [String] = []
-        if dryRun || kind == .replay { parts.append("selected \(selected)") }
+        if dryRun || kind == .replay {
+            let prefix = orderingPrefix > 0 ? " (+\(orderingPrefix) earlier of the same ordering key)" : ""
+            parts.append("selected \(selected)\(prefix)")
+        }
         parts.append("delivered \(delivered)")
         if deliveredToSecondary > 0 { parts.append("delivered to the secondary broker \(deliveredToSecondary)") }
         parts.append("deferred \(deferred)")

@@ -41,12 +41,16 @@ public struct SweepReport: Sendable, Hashable {
     public var quarantined: Int
     /// Objects that could not be read because of an I/O error; left where they are for the next pass.
     public var unreadable: Int
-    /// Events left in `pending/` after the pass (for a replay: selected events left where they were).
+    /// Events left in `pending/` after the pass (for a replay: selected events, and those of their ordering
+    /// keys' prefixes, left where they were).
     public var remaining: Int
     /// The age of the oldest event left in `pending/`, when any is left.
     public var oldestPendingAge: Duration?
     /// Events a replay selected (every selected event is delivered, failed again or held back).
     public var selected: Int
+    /// Events a replay sent although not selected: pending events of a selected event's ordering key that are
+    /// earlier than it (its key's prefix), sent first so that it does not overtake them.
+    public var orderingPrefix: Int
     /// Event ids or object keys a replay was asked for but did not find.
     public var missing: [String]
 
@@ -88,6 +92,7 @@ public struct SweepReport: Sendable, Hashable {
         self.remaining = 0
         self.oldestPendingAge = nil
         self.selected = 0
+        self.orderingPrefix = 0
         self.missing = []
         self.endpointGone = false
         self.endpointError = nil

@@ -160,7 +160,7 @@ public final class Sweeper: Sendable {
         await locked(.sweep) { report in
             let passStart = clock.now
             let pass = makePass(.sweep, deadline: deadline, progress: nil, report: report)
-            await pass.run([.listing(.pending)])
+            await pass.run([.listing([.pending])])
             report = pass.report
             let sawWholeSpool = pass.knowsAllOrderingKeys && report.failure == nil
             if sawWholeSpool {
