@@ -63,7 +63,7 @@ final class SweepPass {
     private let purpose: Purpose
     private let concurrency: Int
     private let circuitBreakerThreshold: Int
-    private let deadline: ContinuousClock.Instant?
+    private let deadline: SweepDeadline?
     private let progress: (@Sendable (ReplayProgress) -> Void)?
     /// Bounds memory: objects read but not yet settled.
     private let maxOpenObjects: Int
@@ -106,7 +106,7 @@ final class SweepPass {
         purpose: Purpose,
         concurrency: Int,
         circuitBreakerThreshold: Int,
-        deadline: ContinuousClock.Instant?,
+        deadline: SweepDeadline?,
         progress: (@Sendable (ReplayProgress) -> Void)?,
         report: SweepReport
     ) {
@@ -585,7 +585,7 @@ final class SweepPass {
     /// Stops at the deadline, on graceful shutdown, or when the task is cancelled.
     private func checkStop() {
         guard !isStopped else { return }
-        if let deadline, ContinuousClock.now >= deadline {
+        if let deadline, deadline.hasPassed() {
             stop(.deadline)
         } else if Task.isCancelled || Task.isShuttingDownGracefully {
             stop(.shutdown)
