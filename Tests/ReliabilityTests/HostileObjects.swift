@@ -11,27 +11,7 @@ import struct Foundation.Date
 /// refuses to write such values. Each variant holds one event whose fields are those of a valid event with
 /// one to three of them replaced.
 enum HostileObjects {
-    /// The field tags of format version 1 (`docs/spool-format.md`).
-    enum Tag: UInt8 {
-        case id = 0x01
-        case type = 0x02
-        case source = 0x03
-        case time = 0x04
-        case subject = 0x05
-        case orderingKey = 0x06
-        case contentType = 0x07
-        case extensionAttribute = 0x08
-        case traceparent = 0x09
-        case tracestate = 0x0A
-        case spooledAt = 0x20
-        case attempts = 0x21
-        case firstAttemptAt = 0x22
-        case lastAttemptAt = 0x23
-        case nextAttemptAt = 0x24
-        case lastError = 0x25
-        case attempt = 0x26
-        case deadReason = 0x27
-    }
+    typealias Tag = SpoolRecord.Tag
 
     /// One metadata field.
     struct Field {

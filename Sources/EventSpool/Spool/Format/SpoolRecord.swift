@@ -7,7 +7,7 @@ import struct Foundation.Date
 /// field means a new format version, so no reader ever drops data it does not understand.
 enum SpoolRecord {
     /// The field tags of format version 1 (listed in `docs/spool-format.md`).
-    private enum Tag: UInt8, CaseIterable {
+    enum Tag: UInt8, CaseIterable {
         case id = 0x01
         case type = 0x02
         case source = 0x03
