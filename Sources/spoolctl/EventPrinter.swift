@@ -7,7 +7,8 @@ import Foundation
 struct EventPrinter {
     /// Which events are printed; `matchesUnreadable` says whether an unreadable object is.
     struct Selection {
-        var matches: (SpooledEvent, SpoolKey) -> Bool
+        /// Whether the event at `index` of the object `key` in `state` is printed.
+        var matches: (_ spooled: SpooledEvent, _ key: SpoolKey, _ state: SpoolState, _ index: Int) -> Bool
         var matchesUnreadable: (SpoolKey) -> Bool
         /// Whether every event of every object is selected: then headers suffice to count.
         var selectsEverything: Bool
@@ -68,7 +69,8 @@ struct EventPrinter {
 
     private mutating func printEvents(of object: SpoolObject, size: Int) {
         var selected = 0
-        for spooled in object.events where selection.matches(spooled, object.key) {
+        for (index, spooled) in object.events.enumerated()
+        where selection.matches(spooled, object.key, object.state, index) {
             selected += 1
             summary.addEvent(spooledAt: spooled.delivery.spooledAt)
             guard !isFull else { continue }

@@ -57,7 +57,7 @@ extension EventFilterOptions {
     /// The events these filters select, for an ``EventPrinter``.
     func selection(now: Date) -> EventPrinter.Selection {
         EventPrinter.Selection(
-            matches: { spooled, _ in matches(spooled, now: now) },
+            matches: { spooled, _, _, _ in matches(spooled, now: now) },
             matchesUnreadable: { matchesUnreadable($0, now: now) },
             selectsEverything: isEmpty
         )

@@ -15,6 +15,8 @@ extension Spoolctl {
                 listed as given up; a dead event that fails again stays in dead/. A retryable failure leaves \
                 the event pending for later sweeps. Every event not delivered is listed with why. Held events \
                 are not replayed (release them first), and later events of a held event's ordering key wait. \
+                Ordering keys stay in order: the earlier pending events of a selected event's ordering key are \
+                replayed first, and counted apart in the report. \
                 --dry-run lists the events that would be sent, as list does, and sends nothing. Shows a \
                 progress bar on a terminal. Ends with the sweep report (one JSON object with --json). Exits 1 \
                 when some event was not delivered, 75 when a sweeper holds the lock.
@@ -107,11 +109,24 @@ extension Spoolctl {
             logger: Logger
         ) async throws {
             try await SpoolAccess.withSpool(configuration, for: .reading, logger: logger) { spool in
+                // A replay sends the earlier pending events of a selected event's ordering key first: so does
+                // this list. The plan needs every selected event's place first.
+                var plan = ReplayPlan(selection)
+                for state in [SpoolState.pending, .dead] {
+                    try await SpoolAccess.forEachObject(in: state, of: spool) { _, object throws(CommandFailure) in
+                        if case .success(let object) = object { plan.noteSelected(in: object) }
+                        return true
+                    }
+                }
+                let printed = plan.hasPrefixes ? [SpoolState.pending, .dead] : states
                 var printer = EventPrinter(
                     json: global.json,
-                    showsState: states.count > 1,
+                    showsState: printed.count > 1,
                     selection: EventPrinter.Selection(
-                        matches: { selection.selects($0, in: $1) },
+                        matches: { [plan] spooled, key, state, index in
+                            selection.selects(spooled, in: key, state: state)
+                                || plan.isPrefix(spooled.event, at: .init(key: key, state: state, index: index))
+                        },
                         matchesUnreadable: { _ in false },
                         selectsEverything: false
                     ),
@@ -119,7 +134,7 @@ extension Spoolctl {
                     now: now
                 )
                 printer.printHeader()
-                for state in states {
+                for state in printed {
                     try await printer.print(state, of: spool)
                 }
                 printer.printSummary()
@@ -157,7 +172,7 @@ final class ProgressBar: Sendable {
             let filled = progress.total > 0 ? min(width, width * progress.done / progress.total) : 0
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
             return "\r[\(bar)] \(progress.done)/\(progress.total)  \(Int(rate))/s  ETA "
-                + Duration.seconds(remaining).shortDescription + "   "
+                + Duration.seconds(saturating: remaining).shortDescription + "   "
         }
         if let line { Output.progress(line) }
     }

@@ -109,7 +109,7 @@ struct StatsDocument: Encodable {
             events = summary.events
             objects = summary.objects
             bytes = summary.bytes
-            oldestAgeSeconds = summary.oldest.map { Int(max(0, now.timeIntervalSince($0))) }
+            oldestAgeSeconds = summary.oldest.map { TimeText.ageSeconds(of: $0, now: now) }
         }
 
         var jsonFields: [(String, (any Encodable)?)] {

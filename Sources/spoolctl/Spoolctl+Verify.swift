@@ -72,15 +72,23 @@ extension Spoolctl {
                     // Only a damaged object is quarantined; one that could not be read (an I/O error) may
                     // read next time, and stays.
                     if quarantine && error.isDamage && state != .quarantine {
+                        let quarantined: SpoolKey
                         do throws(SpoolError) {
-                            try await spool.move(entry.key, from: state, to: .quarantine)
+                            quarantined = try await spool.quarantine(entry.key, from: state)
                         } catch {
                             throw SpoolAccess.failure(error, doing: "cannot quarantine \(state)/\(entry.key)")
                         }
                         bad.quarantined = true
-                        logger.info("object quarantined", metadata: ["spool.key": "\(entry.key)"])
+                        // A second damaged object of the key is kept beside the first, under <key>~2.
+                        bad.quarantineKey = quarantined.rawValue
+                        logger.info(
+                            "object quarantined",
+                            metadata: ["spool.key": "\(entry.key)", "spool.quarantineKey": "\(quarantined)"]
+                        )
                         if !global.json {
-                            Output.line("quarantined \(entry.key)")
+                            Output.line(
+                                "quarantined \(entry.key)" + (quarantined == entry.key ? "" : " as \(quarantined)")
+                            )
                         }
                     }
                     result.bad.append(bad)
@@ -93,11 +101,20 @@ extension Spoolctl {
 
 /// What `verify` found.
 struct VerifyResult: Encodable {
-    struct BadObject: Encodable {
+    struct BadObject: JSONFields {
         var state: String
         var key: String
         var reason: String
         var quarantined = false
+        /// Its name in `quarantine/` once moved there: its key, or `<key>~2`… beside another of that key.
+        var quarantineKey: String?
+
+        var jsonFields: [(String, (any Encodable)?)] {
+            [
+                ("state", state), ("key", key), ("reason", reason), ("quarantined", quarantined),
+                ("quarantineKey", quarantineKey),
+            ]
+        }
     }
 
     var checked = 0

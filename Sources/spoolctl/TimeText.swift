@@ -1,17 +1,23 @@
 import EventSpool
 import Foundation
 
-/// Short human forms of times for tables.
+/// Short human forms of times for tables and JSON: the one place spoolctl turns times into text or numbers.
+/// Every conversion saturates (`Duration.seconds(saturating:)`), so no time, however absurd, can trap here.
 enum TimeText {
     /// How long ago `date` was, as `5s`, `3m`, `2h`, `4d`.
     static func age(of date: Date, now: Date) -> String {
-        Duration.seconds(max(0, now.timeIntervalSince(date))).shortDescription
+        Duration.age(of: date, at: now).shortDescription
+    }
+
+    /// How long ago `date` was, in whole seconds (0 for a date in the future).
+    static func ageSeconds(of date: Date, now: Date) -> Int {
+        Int(Duration.age(of: date, at: now).components.seconds)
     }
 
     /// When `date` is, relative to `now`: `now` or `in 5m`.
     static func until(_ date: Date, now: Date) -> String {
         let seconds = date.timeIntervalSince(now)
-        return seconds <= 0 ? "now" : "in " + Duration.seconds(seconds).shortDescription
+        return seconds <= 0 ? "now" : "in " + Duration.seconds(saturating: seconds).shortDescription
     }
 
     /// ISO 8601 in UTC with milliseconds, for JSON.

@@ -112,7 +112,7 @@ struct JSONOutputTests {
             let verified = try await run(["verify", "--include-quarantine"] + spool, status: 1)
             expectFields(verified[0], ["checked", "bad"])
             let bad = try #require((verified[0]["bad"] as? [[String: Any]])?.first)
-            expectFields(bad, ["state", "key", "reason", "quarantined"])
+            expectFields(bad, ["state", "key", "reason", "quarantined", "quarantineKey"])
             #expect(bad["key"] as? String == SafeInspectionTests.plantedKey)
 
             _ = try await run(["show", "evt-nothing"] + spool, status: 66)

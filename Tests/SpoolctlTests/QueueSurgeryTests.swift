@@ -201,6 +201,32 @@ struct QueueSurgeryTests {
         }
     }
 
+    @Test("replay --dry-run of one event also lists the earlier pending events of its ordering key, sent first")
+    func dryRunListsTheOrderingPrefix() async throws {
+        try await withTemporaryDirectory { directory in
+            let spool = directory.appendingPathComponent("spool").path
+            try await SpoolFixture.put(
+                objects: [
+                    [FixtureEvent(id: "evt-first", orderingKey: "order-7")],
+                    [FixtureEvent(id: "evt-other", orderingKey: "order-8")],
+                    [FixtureEvent(id: "evt-second", type: "com.example.picked", orderingKey: "order-7")],
+                    [FixtureEvent(id: "evt-later", orderingKey: "order-7")],
+                ],
+                into: spool
+            )
+            let dryRun = try await BuiltExecutable.run(
+                "spoolctl",
+                ["replay", "evt-second", "--dry-run", "--json", "--spool-dir", spool]
+            )
+            #expect(dryRun.status == 0, "\(dryRun)")
+            let ids = dryRun.stdout.split(separator: "\n").compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["id"] as? String
+            }
+            // The replay would send evt-first, then evt-second; the other key and the later event wait.
+            #expect(ids == ["evt-first", "evt-second"], "\(dryRun)")
+        }
+    }
+
     @Test("replay names each failure: a 400 is given up (to dead/), a 503 deferred; --dry-run lists, sends nothing")
     func replayReasons() async throws {
         try await withTemporaryDirectory { directory in

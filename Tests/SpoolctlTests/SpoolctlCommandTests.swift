@@ -278,7 +278,9 @@ struct SpoolctlCommandTests {
                 #expect(requests.map { $0.header("ce-id") } == ids)
             }
             let dead = try await BuiltExecutable.spoolctl("list", "--dead", "--json", "--spool-dir", spool.path)
-            #expect(dead.stdout.isEmpty, "\(dead)")
+            // Empty output proves dead/ empty only from a run that succeeded: a crash prints nothing either.
+            #expect(dead.status == 0 && dead.stdout.isEmpty, "\(dead)")
+            #expect(dead.stderr.contains("-- 0 events"), "\(dead)")
         }
     }
 

@@ -154,10 +154,27 @@ public final class DirectorySpool: Spool {
 
     /// Renames an object into another state's folder (`quarantine/` is flat) and flushes both folders.
     /// A symbolic link or other non-regular file named like an object is moved itself, never followed.
+    /// Into `quarantine/`, see ``quarantine(_:from:)``.
     public func move(_ key: SpoolKey, from source: SpoolState, to destination: SpoolState) async throws(SpoolError) {
-        guard source != destination else { return }
+        _ = try await moveObject(key, from: source, to: destination)
+    }
+
+    /// Moves a damaged object to `quarantine/`, under its key, or under `<key>~2`, `<key>~3`, … when a damaged
+    /// object of that key is already there (one from `dead/`, then one from `pending/`): never over it.
+    ///
+    /// - Returns: The object's key in `quarantine/`.
+    public func quarantine(_ key: SpoolKey, from source: SpoolState) async throws(SpoolError) -> SpoolKey {
+        try await moveObject(key, from: source, to: .quarantine)
+    }
+
+    private func moveObject(
+        _ key: SpoolKey,
+        from source: SpoolState,
+        to destination: SpoolState
+    ) async throws(SpoolError) -> SpoolKey {
+        guard source != destination else { return key }
         try requireWritable("move")
-        try await onIOThread("move") { [directory, usage, clock] () throws(SpoolError) in
+        return try await onIOThread("move") { [directory, usage, clock] () throws(SpoolError) in
             if destination == .pending {
                 // A replayed object's ordering keys are waiting again. An object too damaged to tell has
                 // none that can be delivered.
@@ -167,12 +184,13 @@ public final class DirectorySpool: Spool {
                     try directory.markOrderingKeys(Self.orderingKeys(of: events), at: clock.now)
                 }
             }
-            let size = try directory.move(key, from: source, to: destination)
+            let (size, moved) = try directory.move(key, from: source, to: destination)
             if source == .pending {
                 usage.adjust(bytes: -size, objects: -1)
             } else if destination == .pending {
                 usage.adjust(bytes: size, objects: 1)
             }
+            return moved
         }
     }
 

@@ -72,23 +72,34 @@ public struct ReplaySelection: Sendable, Hashable {
         ReplaySelection(.dead, type: type)
     }
 
-    /// Whether `spooled`, in the object `key`, is selected.
-    public func selects(_ spooled: SpooledEvent, in key: SpoolKey) -> Bool {
+    /// Whether the object `key` in `state` may hold selected events, as far as its key and state tell.
+    func mayHold(_ key: SpoolKey, in state: SpoolState) -> Bool {
+        switch scope {
+        case .named(let ids, let keys): !ids.isEmpty || keys.contains(key)
+        case .pending: state == .pending
+        case .dead: state == .dead
+        }
+    }
+
+    /// Whether `spooled`, in the object `key` in `state`, is selected.
+    public func selects(_ spooled: SpooledEvent, in key: SpoolKey, state: SpoolState) -> Bool {
         if let type, spooled.event.type != type { return false }
         if let spooledSince, spooled.delivery.spooledAt < spooledSince { return false }
         if let spooledBefore, spooled.delivery.spooledAt >= spooledBefore { return false }
         switch scope {
         case .named(let ids, let keys): return ids.contains(spooled.event.id) || keys.contains(key)
-        case .pending, .dead: return true
+        case .pending: return state == .pending
+        case .dead: return state == .dead
         }
     }
 }
 
 /// How far a replay has come, for a progress bar.
 public struct ReplayProgress: Sendable, Hashable {
-    /// Selected events dealt with so far: delivered, failed again, or held back.
+    /// Events dealt with so far: delivered, failed again, or held back. They include the earlier pending
+    /// events of a selected event's ordering key, which a replay sends first (``SweepReport/orderingPrefix``).
     public var done: Int
-    /// Selected events in all.
+    /// Selected events in all; grows when a replay meets events of an ordering key's prefix.
     public var total: Int
     /// Of ``done``, those delivered.
     public var delivered: Int

@@ -8,7 +8,8 @@ extension SweepReport: Codable {
     enum CodingKeys: String, CodingKey {
         case kind, spoolDirectory, startedAt, durationSeconds, lockHeld, dryRun
         case delivered, deliveredToSecondary, deferred, notDue, deadLettered, quarantined, unreadable, remaining
-        case oldestPendingAgeSeconds, selected, missing, failedAgain, notDelivered, unlistedNotDelivered
+        case oldestPendingAgeSeconds, selected, orderingPrefix, missing, failedAgain, notDelivered
+        case unlistedNotDelivered
         case endpointGone, endpointError, stoppedEarly, failure
         case givenUp, unlistedGivenUp, quarantinedObjects, unlistedQuarantined
         case needsAttention, alert
@@ -21,7 +22,7 @@ extension SweepReport: Codable {
             spoolDirectory: try container.decode(String.self, forKey: .spoolDirectory),
             startedAt: try container.decode(Date.self, forKey: .startedAt)
         )
-        duration = .seconds(try container.decode(Double.self, forKey: .durationSeconds))
+        duration = .seconds(saturating: try container.decode(Double.self, forKey: .durationSeconds))
         lockHeld = try container.decode(Bool.self, forKey: .lockHeld)
         dryRun = try container.decode(Bool.self, forKey: .dryRun)
         delivered = try container.decode(Int.self, forKey: .delivered)
@@ -35,9 +36,10 @@ extension SweepReport: Codable {
         self.remaining = remaining ?? 0
         remainingIsKnown = remaining != nil
         oldestPendingAge = try container.decodeIfPresent(Double.self, forKey: .oldestPendingAgeSeconds).map {
-            .seconds($0)
+            .seconds(saturating: $0)
         }
         selected = try container.decode(Int.self, forKey: .selected)
+        orderingPrefix = try container.decode(Int.self, forKey: .orderingPrefix)
         missing = try container.decode([String].self, forKey: .missing)
         failedAgain = try container.decode(Int.self, forKey: .failedAgain)
         notDelivered = try container.decode([NotDelivered].self, forKey: .notDelivered)
@@ -72,6 +74,7 @@ extension SweepReport: Codable {
         try container.encode(remainingIsKnown ? remaining : nil, forKey: .remaining)
         try container.encode(oldestPendingAge?.seconds, forKey: .oldestPendingAgeSeconds)
         try container.encode(selected, forKey: .selected)
+        try container.encode(orderingPrefix, forKey: .orderingPrefix)
         try container.encode(missing, forKey: .missing)
         try container.encode(failedAgain, forKey: .failedAgain)
         try container.encode(notDelivered, forKey: .notDelivered)

@@ -35,7 +35,10 @@ extension SweepReport {
         )
         section(
             "Quarantined (moved to quarantine/):",
-            quarantinedObjects.map { "  \($0.key) (from \($0.from)/): \($0.reason)" },
+            quarantinedObjects.map { object in
+                let name = object.quarantineKey == object.key ? "" : ", kept as \(object.quarantineKey)"
+                return "  \(object.key) (from \(object.from)/\(name)): \(object.reason)"
+            },
             unlisted: unlistedQuarantined,
             listedBy: "spoolctl list --quarantine",
             into: &lines
@@ -93,7 +96,10 @@ extension SweepReport {
             return "another sweeper holds the lock of \(spoolDirectory): nothing done"
         }
         var parts: [String] = []
-        if dryRun || kind == .replay { parts.append("selected \(selected)") }
+        if dryRun || kind == .replay {
+            let prefix = orderingPrefix > 0 ? " (+\(orderingPrefix) earlier of the same ordering key)" : ""
+            parts.append("selected \(selected)\(prefix)")
+        }
         parts.append("delivered \(delivered)")
         if deliveredToSecondary > 0 { parts.append("delivered to the secondary broker \(deliveredToSecondary)") }
         parts.append("deferred \(deferred)")

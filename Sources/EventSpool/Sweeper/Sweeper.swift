@@ -157,10 +157,15 @@ public final class Sweeper: Sendable {
     /// - Returns: What the pass did. ``SweepReport/lockHeld`` when another sweeper holds the spool's lock;
     ///   then nothing was done.
     public func sweep(deadline: ContinuousClock.Instant? = nil) async -> SweepReport {
+        await sweep(until: deadline.map(SweepDeadline.init))
+    }
+
+    /// Runs one pass over `pending/` that stops starting deliveries once `deadline` has passed.
+    func sweep(until deadline: SweepDeadline?) async -> SweepReport {
         await locked(.sweep) { report in
             let passStart = clock.now
             let pass = makePass(.sweep, deadline: deadline, progress: nil, report: report)
-            await pass.run([.listing(.pending)])
+            await pass.run([.listing([.pending])])
             report = pass.report
             let sawWholeSpool = pass.knowsAllOrderingKeys && report.failure == nil
             if sawWholeSpool {
@@ -191,7 +196,7 @@ public final class Sweeper: Sendable {
     /// Builds a pass with this sweeper's clients and policies.
     func makePass(
         _ purpose: SweepPass.Purpose,
-        deadline: ContinuousClock.Instant?,
+        deadline: SweepDeadline?,
         progress: (@Sendable (ReplayProgress) -> Void)?,
         report: SweepReport
     ) -> SweepPass {
