@@ -3,6 +3,7 @@ SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
 .PHONY: deps python-deps test test-reliability lint build demo conformance clean bench bench-quick
+.PHONY: release man completions install install-bin install-service uninstall test-install
 
 # Installs what the build needs when it is missing: libcurl's headers (Debian: libcurl4-openssl-dev).
 deps:
@@ -20,13 +21,14 @@ build: deps
 # others, one test at a time: it keeps both cores busy with publisher and sweeper processes, which would
 # stretch the short timeouts of the unit tests, and its brokers stop listening on purpose, which must not
 # let another test's broker take the port meanwhile.
-# Last, a release build of every product: some errors (imports under MemberImportVisibility) appear only
-# there, and `make bench` needs one.
+# Then a release build of every product: some errors (imports under MemberImportVisibility) appear only
+# there, and `make bench` needs one. Last, `make install` into temporary directories from that build.
 test: deps python-deps lint
 	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --skip ReliabilityTests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --no-parallel --filter ReliabilityTests
 	EVENTSPOOL_WERROR=1 $(SWIFT) build -c release
+	EVENTSPOOL_WERROR=1 $(MAKE) --no-print-directory test-install
 
 # Only the reliability suite: crashes, full disks, corrupt objects, racing processes, a hostile broker
 # (docs/reliability.md).
@@ -58,3 +60,83 @@ bench-quick: deps
 
 clean:
 	rm -rf .build .eventspool-demo
+
+# Installing (docs/install.md): `make install` builds the release spoolctl and installs it with its man page,
+# shell completions, the systemd units, the sysusers.d and tmpfiles.d files, and the sample configuration
+# (never over an existing one). `install-bin` installs only the first three, `install-service` the rest.
+# DESTDIR is honoured; the units' paths follow PREFIX and SYSCONFDIR.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+BASH_COMPLETION_DIR = $(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETION_DIR = $(PREFIX)/share/zsh/site-functions
+FISH_COMPLETION_DIR = $(PREFIX)/share/fish/vendor_completions.d
+SYSTEMD_UNIT_DIR = $(PREFIX)/lib/systemd/system
+SYSUSERS_DIR = $(PREFIX)/lib/sysusers.d
+TMPFILES_DIR = $(PREFIX)/lib/tmpfiles.d
+# The generated man page and completions.
+PACKAGING_DIR = .build/packaging
+RELEASE_SPOOLCTL = $$($(SWIFT) build -c release --show-bin-path)/spoolctl
+SYSTEMD_UNITS = eventspool-sweep.service eventspool-sweep.timer eventspool-failure@.service
+
+release: deps
+	$(SWIFT) build -c release
+
+# The man page, generated from the argument parser's definitions by swift-argument-parser's generate-manual
+# plugin (it builds in release mode: nothing to do after `release`). Dated by the last commit, so that the
+# same sources give the same page. The generator keeps the blank lines of the help texts, which mdoc warns
+# about: they become paragraph breaks.
+man: release
+	@mkdir -p $(PACKAGING_DIR)
+	date=$$(git log -1 --format=%cs 2>/dev/null || date +%F); \
+	  $(SWIFT) package plugin generate-manual --date "$$date" >$(PACKAGING_DIR)/generate-manual.log 2>&1 \
+	  || { cat $(PACKAGING_DIR)/generate-manual.log >&2; exit 1; }
+	sed 's/^$$/.Pp/' .build/plugins/GenerateManual/outputs/spoolctl/spoolctl.1 >$(PACKAGING_DIR)/spoolctl.1
+
+completions: release
+	@mkdir -p $(PACKAGING_DIR)
+	for shell in bash zsh fish; do \
+	  "$(RELEASE_SPOOLCTL)" --generate-completion-script $$shell >$(PACKAGING_DIR)/spoolctl.$$shell || exit 1; \
+	done
+
+install: install-bin install-service
+
+install-bin: man completions
+	install -D -m 0755 "$(RELEASE_SPOOLCTL)" $(DESTDIR)$(BINDIR)/spoolctl
+	install -D -m 0644 $(PACKAGING_DIR)/spoolctl.1 $(DESTDIR)$(MANDIR)/man1/spoolctl.1
+	install -D -m 0644 $(PACKAGING_DIR)/spoolctl.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/spoolctl
+	install -D -m 0644 $(PACKAGING_DIR)/spoolctl.zsh $(DESTDIR)$(ZSH_COMPLETION_DIR)/_spoolctl
+	install -D -m 0644 $(PACKAGING_DIR)/spoolctl.fish $(DESTDIR)$(FISH_COMPLETION_DIR)/spoolctl.fish
+
+# The units name /usr/local/bin/spoolctl and /etc/eventspool: rewritten for BINDIR and SYSCONFDIR. The
+# configuration is 0640 (it may hold secrets); tmpfiles.d gives it to the eventspool group.
+install-service:
+	install -d $(DESTDIR)$(SYSTEMD_UNIT_DIR) $(DESTDIR)$(SYSUSERS_DIR) $(DESTDIR)$(TMPFILES_DIR)
+	for unit in $(SYSTEMD_UNITS); do \
+	  sed -e 's|/usr/local/bin/spoolctl|$(BINDIR)/spoolctl|g' -e 's|/etc/eventspool|$(SYSCONFDIR)/eventspool|g' \
+	    Config/systemd/$$unit >$(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$unit \
+	    && chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$unit || exit 1; \
+	done
+	install -m 0644 Config/sysusers.d/eventspool.conf $(DESTDIR)$(SYSUSERS_DIR)/eventspool.conf
+	sed 's|/etc/eventspool|$(SYSCONFDIR)/eventspool|g' Config/tmpfiles.d/eventspool.conf \
+	  >$(DESTDIR)$(TMPFILES_DIR)/eventspool.conf && chmod 0644 $(DESTDIR)$(TMPFILES_DIR)/eventspool.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/eventspool/eventspool.json ]; then \
+	  echo "kept $(DESTDIR)$(SYSCONFDIR)/eventspool/eventspool.json (Config/eventspool.json lists every key)"; \
+	else \
+	  echo install -D -m 0640 Config/eventspool.json $(DESTDIR)$(SYSCONFDIR)/eventspool/eventspool.json; \
+	  install -D -m 0640 Config/eventspool.json $(DESTDIR)$(SYSCONFDIR)/eventspool/eventspool.json; \
+	fi
+
+# Removes what `install` installed, except the configuration (and the spool, which is never touched).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/spoolctl $(DESTDIR)$(MANDIR)/man1/spoolctl.1 \
+	  $(DESTDIR)$(BASH_COMPLETION_DIR)/spoolctl $(DESTDIR)$(ZSH_COMPLETION_DIR)/_spoolctl \
+	  $(DESTDIR)$(FISH_COMPLETION_DIR)/spoolctl.fish \
+	  $(addprefix $(DESTDIR)$(SYSTEMD_UNIT_DIR)/,$(SYSTEMD_UNITS)) \
+	  $(DESTDIR)$(SYSUSERS_DIR)/eventspool.conf $(DESTDIR)$(TMPFILES_DIR)/eventspool.conf
+
+# `make install` into temporary directories: the files land where docs/install.md says, and work there.
+test-install:
+	scripts/test-install.sh

@@ -4,7 +4,11 @@
 set -euo pipefail
 
 # openssl: the TLS tests make a throw-away CA and certificates with its command line tool.
-packages=(libcurl4-openssl-dev openssl "$@")
+# systemd, strace: the packaging tests check Config/systemd with systemd-analyze, systemd-sysusers and
+# systemd-tmpfiles (offline: systemd need not run), and trace a sweep against the unit's sandbox; a
+# metrics-file test traces spoolctl's fsync, rename and folder fsync, in that order.
+# groff-base, man-db: `make test-install` renders the generated man page and finds it with man.
+packages=(libcurl4-openssl-dev openssl systemd strace groff-base man-db "$@")
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Python packages the conformance tests need (Tests/Conformance/receiver.py), when missing:
-# the official CloudEvents SDK and the Standard Webhooks library, from PyPI, for the user (no venv).
+# Installs the Python packages the conformance tests need, when missing, from PyPI, for the user (no venv):
+# the official CloudEvents SDK and the Standard Webhooks library (Tests/Conformance/receiver.py), and the
+# Prometheus client's text-format parser (Tests/Conformance/prometheus_text.py) for spoolctl's metrics.
 # The Python used is $EVENTSPOOL_PYTHON, else python3 on PATH: the same one the tests start.
 set -euo pipefail
 
@@ -19,9 +20,10 @@ if ! command -v "$python" >/dev/null 2>&1 || ! "$python" -m pip --version >/dev/
 fi
 
 # cloudevents 2 has the current HTTP binding API (cloudevents.core.bindings.http) besides the legacy one.
-requirements=("cloudevents>=2.0" "standardwebhooks>=1.0")
+requirements=("cloudevents>=2.0" "standardwebhooks>=1.0" "prometheus_client>=0.20")
 if "$python" - <<'PY' 2>/dev/null; then
 import cloudevents.core.bindings.http, cloudevents.v1.http, standardwebhooks.webhooks
+import prometheus_client.parser
 PY
     exit 0
 fi
@@ -40,4 +42,5 @@ fi
 
 "$python" - <<'PY'
 import cloudevents.core.bindings.http, cloudevents.v1.http, standardwebhooks.webhooks
+import prometheus_client.parser
 PY

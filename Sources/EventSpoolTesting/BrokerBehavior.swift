@@ -17,6 +17,7 @@ public struct BrokerBehavior: Sendable {
         case raw([UInt8])
         case drip(status: Int, body: [UInt8], interval: Duration)
         case largeBody(status: Int, size: Int)
+        case echo(status: Int, headers: [(String, String)], body: @Sendable (RecordedRequest) -> String)
     }
 
     let action: Action
@@ -88,6 +89,53 @@ public struct BrokerBehavior: Sendable {
         BrokerBehavior(.largeBody(status: status, size: max(0, size)))
     }
 
+    /// Answers with `code`, the given headers, and a body made from the request by `body`: a broker that puts
+    /// what it was sent (its request headers, say) into its error body, as some do to help debugging.
+    public static func echo(
+        _ code: Int,
+        headers: [(String, String)] = [],
+        body: @escaping @Sendable (RecordedRequest) -> String
+    ) -> BrokerBehavior {
+        BrokerBehavior(.echo(status: code, headers: headers, body: body))
+    }
+
+    /// Answers with `code` and, as the body, every request header in one line of JSON, escaped the way
+    /// PHP's `json_encode` and Foundation's `JSONSerialization` escape by default (`/` as `\/`):
+    /// `{"error":"rejected","headers":{"Authorization":"Basic dXNlcjpw…","Host":"127.0.0.1:…"}}`.
+    public static func echoRequestHeaders(_ code: Int) -> BrokerBehavior {
+        .echo(code, headers: [("Content-Type", "application/json")]) { request in
+            let members = request.headers.map { "\(jsonString($0.name)):\(jsonString($0.value))" }
+            return #"{"error":"rejected","headers":{"# + members.joined(separator: ",") + "}}"
+        }
+    }
+
+    /// `text` as a JSON string, `/` escaped as `\/`, control characters as `\u00XX`.
+    private static func jsonString(_ text: String) -> String {
+        var escaped = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"", "\\", "/": escaped += "\\" + String(scalar)
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                escaped += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped + "\""
+    }
+
+    /// This behaviour with an ``echo(_:headers:body:)`` turned into the answer to `request`.
+    func answering(_ request: @autoclosure () -> RecordedRequest) -> BrokerBehavior {
+        switch self.action {
+        case .echo(let status, let headers, let body):
+            return .status(status, headers: headers, body: body(request()))
+        case .delay(let duration, let then):
+            return .delay(duration, then: then.answering(request()))
+        default:
+            return self
+        }
+    }
+
     /// The `Content-Length` that ``closeMidResponse(status:)`` and ``resetMidResponse(status:)`` promise;
     /// they write half of it.
     public static let truncatedResponseLength = 1024
@@ -117,6 +165,8 @@ extension BrokerBehavior: CustomStringConvertible {
             return "drip(status: \(status), body: \(body.count) bytes, interval: \(interval))"
         case .largeBody(let status, let size):
             return "largeBody(status: \(status), size: \(size))"
+        case .echo(let status, _, _):
+            return "echo(\(status))"
         }
     }
 }

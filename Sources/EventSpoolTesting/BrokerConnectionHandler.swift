@@ -93,17 +93,18 @@ final class BrokerConnectionHandler: ChannelInboundHandler {
             guard !self.isDiscarding, let head = self.head else { return }
             self.head = nil
             // Benchmarks turn recording off; then the request is only counted, not copied.
-            let request =
-                self.broker.configuration.recordsRequests
-                ? RecordedRequest(
+            let record = {
+                RecordedRequest(
                     method: head.method.rawValue,
                     uri: head.uri,
                     headers: head.headers.map { (name: $0.name, value: $0.value) },
                     body: Array(self.body.readableBytesView),
                     connectionID: self.connectionID
-                ) : nil
+                )
+            }
+            let request = self.broker.configuration.recordsRequests ? record() : nil
+            let behavior = self.broker.receive(request).answering(request ?? record())
             self.body.clear()
-            let behavior = self.broker.receive(request)
             self.waiting.append(Exchange(behavior: behavior, keepAlive: head.isKeepAlive))
             self.answerNext(context: context)
         }
@@ -209,6 +210,10 @@ final class BrokerConnectionHandler: ChannelInboundHandler {
                 closes: !keepAlive,
                 context: context
             )
+
+        case .echo:
+            // Turned into a plain answer (`BrokerBehavior.answering`) when the request was received.
+            self.close(context: context, reset: false)
 
         case .largeBody(let status, let size):
             let head = EncodedResponse.head(status: status, headers: [], bodyLength: size, closes: !keepAlive)

@@ -1,47 +1,82 @@
-import ArgumentParser
-
 /// A failure a subcommand reports: a message for standard error and the exit status that classifies it.
+///
+/// ``Spoolctl/main()`` prints it — as text on standard error and, with `--json`, as a JSON error object on
+/// standard output — and exits with its status.
 struct CommandFailure: Error, CustomStringConvertible {
-    /// The exit statuses of spoolctl (sysexits.h), listed in `spoolctl --help` and the README.
+    /// The exit statuses of spoolctl (sysexits.h), listed in `spoolctl --help`, the README and docs/cli.md.
     enum Status: Int32 {
-        /// Something could not be delivered, was given up or quarantined.
+        /// Something could not be delivered, was given up or quarantined, or a check found a bad object.
         case attention = 1
+        /// `sweep`: the backlog is past an alert threshold (sysexits' EX_UNAVAILABLE: the broker is not
+        /// taking events). 1 takes precedence when something was also given up or quarantined.
+        case backlog = 69
         /// The command line is wrong.
         case usage = 64
         /// The input data is wrong (an invalid event).
         case dataError = 65
-        /// The spool directory cannot be created or opened.
-        case cannotCreate = 73
+        /// What the command line names does not exist: no such event or object, no `--data-file`.
+        case notFound = 66
+        /// A bug in spoolctl.
+        case internalError = 70
+        /// There is no spool at the path, or it cannot be created or opened.
+        case cannotOpenSpool = 73
         /// A read or write failed.
         case ioError = 74
         /// A sweeper holds the spool's lock; the command changes objects and must not race it.
         case busy = 75
+        /// The spool belongs to another user: run the command as its owner.
+        case noPermission = 77
         /// The configuration is wrong.
         case configuration = 78
+
+        /// The status's name in a JSON error object.
+        var name: String {
+            switch self {
+            case .attention: "attention"
+            case .backlog: "backlog"
+            case .usage: "usage"
+            case .dataError: "dataError"
+            case .notFound: "notFound"
+            case .internalError: "internalError"
+            case .cannotOpenSpool: "cannotOpenSpool"
+            case .ioError: "ioError"
+            case .busy: "busy"
+            case .noPermission: "noPermission"
+            case .configuration: "configuration"
+            }
+        }
     }
 
     var status: Status
     /// What failed; empty when the command has printed its own report already.
     var message: String
+    /// The command's own JSON output already says what failed (a report, a publish outcome): no error object.
+    var isReportedInJSON = false
+    /// A longer text for standard error than ``message`` (the usage of the command, after a usage error).
+    var details: String?
 
-    init(_ status: Status, _ message: String) {
+    init(_ status: Status, _ message: String, isReportedInJSON: Bool = false, details: String? = nil) {
         self.status = status
         self.message = message
+        self.isReportedInJSON = isReportedInJSON
+        self.details = details
     }
 
     var description: String { message }
 }
 
-extension AsyncParsableCommand {
-    /// Runs `body`, turning a ``CommandFailure`` into its message on standard error and its exit status.
-    func reportingFailures(_ body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch let failure as CommandFailure {
-            if !failure.message.isEmpty {
-                Output.error("spoolctl: \(failure.message)")
-            }
-            throw ExitCode(failure.status.rawValue)
-        }
+/// What `--json` writes on standard output when a command fails: `{"error": {"status": 73, "kind":
+/// "cannotOpenSpool", "message": "no spool at /var/spool/eventspol"}}` — one line, after any records.
+struct ErrorLine: Encodable {
+    struct Detail: Encodable {
+        var status: Int32
+        var kind: String
+        var message: String
+    }
+
+    var error: Detail
+
+    init(_ failure: CommandFailure) {
+        error = Detail(status: failure.status.rawValue, kind: failure.status.name, message: failure.message)
     }
 }

@@ -30,9 +30,11 @@ enum ConfigurationKeys {
         }
     }
 
-    private static let broker: [(String, Kind)] = [
+    /// The keys of one broker (`broker.*`, `secondaryBroker.*`), relative to it.
+    static let broker: [(String, Kind)] = [
         ("url", .string), ("connectTimeout", .duration), ("timeout", .duration), ("headers", .strings),
         ("maxConnections", .integer), ("maxResponseBodyBytes", .integer), ("eventFormat", .string),
+        ("allowInsecureCredentials", .boolean),
         ("auth.bearerToken", .string), ("auth.bearerTokenFile", .string), ("auth.username", .string),
         ("auth.password", .string), ("auth.passwordFile", .string),
         ("signing.secrets", .strings), ("signing.secretsFile", .string),
@@ -59,6 +61,8 @@ enum ConfigurationKeys {
             ("classification.maxRetryAfter", .duration), ("classification.defaultRetryAfter", .duration),
             ("sweeper.concurrency", .integer), ("sweeper.circuitBreakerThreshold", .integer),
             ("sweeper.interval", .duration), ("sweeper.fallback", .string),
+            ("sweeper.alert.oldestPending", .duration), ("sweeper.alert.pendingObjects", .number),
+            ("sweeper.alert.pendingBytes", .number),
         ]
         for (key, kind) in others { keys[key] = kind }
         return keys
@@ -99,23 +103,11 @@ enum ConfigurationKeys {
 
     /// The known key closest to `key` when it is a likely typo of it.
     static func suggestion(for key: String) -> String? {
-        let scored = all.keys.map { ($0, editDistance(key.lowercased(), $0.lowercased())) }
-        guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else { return nil }
-        return best.1 <= max(2, key.count / 5) ? best.0 : nil
+        Spelling.closest(to: key, among: all.keys)
     }
 
-    /// The Levenshtein distance: single-character insertions, deletions and substitutions.
-    private static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.utf8)
-        let b = Array(b.utf8)
-        var previous = Array(0...b.count)
-        for (i, byteA) in a.enumerated() {
-            var current = [i + 1]
-            for (j, byteB) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (byteA == byteB ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[b.count]
+    /// The known variable closest to the environment variable `name` when it is a likely typo of it.
+    static func suggestion(forVariable name: String) -> String? {
+        Spelling.closest(to: name, among: all.keys.map(environmentVariable(for:)))
     }
 }

@@ -3,12 +3,13 @@ import Foundation
 
 /// One event as `list --json` writes it: one JSON object per line (JSON Lines).
 ///
-/// Fields: `id`, `type`, `source`, `key` (the object holding the event), `state` (`pending`, `dead`,
-/// `quarantine`), `attempts`, `createdAt` (when the event entered the spool, ISO 8601 UTC),
-/// `nextAttemptAt`, `lastError` (or null), `size` (body bytes); also `time` (the event's own time),
-/// `subject`, `orderingKey`, `deadReason` when set. An unreadable object (quarantine) is one row with
-/// `id` null, its `size` in bytes and `error` saying why it cannot be read.
-struct EventRow: Encodable {
+/// Every field is always present, `null` when it has no value (the one rule for absent values in all of
+/// spoolctl's JSON): `id`, `type`, `source`, `key` (the object holding the event), `state` (`pending`,
+/// `held`, `dead`, `quarantine`), `attempts`, `createdAt` (when the event entered the spool, ISO 8601 UTC),
+/// `nextAttemptAt` (`null` for a dead event: it has none), `lastError`, `deadReason`, `size` (body bytes),
+/// `time` (the event's own time), `subject`, `orderingKey`, and `readError`. An unreadable object (quarantine)
+/// is one row with `id` null, its `size` in bytes and `readError` saying why it cannot be read.
+struct EventRow: JSONFields {
     var id: String?
     var type: String?
     var source: String?
@@ -18,12 +19,12 @@ struct EventRow: Encodable {
     var createdAt: String?
     var nextAttemptAt: String?
     var lastError: String?
+    var deadReason: String?
     var size: Int
     var time: String?
     var subject: String?
     var orderingKey: String?
-    var deadReason: String?
-    var error: String?
+    var readError: String?
 
     init(_ spooled: SpooledEvent, key: SpoolKey, state: SpoolState) {
         let event = spooled.event
@@ -35,44 +36,40 @@ struct EventRow: Encodable {
         self.state = state.rawValue
         self.attempts = delivery.attempts
         self.createdAt = TimeText.iso8601(delivery.spooledAt)
-        self.nextAttemptAt = TimeText.iso8601(delivery.nextAttemptAt)
+        // A dead event is never attempted again: it has no next attempt (replay or requeue it).
+        self.nextAttemptAt = state == .dead ? nil : TimeText.iso8601(delivery.nextAttemptAt)
         self.lastError = delivery.lastError?.message
+        self.deadReason = delivery.deadReason
         self.size = event.body.count
         self.time = TimeText.iso8601(event.time)
         self.subject = event.subject
         self.orderingKey = event.orderingKey
-        self.deadReason = delivery.deadReason
     }
 
     init(unreadable key: SpoolKey, state: SpoolState, size: Int, error: SpoolError) {
         self.key = key.rawValue
         self.state = state.rawValue
         self.size = size
-        self.error = error.message
+        self.readError = error.message
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, type, source, key, state, attempts, createdAt, nextAttemptAt, lastError, size, time, subject
-        case orderingKey, deadReason, error
+    /// What went wrong, once: the dead reason and the last error, or only the reason when it quotes the error
+    /// already (as reasons written before version 1.1 did: `permanent failure: HTTP 400: …`).
+    var problem: String? {
+        switch (deadReason, lastError) {
+        case (let reason?, let error?) where reason.contains(error): reason
+        case (let reason?, let error?): "\(reason); \(error)"
+        case (let reason?, nil): reason
+        case (nil, let error): error
+        }
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        // The documented fields are always present (null when unknown); the others only when set.
-        try container.encode(id, forKey: .id)
-        try container.encode(type, forKey: .type)
-        try container.encode(source, forKey: .source)
-        try container.encode(key, forKey: .key)
-        try container.encode(state, forKey: .state)
-        try container.encode(attempts, forKey: .attempts)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(nextAttemptAt, forKey: .nextAttemptAt)
-        try container.encode(lastError, forKey: .lastError)
-        try container.encode(size, forKey: .size)
-        try container.encodeIfPresent(time, forKey: .time)
-        try container.encodeIfPresent(subject, forKey: .subject)
-        try container.encodeIfPresent(orderingKey, forKey: .orderingKey)
-        try container.encodeIfPresent(deadReason, forKey: .deadReason)
-        try container.encodeIfPresent(error, forKey: .error)
+    var jsonFields: [(String, (any Encodable)?)] {
+        [
+            ("id", id), ("type", type), ("source", source), ("key", key), ("state", state), ("attempts", attempts),
+            ("createdAt", createdAt), ("nextAttemptAt", nextAttemptAt), ("lastError", lastError),
+            ("deadReason", deadReason), ("size", size), ("time", time), ("subject", subject),
+            ("orderingKey", orderingKey), ("readError", readError),
+        ]
     }
 }

@@ -12,7 +12,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The broker's URL (broker.url).", valueName: "url"))
     var brokerURL: String?
 
-    @Flag(help: "Write JSON (JSON Lines for list) instead of text.")
+    @Flag(help: "Write only JSON on standard output, one object per line (a failure too).")
     var json = false
 
     @Flag(help: "Log what happens (info and debug) to standard error.")

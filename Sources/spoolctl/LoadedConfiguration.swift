@@ -1,6 +1,7 @@
 import Configuration
 import EventSpool
 import Foundation
+import Logging
 import SystemPackage
 
 /// The configuration of one spoolctl run, from its four sources in order of precedence: command-line
@@ -16,12 +17,17 @@ struct LoadedConfiguration {
 
     /// Reads (and checks) the sources; nothing touches the spool yet.
     ///
+    /// - Parameter logger: Where a warning about a configuration file others may change or read goes.
     /// - Throws: ``CommandFailure`` with status `configuration` (78) when the file cannot be read, is not
     ///   valid JSON, or has an unknown key or a value of the wrong type.
     static func load(
         _ global: GlobalOptions,
+        logger: Logger,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws(CommandFailure) -> LoadedConfiguration {
+        if !global.quiet {
+            warnAboutUnknownVariables(in: environment)
+        }
         var options: [String: String] = [:]
         if let spoolDir = global.spoolDir { options["spool.directory"] = spoolDir }
         if let brokerURL = global.brokerURL { options["broker.url"] = brokerURL }
@@ -46,6 +52,9 @@ struct LoadedConfiguration {
         if let path = global.configFile {
             let checked = try ConfigurationFile(path: path)
             file = checked
+            for warning in checked.exposureWarnings() {
+                logger.warning("\(warning)")
+            }
             do {
                 providers.append(
                     try await FileProvider<JSONSnapshot>(
@@ -120,6 +129,66 @@ struct LoadedConfiguration {
     }
 
     private static let optionNames = ["spool.directory": "--spool-dir", "broker.url": "--broker-url"]
+
+    /// Variables of the build and test scripts, not of spoolctl: no warning.
+    private static let buildVariables: Set<String> = ["EVENTSPOOL_WERROR", "EVENTSPOOL_PYTHON"]
+
+    /// Warns on standard error about each `EVENTSPOOL_*` variable that names no key: a typo there would
+    /// otherwise be ignored without a word, and the default used.
+    private static func warnAboutUnknownVariables(in environment: [String: String]) {
+        let known = Set(ConfigurationKeys.all.keys.map(ConfigurationKeys.environmentVariable(for:)))
+        for name in environment.keys.sorted() {
+            let upper = name.uppercased()
+            guard upper.hasPrefix("EVENTSPOOL_"), !known.contains(upper), !buildVariables.contains(upper) else {
+                continue
+            }
+            var message = "spoolctl: warning: ignoring the unknown environment variable \(name)"
+            if let suggestion = ConfigurationKeys.suggestion(forVariable: upper) {
+                message += " (did you mean \(suggestion)?)"
+            }
+            Output.error(message)
+        }
+    }
+
+    /// Makes a publisher or a sweeper with `make` — checking first that this user may write into the spool —
+    /// and turns what it throws into a failure that names the configuration key or the spool.
+    static func making<Value>(
+        broker: BrokerConfiguration,
+        spool: SpoolConfiguration,
+        logger: Logger,
+        _ make: () throws -> Value
+    ) async throws(CommandFailure) -> Value {
+        try SpoolAccess.checkOwner(of: spool)
+        do {
+            return try make()
+        } catch let error as BrokerClientError {
+            throw await failure(error, configuration: broker, logger: logger)
+        } catch {
+            throw CommandFailure(.cannotOpenSpool, "cannot open the spool \(spool.directory): \(error)")
+        }
+    }
+
+    /// A broker client that cannot be made from `configuration`, as a configuration failure that names the
+    /// key at fault: `broker.tls.keyFile`, `secondaryBroker.url`, …
+    private static func failure(
+        _ error: BrokerClientError,
+        configuration: BrokerConfiguration,
+        logger: Logger
+    ) async -> CommandFailure {
+        // Which broker: the primary one's client is made alone; when that works, the secondary one failed.
+        var scope = "broker"
+        if let client = try? BrokerClient(configuration: configuration, logger: logger) {
+            await client.shutdown()
+            scope = "secondaryBroker"
+        }
+        // The client's messages start with the key they are about, relative to the broker.
+        let aliases = ["timeout.total": "timeout", "timeout.connect": "connectTimeout", "header": "headers"]
+        let names = ConfigurationKeys.broker.map(\.0) + Array(aliases.keys)
+        let named = names.filter { error.message.hasPrefix($0 + ":") || error.message.hasPrefix($0 + " ") }
+            .max { $0.count < $1.count }
+        let key = named.map { aliases[$0] ?? $0 } ?? "url"
+        return CommandFailure(.configuration, "configuration key '\(scope).\(key)': \(error)")
+    }
 
     /// Where the value of `key` came from, in the order the reader consults the sources.
     private func source(of key: String) -> String? {

@@ -2,27 +2,92 @@ import ArgumentParser
 import EventSpool
 import Foundation
 import Logging
+import SystemPackage
 
 /// Opening and walking a spool for the subcommands, with spool errors turned into exit statuses.
+///
+/// Commands that only look (`list`, `show`, `stats`, `verify`) open the spool for reading: they create and
+/// change nothing, and root may run them on a spool another user owns, as `mailq`. Commands that write open
+/// it for writing, and only as the spool's owner.
 enum SpoolAccess {
-    /// Opens the spool directory (creating it when missing).
+    /// How a command uses the spool.
+    enum Purpose {
+        /// Reads only: nothing is created or changed.
+        case reading
+        /// Changes objects (creating the spool when missing).
+        case writing
+    }
+
+    /// Opens the spool directory.
     ///
-    /// - Throws: ``CommandFailure`` with status `cannotCreate` (73), naming the path.
-    static func open(_ configuration: SpoolConfiguration, logger: Logger) throws(CommandFailure) -> DirectorySpool {
-        do {
-            return try DirectorySpool(configuration: configuration, logger: logger)
-        } catch {
-            throw CommandFailure(.cannotCreate, "cannot open the spool \(configuration.directory): \(error)")
+    /// - Throws: ``CommandFailure``: `cannotOpenSpool` (73) when there is no spool at the path (reading) or
+    ///   it cannot be created or opened; `noPermission` (77) when it belongs to another user.
+    static func open(
+        _ configuration: SpoolConfiguration,
+        for purpose: Purpose,
+        logger: Logger
+    ) throws(CommandFailure) -> DirectorySpool {
+        switch purpose {
+        case .reading:
+            do {
+                return try DirectorySpool.openForReading(configuration: configuration, logger: logger)
+            } catch let error where error.errno == .permissionDenied {
+                throw CommandFailure(
+                    .noPermission,
+                    "cannot read the spool \(configuration.directory): permission denied; "
+                        + (SpoolOwner(ofDirectoryAt: configuration.directory).map {
+                            "run this as its owner: \($0.sudoCommand)"
+                        }
+                            ?? "run this as the spool's owner")
+                )
+            } catch let error where error.code == .notFound {
+                throw CommandFailure(.cannotOpenSpool, error.message)
+            } catch {
+                throw CommandFailure(.cannotOpenSpool, "cannot open the spool \(configuration.directory): \(error)")
+            }
+        case .writing:
+            try checkOwner(of: configuration)
+            do {
+                return try DirectorySpool(configuration: configuration, logger: logger)
+            } catch {
+                throw CommandFailure(.cannotOpenSpool, "cannot open the spool \(configuration.directory): \(error)")
+            }
         }
+    }
+
+    /// Refuses to write into a spool another user owns, saying to run the command as that user: root's files
+    /// there would make every later sweep by the owner fail. Another user is let in only with
+    /// `spool.allowUnsafePermissions`, root never.
+    ///
+    /// - Throws: ``CommandFailure`` with status `noPermission` (77).
+    static func checkOwner(of configuration: SpoolConfiguration) throws(CommandFailure) {
+        guard let owner = SpoolOwner(ofDirectoryAt: configuration.directory),
+            owner.userID != SpoolOwner.currentUserID
+        else { return }
+        if SpoolOwner.isRoot {
+            throw CommandFailure(
+                .noPermission,
+                "the spool \(configuration.directory) belongs to \(owner.displayName); root must not write into "
+                    + "it (its owner could not change what root creates there, and later sweeps would fail); "
+                    + "run this as its owner: \(owner.sudoCommand)"
+            )
+        }
+        guard !configuration.allowUnsafePermissions else { return }
+        throw CommandFailure(
+            .noPermission,
+            "the spool \(configuration.directory) belongs to \(owner.displayName), not to uid "
+                + "\(SpoolOwner.currentUserID); run this as its owner: \(owner.sudoCommand)"
+        )
     }
 
     /// Opens the spool, runs `body` with it, and shuts the spool down afterwards, also when `body` throws.
     static func withSpool<Result>(
         _ configuration: SpoolConfiguration,
+        for purpose: Purpose,
         logger: Logger,
         _ body: (DirectorySpool) async throws -> Result
     ) async throws -> Result {
-        let spool = try open(configuration, logger: logger)
+        let spool = try open(configuration, for: purpose, logger: logger)
         do {
             let result = try await body(spool)
             await spool.shutdown()
@@ -47,15 +112,17 @@ enum SpoolAccess {
         } catch {
             throw failure(error, doing: "cannot take sweeper.lock")
         }
-        guard let lock else {
-            throw CommandFailure(
-                .busy,
-                "a sweeper is working on \(spool.configuration.directory) (sweeper.lock is held); "
-                    + "try again when it has finished"
-            )
-        }
+        guard let lock else { throw busy(spool.configuration.directory) }
         defer { lock.release() }
         return try await body()
+    }
+
+    /// The failure of a command that found a sweeper holding the lock.
+    static func busy(_ directory: String) -> CommandFailure {
+        CommandFailure(
+            .busy,
+            "a sweeper is working on \(directory) (sweeper.lock is held); try again when it has finished"
+        )
     }
 
     /// Calls `body` with every object in `state`, in key order, streaming: one object in memory at a time.
@@ -69,17 +136,31 @@ enum SpoolAccess {
         of spool: DirectorySpool,
         _ body: (SpoolEntry, Result<SpoolObject, SpoolError>) async throws(CommandFailure) -> Bool
     ) async throws(CommandFailure) {
+        try await forEachEntry(in: state, of: spool) { entry throws(CommandFailure) in
+            let object: Result<SpoolObject, SpoolError>
+            do throws(SpoolError) {
+                object = .success(try await spool.get(entry.key, in: state))
+            } catch let error where error.code == .notFound {
+                return true
+            } catch {
+                object = .failure(error)
+            }
+            return try await body(entry, object)
+        }
+    }
+
+    /// Calls `body` with every entry of the listing of `state`, in key order, without reading the objects.
+    ///
+    /// - Parameter body: Returns `false` to stop the walk.
+    /// - Throws: ``CommandFailure`` with status `ioError` (74) when the listing itself fails.
+    static func forEachEntry(
+        in state: SpoolState,
+        of spool: DirectorySpool,
+        _ body: (SpoolEntry) async throws(CommandFailure) -> Bool
+    ) async throws(CommandFailure) {
         do {
             for try await entry in spool.list(state) {
-                let object: Result<SpoolObject, SpoolError>
-                do {
-                    object = .success(try await spool.get(entry.key, in: state))
-                } catch let error where error.code == .notFound {
-                    continue
-                } catch {
-                    object = .failure(error)
-                }
-                guard try await body(entry, object) else { return }
+                guard try await body(entry) else { return }
             }
         } catch let failure as CommandFailure {
             throw failure
@@ -96,45 +177,5 @@ enum SpoolAccess {
     /// Turns a spool error met while changing the spool into exit status 74.
     static func failure(_ error: SpoolError, doing action: String) -> CommandFailure {
         CommandFailure(.ioError, "\(action): \(error)")
-    }
-}
-
-/// A duration on the command line: `50s`, `2h`, `3d`, `1h30m`.
-struct DurationArgument: ExpressibleByArgument {
-    let duration: Duration
-
-    init?(argument: String) {
-        guard let duration = Duration(text: argument) else { return nil }
-        self.duration = duration
-    }
-
-    var seconds: Double { duration.seconds }
-
-    static var defaultCompletionKind: CompletionKind { .default }
-}
-
-/// Short human forms of times for tables.
-enum TimeText {
-    /// How long ago `date` was, as `5s`, `3m`, `2h`, `4d`.
-    static func age(of date: Date, now: Date) -> String {
-        Duration.seconds(max(0, now.timeIntervalSince(date))).shortDescription
-    }
-
-    /// When `date` is, relative to `now`: `now` or `in 5m`.
-    static func until(_ date: Date, now: Date) -> String {
-        let seconds = date.timeIntervalSince(now)
-        return seconds <= 0 ? "now" : "in " + Duration.seconds(seconds).shortDescription
-    }
-
-    /// ISO 8601 in UTC with milliseconds, for JSON.
-    static func iso8601(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) * 1e-18
     }
 }

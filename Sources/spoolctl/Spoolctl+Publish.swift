@@ -10,7 +10,7 @@ extension Spoolctl {
                 The body comes from --data, --data-file, or standard input when neither is given. \
                 Prints 'delivered <id>' or 'spooled <id> <key> (<reason>)' (one JSON object with --json). \
                 Exits 0 when the event is delivered or spooled, 1 when it is neither (the message says \
-                what failed), 65 when the event is invalid.
+                what failed), 65 when the event is invalid, 66 when the --data-file cannot be read.
                 """
         )
 
@@ -47,50 +47,43 @@ extension Spoolctl {
         }
 
         func run() async throws {
-            try await reportingFailures {
-                let logger = global.makeLogger()
-                let configuration = try await LoadedConfiguration.load(global).publisher()
-                let event = Event(
-                    id: id,
-                    type: type,
-                    source: source,
-                    subject: subject,
-                    orderingKey: orderingKey,
-                    contentType: contentType,
-                    body: try readBody()
-                )
-                let publisher: Publisher
-                do {
-                    publisher = try Publisher(configuration: configuration, logger: logger)
-                } catch let error as BrokerClientError {
-                    throw CommandFailure(.configuration, "configuration key 'broker.url': \(error)")
-                } catch {
-                    throw CommandFailure(
-                        .cannotCreate,
-                        "cannot open the spool \(configuration.spool.directory): \(error)"
-                    )
-                }
-                let outcome: Result<PublishOutcome, PublishError>
-                do throws(PublishError) {
-                    outcome = .success(try await publisher.publish(event))
-                } catch {
-                    outcome = .failure(error)
-                }
-                await publisher.shutdown()
-                try report(outcome, event: event)
+            let logger = global.makeLogger()
+            let configuration = try await LoadedConfiguration.load(global, logger: logger).publisher()
+            let event = Event(
+                id: id,
+                type: type,
+                source: source,
+                subject: subject,
+                orderingKey: orderingKey,
+                contentType: contentType,
+                body: try readBody()
+            )
+            let publisher = try await LoadedConfiguration.making(
+                broker: configuration.broker,
+                spool: configuration.spool,
+                logger: logger
+            ) { try Publisher(configuration: configuration, logger: logger) }
+            let outcome: Result<PublishOutcome, PublishError>
+            do throws(PublishError) {
+                outcome = .success(try await publisher.publish(event))
+            } catch {
+                outcome = .failure(error)
             }
+            await publisher.shutdown()
+            try report(outcome, event: event)
         }
 
         private func readBody() throws(CommandFailure) -> [UInt8] {
             if let data { return Array(data.utf8) }
-            let path = dataFile ?? "/dev/stdin"
+            guard let dataFile else { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
             do {
-                if let dataFile {
-                    return Array(try Data(contentsOf: URL(fileURLWithPath: dataFile)))
-                }
-                return Array(FileHandle.standardInput.readDataToEndOfFile())
+                return Array(try Data(contentsOf: URL(fileURLWithPath: dataFile)))
             } catch {
-                throw CommandFailure(.dataError, "cannot read the body from \(path): \(error.localizedDescription)")
+                // The input names a file that cannot be read: EX_NOINPUT.
+                throw CommandFailure(
+                    .notFound,
+                    "cannot read the body from \(dataFile): \((error as NSError).localizedDescription)"
+                )
             }
         }
 
@@ -113,16 +106,21 @@ extension Spoolctl {
                 if global.json {
                     Output.line(PublishLine(outcome: "failed", id: event.id, reason: error.description).jsonLine())
                 }
-                throw CommandFailure(.attention, error.description)
+                throw CommandFailure(.attention, error.description, isReportedInJSON: true)
             }
         }
     }
 }
 
-/// What `publish --json` prints.
-private struct PublishLine: Encodable {
+/// What `publish --json` prints: `outcome` (`delivered`, `spooled`, `failed`), `id`, `key` (the spool object;
+/// null unless spooled) and `reason` (null when delivered).
+private struct PublishLine: JSONFields {
     var outcome: String
     var id: String
     var key: String?
     var reason: String?
+
+    var jsonFields: [(String, (any Encodable)?)] {
+        [("outcome", outcome), ("id", id), ("key", key), ("reason", reason)]
+    }
 }

@@ -5,23 +5,26 @@ import Foundation
 extension Spoolctl {
     struct Purge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove events from one part of the spool, for good.",
+            abstract: "Remove events for good: by id, or from one part of the spool (postsuper -d).",
             discussion: """
-                Refuses to run without --yes or --dry-run. Prints one line per event removed ('removed <id> \
-                <key>'; 'would remove' with --dry-run). When only some events of an object go, the object is \
-                rewritten with the others.
+                Give event ids or object keys (or unique prefixes of them), or a part of the spool \
+                (--pending, --held, --dead, --quarantine), narrowed by --type, --older-than, --since and \
+                --until. Refuses to run without --yes or --dry-run. Prints one line per event removed \
+                ('removed <id> <key>'; 'would remove' with --dry-run; 'removed object <key>' for an unreadable \
+                one). When only some events of an object go, the object is rewritten with the others. Waits \
+                for no sweeper: exits 75 while one holds the lock.
                 """
         )
 
         @OptionGroup var global: GlobalOptions
 
-        @Flag(help: "The part of the spool to purge.")
-        var state: PurgeState
+        @Argument(help: ArgumentHelp("Event ids or object keys, or unique prefixes of them.", valueName: "id-or-key"))
+        var identifiers: [String] = []
 
-        @Option(
-            help: ArgumentHelp("Only events spooled longer ago than this (e.g. 50s, 2h, 3d).", valueName: "duration")
-        )
-        var olderThan: DurationArgument?
+        @Flag(help: "The part of the spool to purge (with ids: where to look; default: everywhere).")
+        var state: PurgeState?
+
+        @OptionGroup var filter: EventFilterOptions
 
         @Flag(help: "Really remove.")
         var yes = false
@@ -37,105 +40,94 @@ extension Spoolctl {
                         : "purge removes events for good: give --yes, or --dry-run to see what it would remove."
                 )
             }
+            guard !identifiers.isEmpty || state != nil else {
+                throw ValidationError(
+                    "Give event ids or object keys, or the part of the spool to purge: --pending, --held, --dead "
+                        + "or --quarantine."
+                )
+            }
         }
 
         func run() async throws {
-            try await reportingFailures {
-                let logger = global.makeLogger()
-                let configuration = try await LoadedConfiguration.load(global).spool()
-                let now = Date()
-                var removed = 0
-                try await SpoolAccess.withSpool(configuration, logger: logger) { spool in
-                    try await SpoolAccess.withSweeperLock(spool) {
-                        let state = state.spoolState
-                        try await SpoolAccess.forEachObject(in: state, of: spool) {
-                            entry,
-                            object throws(CommandFailure) in
-                            removed += try await purge(entry, object, state: state, spool: spool, now: now)
-                            return true
-                        }
+            let logger = global.makeLogger()
+            let configuration = try await LoadedConfiguration.load(global, logger: logger).spool()
+            let states = state.map { [$0.spoolState] } ?? SpoolState.allCases
+            try await SpoolAccess.withSpool(configuration, for: .writing, logger: logger) { spool in
+                try await SpoolAccess.withSweeperLock(spool) {
+                    var changes = EventChanges(
+                        spool: spool,
+                        identifiers: identifiers,
+                        filter: filter,
+                        json: global.json
+                    )
+                    try await changes.forEachTarget(in: states, elsewhere: { "it is in \($0)/" }) {
+                        target throws(CommandFailure) in
+                        try await purge(target, spool: spool, changes: &changes)
                     }
+                    let place = states.count == 1 ? "from \(states[0])/" : "from the spool"
+                    changes.summarize(dryRun ? "would remove" : "removed", where: place)
                 }
-                let verb = dryRun ? "would remove" : "removed"
-                Output.error("\(verb) \(removed) event\(removed == 1 ? "" : "s") from \(state.spoolState)/")
             }
         }
 
-        /// Removes the selected events of one object; returns how many.
         private func purge(
-            _ entry: SpoolEntry,
-            _ object: Result<SpoolObject, SpoolError>,
-            state: SpoolState,
+            _ target: EventChanges.Target,
             spool: DirectorySpool,
-            now: Date
-        ) async throws(CommandFailure) -> Int {
-            let verb = dryRun ? "would remove" : "removed"
-            guard case .success(var object) = object else {
-                // Unreadable (quarantined) objects go whole, by the age in their key.
-                guard isOld(entry.key.time, now: now) else { return 0 }
-                if !dryRun { try await delete(entry.key, in: state, spool: spool) }
-                Output.line("\(verb) object \(entry.key)")
-                return 1
-            }
-            let (old, kept) = (
-                object.events.filter { isOld($0.delivery.spooledAt, now: now) },
-                object.events.filter { !isOld($0.delivery.spooledAt, now: now) }
-            )
-            guard !old.isEmpty else { return 0 }
-            if !dryRun {
-                if kept.isEmpty {
-                    try await delete(object.key, in: state, spool: spool)
-                } else {
-                    object.events = kept
+            changes: inout EventChanges
+        ) async throws(CommandFailure) {
+            let action: ChangeLine.Action = dryRun ? .wouldRemove : .removed
+            switch target {
+            case .object(let object, let selects):
+                var removed = object.events.filter(selects)
+                if !dryRun {
                     do {
-                        try await spool.replace(object)
+                        removed = try await SpoolSurgery(spool: spool).remove(from: object, where: selects)
                     } catch {
-                        throw SpoolAccess.failure(error, doing: "cannot rewrite the object \(object.key)")
+                        throw SpoolAccess.failure(error, doing: "cannot purge events of \(object.state)/\(object.key)")
                     }
                 }
-            }
-            for spooled in old {
-                Output.line("\(verb) \(spooled.event.id) \(object.key)")
-            }
-            return old.count
-        }
-
-        private func isOld(_ date: Date, now: Date) -> Bool {
-            guard let olderThan else { return true }
-            return now.timeIntervalSince(date) >= olderThan.seconds
-        }
-
-        private func delete(_ key: SpoolKey, in state: SpoolState, spool: DirectorySpool) async throws(CommandFailure) {
-            do {
-                try await spool.delete(key, in: state)
-            } catch  where error.code == .notFound {
-                // Gone meanwhile (a sweeper delivered it): nothing left to purge.
-            } catch {
-                throw SpoolAccess.failure(error, doing: "cannot delete the object \(key)")
+                for spooled in removed {
+                    changes.report(ChangeLine(action, spooled, key: object.key, from: object.state, to: nil))
+                }
+            case .unreadable(let entry, _):
+                // An unreadable object goes whole.
+                if !dryRun {
+                    do {
+                        try await spool.delete(entry.key, in: entry.state)
+                    } catch let error where error.code == .notFound {
+                        return  // gone meanwhile
+                    } catch {
+                        throw SpoolAccess.failure(error, doing: "cannot delete the object \(entry.key)")
+                    }
+                }
+                changes.report(ChangeLine(action, nil, key: entry.key, from: entry.state, to: nil))
             }
         }
     }
 }
 
-/// The part of the spool `purge` works on: exactly one must be given.
+/// The part of the spool `purge` works on.
 enum PurgeState: String, EnumerableFlag {
+    case pending
+    case held
     case dead
     case quarantine
-    case pending
 
     var spoolState: SpoolState {
         switch self {
+        case .pending: .pending
+        case .held: .held
         case .dead: .dead
         case .quarantine: .quarantine
-        case .pending: .pending
         }
     }
 
     static func help(for value: PurgeState) -> ArgumentHelp? {
         switch value {
+        case .pending: "Purge events still waiting for delivery."
+        case .held: "Purge held events."
         case .dead: "Purge given-up events."
         case .quarantine: "Purge unreadable objects."
-        case .pending: "Purge events still waiting for delivery."
         }
     }
 }

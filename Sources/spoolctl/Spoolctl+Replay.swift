@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventSpool
 import Foundation
+import Logging
 import Synchronization
 
 extension Spoolctl {
@@ -8,15 +9,23 @@ extension Spoolctl {
         static let configuration = CommandConfiguration(
             abstract: "Deliver events now, ignoring their backoff; also dead ones.",
             discussion: """
-                A dead event that is delivered leaves dead/; one that fails again goes back where it was, \
-                with the attempt recorded. Shows a progress bar (count, rate, ETA) when standard output is a \
-                terminal. Ends with the same report as sweep; exits 1 when some event was not delivered.
+                Give event ids or object keys (or unique prefixes), --all (every pending event) or --dead, \
+                narrowed by --type, --older-than, --since and --until. A delivered event leaves the spool. A \
+                permanent failure (such as a 400) gives a pending event up at once: it goes to dead/ and is \
+                listed as given up; a dead event that fails again stays in dead/. A retryable failure leaves \
+                the event pending for later sweeps. Every event not delivered is listed with why. Held events \
+                are not replayed (release them first), and later events of a held event's ordering key wait. \
+                Ordering keys stay in order: the earlier pending events of a selected event's ordering key are \
+                replayed first, and counted apart in the report. \
+                --dry-run lists the events that would be sent, as list does, and sends nothing. Shows a \
+                progress bar on a terminal. Ends with the sweep report (one JSON object with --json). Exits 1 \
+                when some event was not delivered, 75 when a sweeper holds the lock.
                 """
         )
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: ArgumentHelp("Event ids or object keys to replay.", valueName: "id-or-key"))
+        @Argument(help: ArgumentHelp("Event ids or object keys, or unique prefixes of them.", valueName: "id-or-key"))
         var identifiers: [String] = []
 
         @Flag(help: "Replay every pending event.")
@@ -25,12 +34,9 @@ extension Spoolctl {
         @Flag(help: "Replay every dead event.")
         var dead = false
 
-        @Option(
-            help: ArgumentHelp("Only events of this type (of those named, or of --all or --dead).", valueName: "type")
-        )
-        var type: String?
+        @OptionGroup var filter: EventFilterOptions
 
-        @Flag(help: "Say what would be replayed, and deliver nothing.")
+        @Flag(help: "List the events that would be sent, and send nothing.")
         var dryRun = false
 
         func validate() throws {
@@ -41,30 +47,99 @@ extension Spoolctl {
         }
 
         func run() async throws {
-            try await reportingFailures {
-                let logger = global.makeLogger()
-                let configuration = try await LoadedConfiguration.load(global).sweeper()
-                let selection: ReplaySelection
-                if all {
-                    selection = .allPending(type: type)
-                } else if dead {
-                    selection = .dead(type: type)
-                } else {
-                    selection = .named(identifiers, type: type)
+            let logger = global.makeLogger()
+            let loaded = try await LoadedConfiguration.load(global, logger: logger)
+            let now = Date()
+            // Named events are found first, by id, key or prefix, reading only; nothing is sent for a typo.
+            let (selection, states) = try await select(loaded.spool(), now: now, logger: logger)
+            if dryRun {
+                try await list(selection, in: states, configuration: loaded.spool(), now: now, logger: logger)
+                return
+            }
+            let configuration = try loaded.sweeper()
+            let bar: ProgressBar? = Output.isTerminal && !global.json ? ProgressBar() : nil
+            var progress: (@Sendable (ReplayProgress) -> Void)?
+            if let bar {
+                progress = { bar.update($0) }
+            }
+            let report = try await SweeperRun.with(configuration, logger: logger) { [progress] sweeper in
+                await sweeper.replay(selection, progress: progress)
+            }
+            bar?.finish()
+            if report.lockHeld {
+                throw SpoolAccess.busy(configuration.spool.directory)
+            }
+            let allDelivered = report.deferred == 0 && report.failedAgain == 0 && report.missing.isEmpty
+            try SweeperRun.print(report, json: global.json, always: true, needsAttention: !allDelivered)
+        }
+
+        /// The replay selection, and the states it reads.
+        private func select(
+            _ configuration: SpoolConfiguration,
+            now: Date,
+            logger: Logger
+        ) async throws -> (ReplaySelection, [SpoolState]) {
+            var selection: ReplaySelection
+            var states: [SpoolState]
+            if all {
+                (selection, states) = (.allPending(type: filter.type), [.pending])
+            } else if dead {
+                (selection, states) = (.dead(type: filter.type), [.dead])
+            } else {
+                let matches = try await SpoolAccess.withSpool(configuration, for: .reading, logger: logger) { spool in
+                    try await EventLocator(spool: spool).resolve(identifiers, in: [.pending, .dead]) { state in
+                        state == .held
+                            ? "it is held: release it first (spoolctl release \(identifiers.joined(separator: " ")))"
+                            : "it is in \(state)/"
+                    }
                 }
-                let bar: ProgressBar? = Output.isTerminal && !global.json ? ProgressBar() : nil
-                var progress: (@Sendable (ReplayProgress) -> Void)?
-                if let bar {
-                    progress = { bar.update($0) }
+                selection = .named(matches.map { $0.eventID ?? $0.key.rawValue }, type: filter.type)
+                states = [SpoolState.pending, .dead].filter { state in matches.contains { $0.state == state } }
+            }
+            selection = selection.spooled(since: filter.since?.date, until: filter.upperBound(now: now))
+            return (selection, states)
+        }
+
+        /// `--dry-run`: the events the replay would send, as `list` prints them.
+        private func list(
+            _ selection: ReplaySelection,
+            in states: [SpoolState],
+            configuration: SpoolConfiguration,
+            now: Date,
+            logger: Logger
+        ) async throws {
+            try await SpoolAccess.withSpool(configuration, for: .reading, logger: logger) { spool in
+                // A replay sends the earlier pending events of a selected event's ordering key first: so does
+                // this list. The plan needs every selected event's place first.
+                var plan = ReplayPlan(selection)
+                for state in [SpoolState.pending, .dead] {
+                    try await SpoolAccess.forEachObject(in: state, of: spool) { _, object throws(CommandFailure) in
+                        if case .success(let object) = object { plan.noteSelected(in: object) }
+                        return true
+                    }
                 }
-                let report = try await SweeperRun.with(configuration, logger: logger) { [progress] sweeper in
-                    await sweeper.replay(selection, dryRun: dryRun, progress: progress)
+                let printed = plan.hasPrefixes ? [SpoolState.pending, .dead] : states
+                var printer = EventPrinter(
+                    json: global.json,
+                    showsState: printed.count > 1,
+                    selection: EventPrinter.Selection(
+                        matches: { [plan] spooled, key, state, index in
+                            selection.selects(spooled, in: key, state: state)
+                                || plan.isPrefix(spooled.event, at: .init(key: key, state: state, index: index))
+                        },
+                        matchesUnreadable: { _ in false },
+                        selectsEverything: false
+                    ),
+                    limit: nil,
+                    now: now
+                )
+                printer.printHeader()
+                for state in printed {
+                    try await printer.print(state, of: spool)
                 }
-                bar?.finish()
-                try SweeperRun.print(report, json: global.json, always: true)
-                // The report names what failed; the status tells scripts that not all was delivered.
-                if !dryRun && (report.deferred > 0 || !report.missing.isEmpty) {
-                    throw CommandFailure(.attention, "")
+                printer.printSummary()
+                if !global.json {
+                    Output.line("dry run: these events would be sent; nothing was sent or changed")
                 }
             }
         }
@@ -97,7 +172,7 @@ final class ProgressBar: Sendable {
             let filled = progress.total > 0 ? min(width, width * progress.done / progress.total) : 0
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
             return "\r[\(bar)] \(progress.done)/\(progress.total)  \(Int(rate))/s  ETA "
-                + Duration.seconds(remaining).shortDescription + "   "
+                + Duration.seconds(saturating: remaining).shortDescription + "   "
         }
         if let line { Output.progress(line) }
     }

@@ -6,153 +6,115 @@ extension Spoolctl {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show one event (by id) or one object (by key): every attribute and the retry history.",
-            discussion: "With --body, writes the event's raw body alone to standard output."
+            discussion: """
+                An id or key may be shortened to a unique prefix of at least 4 characters. An object that \
+                does not read as a whole (a quarantined one) is dumped as postcat does: its header, what is \
+                wrong, and every event that still decodes. --body writes the event's raw body alone; --raw \
+                writes the object's bytes unchanged. Reads only: creates and changes nothing. Exits 66 when \
+                nothing has that id or key, 64 when a prefix is ambiguous.
+                """
         )
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: ArgumentHelp("An event id or an object key.", valueName: "id-or-key"))
+        @Argument(
+            help: ArgumentHelp("An event id or an object key, or a unique prefix of one.", valueName: "id-or-key")
+        )
         var identifier: String
 
         @Flag(help: "Write the raw body of the event alone to standard output.")
         var body = false
 
+        @Flag(help: "Write the bytes of the object holding it, unchanged, to standard output.")
+        var raw = false
+
+        func validate() throws {
+            if body && raw {
+                throw ValidationError("Give at most one of --body and --raw.")
+            }
+        }
+
         func run() async throws {
-            try await reportingFailures {
-                let logger = global.makeLogger()
-                let configuration = try await LoadedConfiguration.load(global).spool()
-                try await SpoolAccess.withSpool(configuration, logger: logger) { spool in
-                    guard let found = try await find(in: spool) else {
-                        throw CommandFailure(
-                            .attention,
-                            "no event or object '\(identifier)' in the spool \(configuration.directory)"
-                        )
-                    }
-                    try show(found)
+            let logger = global.makeLogger()
+            let configuration = try await LoadedConfiguration.load(global, logger: logger).spool()
+            try await SpoolAccess.withSpool(configuration, for: .reading, logger: logger) { spool in
+                let matches = try await EventLocator(spool: spool).resolve([identifier], in: SpoolState.allCases)
+                let selections = ObjectSelection.grouping(matches)
+                if raw {
+                    try await writeRaw(selections, spool: spool)
+                    return
+                }
+                var printed = 0
+                for selection in selections {
+                    try await show(selection, spool: spool, separated: printed > 0)
+                    printed += 1
                 }
             }
         }
 
-        /// The object with the key `identifier`, or the object holding the event with that id.
-        private func find(in spool: DirectorySpool) async throws(CommandFailure) -> (SpoolObject, [SpooledEvent])? {
-            if let key = SpoolKey(identifier) {
-                for state in SpoolState.allCases {
-                    do {
-                        let object = try await spool.get(key, in: state)
-                        return (object, object.events)
-                    } catch  where error.code == .notFound {
-                        continue
-                    } catch {
-                        throw CommandFailure(.ioError, "cannot read the object \(key) in \(state)/: \(error)")
-                    }
-                }
-                return nil
+        private func writeRaw(_ selections: [ObjectSelection], spool: DirectorySpool) async throws(CommandFailure) {
+            guard selections.count == 1, let selection = selections.first else {
+                throw CommandFailure(
+                    .usage,
+                    "'\(identifier)' is in \(selections.count) objects; give one object's key with --raw"
+                )
             }
-            // An event id: the spool is indexed by key, not id, so look through every object.
-            var found: (SpoolObject, [SpooledEvent])?
-            for state in SpoolState.allCases where state != .quarantine {
-                try await SpoolAccess.forEachObject(in: state, of: spool) { _, object throws(CommandFailure) in
-                    guard case .success(let object) = object else { return true }
-                    let events = object.events.filter { $0.event.id == identifier }
-                    guard !events.isEmpty else { return true }
-                    found = (object, events)
-                    return false
-                }
-                if found != nil { break }
+            do {
+                Output.raw(try await spool.inspect(selection.key, in: selection.state).bytes)
+            } catch {
+                throw SpoolAccess.failure(error, doing: "cannot read \(selection.state)/\(selection.key)")
             }
-            return found
         }
 
-        private func show(_ found: (object: SpoolObject, events: [SpooledEvent])) throws(CommandFailure) {
+        private func show(
+            _ selection: ObjectSelection,
+            spool: DirectorySpool,
+            separated: Bool
+        ) async throws(CommandFailure) {
+            let object: SpoolObject
+            do {
+                object = try await spool.get(selection.key, in: selection.state)
+            } catch let error where error.code == .notFound {
+                throw CommandFailure(.notFound, "\(selection.state)/\(selection.key) was removed meanwhile")
+            } catch {
+                guard !body else {
+                    throw CommandFailure(.ioError, "cannot read the body: \(error)")
+                }
+                await dump(selection, spool: spool)
+                return
+            }
+            let events = object.events.filter(selection.contains)
             if body {
-                guard found.events.count == 1, let spooled = found.events.first else {
+                guard events.count == 1, let spooled = events.first else {
                     throw CommandFailure(
                         .usage,
-                        "the object \(found.object.key) holds \(found.events.count) events; "
-                            + "give one event's id with --body"
+                        "the object \(object.key) holds \(events.count) events; give one event's id with --body"
                     )
                 }
                 Output.raw(spooled.event.body)
                 return
             }
-            if global.json {
-                for spooled in found.events {
-                    Output.line(EventDetail(spooled, key: found.object.key, state: found.object.state).jsonLine())
+            for (index, spooled) in events.enumerated() {
+                let detail = EventDetail(spooled, key: object.key, state: object.state)
+                if global.json {
+                    Output.line(detail.jsonLine())
+                } else {
+                    if separated || index > 0 { Output.line("") }
+                    Output.line(detail.text())
                 }
-                return
-            }
-            for (index, spooled) in found.events.enumerated() {
-                if index > 0 { Output.line("") }
-                Output.line(EventDetail(spooled, key: found.object.key, state: found.object.state).text())
             }
         }
-    }
-}
 
-/// Everything about one spooled event, for `show`.
-struct EventDetail: Encodable {
-    struct AttemptText: Encodable {
-        var time: String
-        var error: String?
-    }
-
-    var row: EventRow
-    var contentType: String
-    var extensions: [String: String]
-    var traceparent: String?
-    var firstAttemptAt: String?
-    var lastAttemptAt: String?
-    var history: [AttemptText]
-
-    init(_ spooled: SpooledEvent, key: SpoolKey, state: SpoolState) {
-        row = EventRow(spooled, key: key, state: state)
-        contentType = spooled.event.contentType
-        extensions = spooled.event.extensions
-        traceparent = spooled.event.traceparent
-        firstAttemptAt = spooled.delivery.firstAttemptAt.map(TimeText.iso8601)
-        lastAttemptAt = spooled.delivery.lastAttemptAt.map(TimeText.iso8601)
-        history = spooled.delivery.history.map {
-            AttemptText(time: TimeText.iso8601($0.time), error: $0.error?.message)
-        }
-    }
-
-    func text() -> String {
-        var lines: [(String, String?)] = [
-            ("id", row.id), ("type", row.type), ("source", row.source), ("subject", row.subject),
-            ("time", row.time), ("content type", contentType), ("ordering key", row.orderingKey),
-            ("traceparent", traceparent), ("size", "\(row.size) bytes"), ("object", row.key), ("state", row.state),
-            ("spooled at", row.createdAt), ("attempts", row.attempts.map(String.init)),
-            ("first attempt", firstAttemptAt), ("last attempt", lastAttemptAt), ("next attempt", row.nextAttemptAt),
-            ("last error", row.lastError), ("dead reason", row.deadReason),
-        ]
-        for (name, value) in extensions.sorted(by: { $0.key < $1.key }) {
-            lines.append(("ce-\(name)", value))
-        }
-        var text = lines.compactMap { name, value in
-            value.map { EventTable.pad(name + ":", 15) + " " + $0 }
-        }.joined(separator: "\n")
-        if !history.isEmpty {
-            text += "\nhistory:"
-            for attempt in history {
-                text += "\n  \(attempt.time)  \(attempt.error ?? "delivered")"
+        /// Shows what can be made of an object that does not read as a whole.
+        private func dump(_ selection: ObjectSelection, spool: DirectorySpool) async {
+            let path = spool.path(of: selection.key, in: selection.state)
+            let report: ObjectReport
+            do {
+                report = ObjectReport(try await spool.inspect(selection.key, in: selection.state), path: path)
+            } catch {
+                report = ObjectReport(unreadable: selection.key, state: selection.state, path: path, error: error)
             }
+            Output.line(global.json ? report.jsonLine() : report.text())
         }
-        return text
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case contentType, extensions, traceparent, firstAttemptAt, lastAttemptAt, history
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        // The row's fields at the top level, then the details.
-        try row.encode(to: encoder)
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(contentType, forKey: .contentType)
-        try container.encode(extensions, forKey: .extensions)
-        try container.encodeIfPresent(traceparent, forKey: .traceparent)
-        try container.encodeIfPresent(firstAttemptAt, forKey: .firstAttemptAt)
-        try container.encodeIfPresent(lastAttemptAt, forKey: .lastAttemptAt)
-        try container.encode(history, forKey: .history)
     }
 }

@@ -5,27 +5,54 @@ import Foundation
 extension Spoolctl {
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Counts, bytes and oldest age per state and per event type."
+            abstract: "Counts, bytes and oldest age per state and per event type.",
+            discussion: """
+                Reads only: creates and changes nothing in the spool. With --json, one object: {"states": \
+                [{"state", "total", "unreadableObjects", "types"}]}, each count {"events", "objects", "bytes", \
+                "oldestAgeSeconds"} (null when there is no event). --prometheus writes the counts per state, \
+                and pending/ against the spool limits, in the Prometheus text format instead; --metrics-file \
+                writes them to a file, atomically, for node_exporter's textfile collector.
+                """
         )
 
         @OptionGroup var global: GlobalOptions
 
+        @Flag(help: "Write the Prometheus text format instead of the table.")
+        var prometheus = false
+
+        @Option(
+            help: ArgumentHelp("Write the Prometheus text format to this file, atomically.", valueName: "path")
+        )
+        var metricsFile: String?
+
+        func validate() throws {
+            if global.json && (prometheus || metricsFile != nil) {
+                throw ValidationError("Give --json or the Prometheus format (--prometheus, --metrics-file), not both.")
+            }
+        }
+
         func run() async throws {
-            try await reportingFailures {
-                let logger = global.makeLogger()
-                let configuration = try await LoadedConfiguration.load(global).spool()
-                let now = Date()
-                var states: [SpoolStatistics] = []
-                try await SpoolAccess.withSpool(configuration, logger: logger) { spool in
-                    for state in SpoolState.allCases {
-                        states.append(try await statistics(of: state, in: spool))
-                    }
+            let logger = global.makeLogger()
+            let configuration = try await LoadedConfiguration.load(global, logger: logger).spool()
+            let now = Date()
+            var states: [SpoolStatistics] = []
+            try await SpoolAccess.withSpool(configuration, for: .reading, logger: logger) { spool in
+                for state in SpoolState.allCases {
+                    states.append(try await statistics(of: state, in: spool))
                 }
-                if global.json {
-                    Output.line(StatsDocument(states: states, now: now).jsonLine())
+            }
+            if prometheus || metricsFile != nil {
+                let export = PrometheusExport()
+                export.record(states, limits: configuration.limits, now: now)
+                if let metricsFile {
+                    try MetricsFile(path: metricsFile).update { _ in export.render() }
                 } else {
-                    Output.line(StatsDocument(states: states, now: now).text())
+                    Output.raw(export.render())
                 }
+            } else if global.json {
+                Output.line(StatsDocument(states: states, now: now).jsonLine())
+            } else {
+                Output.line(StatsDocument(states: states, now: now).text())
             }
         }
 
@@ -71,17 +98,22 @@ struct SpoolStatistics {
 
 /// What `stats` prints.
 struct StatsDocument: Encodable {
-    struct Counts: Encodable {
+    struct Counts: JSONFields {
         var events: Int
         var objects: Int
         var bytes: Int
+        /// `null` (never left out) when there is no event.
         var oldestAgeSeconds: Int?
 
         init(_ summary: ListSummary, now: Date) {
             events = summary.events
             objects = summary.objects
             bytes = summary.bytes
-            oldestAgeSeconds = summary.oldest.map { Int(max(0, now.timeIntervalSince($0))) }
+            oldestAgeSeconds = summary.oldest.map { TimeText.ageSeconds(of: $0, now: now) }
+        }
+
+        var jsonFields: [(String, (any Encodable)?)] {
+            [("events", events), ("objects", objects), ("bytes", bytes), ("oldestAgeSeconds", oldestAgeSeconds)]
         }
     }
 
@@ -116,12 +148,20 @@ struct StatsDocument: Encodable {
                 lines.append(line("", type, counts))
             }
             if state.unreadableObjects > 0 {
-                lines.append(
-                    EventTable.pad("", 12) + "  \(state.unreadableObjects) unreadable object(s): run spoolctl verify"
-                )
+                lines.append(EventTable.pad("", 12) + "  " + Self.advice(state.state, state.unreadableObjects))
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// What to do about unreadable objects: `verify` reads `quarantine/` only when asked to.
+    private static func advice(_ state: String, _ count: Int) -> String {
+        let objects = "\(count) unreadable object\(count == 1 ? "" : "s")"
+        guard state == SpoolState.quarantine.rawValue else {
+            return "\(objects): spoolctl verify lists them; verify --quarantine moves them to quarantine/"
+        }
+        return "\(objects): spoolctl verify --include-quarantine lists them; spoolctl show KEY shows what "
+            + "can be read; spoolctl purge --quarantine removes them"
     }
 
     private func line(_ state: String, _ type: String, _ counts: Counts) -> String {

@@ -8,49 +8,71 @@ extension Spoolctl {
             abstract: "Deliver what waits in the spool, once: the cron entry point.",
             discussion: """
                 Prints nothing when all is well, so cron mails nothing; prints the report when something was \
-                given up, quarantined, or the endpoint is gone (exit 1). With --json, always prints the \
-                report as JSON. Exits 0 at once, silently, when another sweeper holds the spool's lock.
+                given up, quarantined, the endpoint is gone or the spool failed (exit 1), or when the backlog \
+                is past an alert threshold (exit 69). With --json, always prints the report as one JSON object — \
+                also when another sweeper holds the lock (lockHeld: true). Exits 0 at once when another sweeper \
+                holds the spool's lock. --metrics-file writes the spool's and the pass's metrics for \
+                node_exporter's textfile collector.
                 """
         )
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: ArgumentHelp("Stop starting deliveries after this long (e.g. 50s).", valueName: "duration"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp("Stop starting deliveries after this long (e.g. 50s).", valueName: "duration"),
+            transform: DurationArgument.parse
+        )
         var maxTime: DurationArgument?
 
+        @OptionGroup var alert: AlertOptions
+
+        @Option(
+            help: ArgumentHelp(
+                "Write the metrics in the Prometheus text format to this file, atomically (e.g. "
+                    + "/var/lib/node_exporter/textfile_collector/eventspool.prom).",
+                valueName: "path"
+            )
+        )
+        var metricsFile: String?
+
         func run() async throws {
-            try await reportingFailures {
-                let logger = global.makeLogger()
-                let configuration = try await LoadedConfiguration.load(global).sweeper()
-                let report = try await SweeperRun.with(configuration, logger: logger) { sweeper in
-                    await sweeper.sweep(deadline: maxTime.map { .now + $0.duration })
-                }
-                if report.lockHeld {
-                    logger.debug("another sweeper holds the lock; nothing to do")
-                    return
-                }
+            let logger = global.makeLogger()
+            var configuration = try await LoadedConfiguration.load(global, logger: logger).sweeper()
+            configuration.alert = alert.applied(to: configuration.alert)
+            let export = metricsFile.map { _ in PrometheusExport() }
+            export?.bootstrapSwiftMetrics()
+            let report = try await SweeperRun.with(configuration, logger: logger) { sweeper in
+                await sweeper.sweep(deadline: maxTime.map { .now + $0.duration })
+            }
+            var metricsFailure: CommandFailure?
+            if let export, let metricsFile {
+                metricsFailure = await SweepMetrics.write(report, export, to: metricsFile, configuration, logger)
+            }
+            if report.lockHeld && !global.json {
+                logger.debug("another sweeper holds the lock; nothing to do")
+            } else {
                 try SweeperRun.print(report, json: global.json, always: false)
             }
+            // The message was printed when the write failed; the report and its status come first.
+            if metricsFailure != nil { throw CommandFailure(.ioError, "") }
         }
     }
 }
 
 /// Running a sweeper for `sweep` and `replay`, and printing its report.
 enum SweeperRun {
-    /// Creates a sweeper, runs `body` with it, and shuts it down.
+    /// Creates a sweeper (as the spool's owner only), runs `body` with it, and shuts it down.
     static func with(
         _ configuration: Sweeper.Configuration,
         logger: Logger,
         _ body: (Sweeper) async throws -> SweepReport
     ) async throws -> SweepReport {
-        let sweeper: Sweeper
-        do {
-            sweeper = try Sweeper(configuration: configuration, logger: logger)
-        } catch let error as BrokerClientError {
-            throw CommandFailure(.configuration, "configuration key 'broker.url': \(error)")
-        } catch {
-            throw CommandFailure(.cannotCreate, "cannot open the spool \(configuration.spool.directory): \(error)")
-        }
+        let sweeper = try await LoadedConfiguration.making(
+            broker: configuration.broker,
+            spool: configuration.spool,
+            logger: logger
+        ) { try Sweeper(configuration: configuration, logger: logger) }
         do {
             let report = try await body(sweeper)
             await sweeper.shutdown()
@@ -61,21 +83,30 @@ enum SweeperRun {
         }
     }
 
-    /// Prints `report` (text only when it needs attention, unless `always`), and exits 1 when it needs attention.
-    static func print(_ report: SweepReport, json: Bool, always: Bool) throws(CommandFailure) {
+    /// Prints `report` (text only when it needs attention, unless `always`), and exits 1 when it needs
+    /// attention or `needsAttention` says so.
+    static func print(
+        _ report: SweepReport,
+        json: Bool,
+        always: Bool,
+        needsAttention: Bool = false
+    ) throws(CommandFailure) {
         if json {
             Output.line(report.renderJSON(pretty: false))
         } else {
-            let text = report.renderText(always: always)
+            let text = report.renderText(always: always || needsAttention)
             var lines = Substring(text)
             while lines.last?.isNewline == true { lines.removeLast() }
             if !lines.isEmpty {
                 Output.line(String(lines))
             }
         }
-        if report.needsAttention {
+        if report.needsAttention || needsAttention {
             // The report says what; the status tells cron and scripts.
-            throw CommandFailure(.attention, "")
+            throw CommandFailure(.attention, "", isReportedInJSON: true)
+        }
+        if report.alert != nil {
+            throw CommandFailure(.backlog, "", isReportedInJSON: true)
         }
     }
 }

@@ -9,21 +9,79 @@ struct Spoolctl: AsyncParsableCommand {
         discussion: """
             Configuration comes from, in this order: command-line options, environment variables \
             (EVENTSPOOL_ + the key in upper snake case, e.g. EVENTSPOOL_BROKER_URL), the JSON file given \
-            with --config, and the defaults. Data goes to standard output, logs to standard error.
+            with --config, and the defaults. Data goes to standard output, logs to standard error. With \
+            --json, standard output holds only JSON, one object per line; a failure adds an object \
+            {"error": {"status", "kind", "message"}}.
 
             EXIT CODES
               0   success (also: sweep found another sweeper holding the lock)
-              1   something could not be delivered, was given up or quarantined
-              64  usage error
+              1   not delivered, given up or quarantined; verify found a bad object
+              64  usage error: unknown subcommand or flag, bad value, ambiguous prefix
               65  bad input data (an invalid event)
-              73  the spool directory cannot be created or opened
+              66  not found: no such event or object; the --data-file cannot be read
+              69  sweep: the backlog is past an alert threshold (sweeper.alert.*); the report says why
+              70  internal error (a bug in spoolctl)
+              73  no spool at the path, or it cannot be created or opened
               74  I/O error
-              75  a sweeper is running: purge and verify --quarantine do not race it; try again
+              75  a sweeper holds the lock: commands that change the spool do not race it
+              77  another user's spool: run it as its owner (sudo -u OWNER spoolctl …)
               78  configuration error (the message names the file or variable, and the key)
             """,
         version: "1.0.0",
         subcommands: [
-            Publish.self, List.self, Show.self, Replay.self, Sweep.self, Stats.self, Purge.self, Verify.self,
+            Publish.self, List.self, Show.self, Replay.self, Sweep.self, Stats.self, Purge.self, Requeue.self,
+            Hold.self, Release.self, Verify.self,
         ]
     )
+
+    /// Parses the command line and runs the subcommand; every failure ends here, printed by one rule.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CommandFailure {
+            finish(failure, json: arguments.contains("--json"))
+        } catch {
+            guard exitCode(for: error) != .success else {
+                // --help and --version.
+                exit(withError: error)
+            }
+            finish(usageFailure(error, arguments: arguments), json: arguments.contains("--json"))
+        }
+    }
+
+    /// Prints `failure` (text on standard error; with `--json` also a JSON error object on standard output,
+    /// unless the command's own output says it already) and exits with its status.
+    private static func finish(_ failure: CommandFailure, json: Bool) -> Never {
+        if !failure.message.isEmpty {
+            Output.error(failure.details ?? "spoolctl: \(failure.message)")
+            if json && !failure.isReportedInJSON {
+                Output.line(ErrorLine(failure).jsonLine())
+            }
+        }
+        Output.terminate(failure.status.rawValue)
+    }
+
+    /// An error of the argument parser as a usage failure, saying so plainly for an unknown subcommand.
+    private static func usageFailure(_ error: any Error, arguments: [String]) -> CommandFailure {
+        let names = configuration.subcommands.map { $0._commandName } + ["help"]
+        if let first = arguments.first, !first.hasPrefix("-"), !names.contains(first) {
+            var message = "unknown subcommand '\(first)'"
+            if let suggestion = Spelling.closest(to: first, among: names) {
+                message += " (did you mean '\(suggestion)'?)"
+            }
+            message += "; the subcommands are " + names.dropLast().joined(separator: ", ")
+            return CommandFailure(.usage, message + ". See 'spoolctl --help'.")
+        }
+        let status = exitCode(for: error).rawValue
+        guard status == CommandFailure.Status.usage.rawValue else {
+            return CommandFailure(.internalError, "\(error)")
+        }
+        return CommandFailure(.usage, message(for: error), details: fullMessage(for: error))
+    }
 }

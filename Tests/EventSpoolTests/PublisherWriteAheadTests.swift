@@ -20,7 +20,8 @@ import Testing
 
     static func configuration(_ broker: TestBroker, _ spool: DirectorySpool) -> Publisher.Configuration {
         var configuration = Publisher.Configuration(
-            broker: BrokerConfiguration(url: broker.url),
+            // Requests are held until the test lets them go: no timeout may end them first on a loaded machine.
+            broker: BrokerConfiguration(url: broker.url, timeout: .init(total: .seconds(300))),
             spool: spool.configuration,
             mode: .writeAhead
         )

@@ -1,4 +1,5 @@
 import Configuration
+import EventSpoolTesting
 import Testing
 
 @testable import EventSpool
@@ -111,6 +112,32 @@ import Testing
 
         for found in [both, mixed] {
             #expect(found.map { !"\($0)".contains(Self.token) } == true, "a secret reached a message")
+        }
+    }
+
+    /// URLs that cannot be used, with credentials in them: every message and description shows them masked,
+    /// whatever made the URL unusable.
+    @Test(arguments: CredentialFixtures.malformedURLs)
+    func aMalformedURLIsShownWithoutItsCredentials(url: String) async throws {
+        let check = SecretLeakCheck(secrets: CredentialFixtures.malformedURLSecrets)
+        let reader = ConfigReader(
+            provider: InMemoryProvider(values: [
+                "broker.url": ConfigValue(.string(url), isSecret: false), "spool.directory": "/tmp/s",
+            ])
+        )
+        var messages: [String] = [String(describing: BrokerConfiguration(url: url))]
+        let read = Result { () throws(ConfigurationError) in try Publisher.Configuration(config: reader) }
+        switch read {
+        case .success(let configuration):
+            let error = await WireTestSupport.clientError(configuration.broker)
+            messages.append(try #require(error, "\(url) was accepted"))
+        case .failure(let error):
+            #expect(error.key == "broker.url")
+            messages.append(error.description)
+        }
+        for message in messages {
+            #expect(check.leaks(in: message) == [], "\(message)")
+            #expect(!message.contains("\n"), "\(message)")
         }
     }
 }

@@ -116,7 +116,7 @@ struct SecurityCredentialsTests {
                 + "headers: [X-Api-Key: <redacted>], auth: basic(<redacted>, <redacted>), "
                 + "signing: [<redacted>, <redacted> (file /run/secrets/whsec-old)], "
                 + "tls: TLS(minimumVersion: 1.3, caFile: /etc/eventspool/ca.pem), eventFormat: binary, "
-                + "maxConnections: 16, maxResponseBodyBytes: 65536)"
+                + "maxConnections: 16, maxResponseBodyBytes: 65536, allowInsecureCredentials: false)"
         )
     }
 

@@ -125,6 +125,68 @@ struct SecuritySpoolTests {
         }
     }
 
+    /// The URL's credentials (sent by libcurl as `Basic`), an API key header and a signing secret, echoed by a
+    /// broker in a JSON body (`/` escaped as `\/`), reach no sink: the spool's bytes, the logs at trace level,
+    /// the sweep report as text and as JSON, the spooled and dead-lettered events' last errors.
+    @Test func echoedURLCredentialsReachNoSink() async throws {
+        let apiKey = "key-61f0c2a9+d7/e4b3"
+        let check = SecretLeakCheck(
+            secrets: CredentialFixtures.userinfoForms + [apiKey, Self.signingSecret, Self.signingKey]
+        )
+        try await WireTestSupport.withTemporaryDirectory { directory in
+            try await withTestBroker { broker in
+                broker.setDefaultBehavior(.echoRequestHeaders(400))
+                let logs = InMemoryLogHandler()
+                let logger = WireTestSupport.capturingLogger(logs)
+                let brokerConfiguration = BrokerConfiguration(
+                    url: CredentialFixtures.withUserinfo(broker.url),
+                    headers: ["X-Api-Key": apiKey],
+                    signing: .init(secrets: [.value(Self.signingSecret)])
+                )
+                let spool = SpoolConfiguration(directory: directory + "/spool")
+                let clock = ManualWallClock(Date())
+                let outcome = try await withPublisher(
+                    configuration: Publisher.Configuration(broker: brokerConfiguration, spool: spool),
+                    clock: clock,
+                    logger: logger
+                ) { publisher in
+                    try await publisher.publish(Event(type: "t", source: "/s", text: #"{"n":1}"#))
+                }
+                guard case .spooled(_, let reason) = outcome, let error = reason.deliveryError else {
+                    Issue.record("not spooled with the broker's error: \(outcome)")
+                    return
+                }
+                #expect(error.message.contains("HTTP 400"))
+                #expect(check.leaks(in: error.message) == [], "\(error.message)")
+
+                clock.advance(by: .seconds(3600))
+                let sweeper = try Sweeper(
+                    configuration: Sweeper.Configuration(broker: brokerConfiguration, spool: spool),
+                    clock: clock,
+                    logger: logger
+                )
+                let report = await sweeper.sweep()
+                await sweeper.shutdown()
+                #expect(report.deadLettered == 1)
+                #expect(broker.requests.allSatisfy { $0.header("authorization")?.hasPrefix("Basic ") == true })
+
+                let sinks = [
+                    ("the report", report.renderText(always: true)), ("the JSON report", report.renderJSON()),
+                    ("the logs", WireTestSupport.text(of: logs)),
+                ]
+                #expect(sinks[0].1.contains("HTTP 400 from \(broker.url)"))
+                for (name, text) in sinks {
+                    #expect(check.leaks(in: text) == [], "\(name): \(text)")
+                }
+                let files = try files(under: directory + "/spool")
+                #expect(files.contains { $0.path.contains("/dead/") })
+                for file in files {
+                    #expect(check.leaks(in: file.bytes) == [], "\(file.path)")
+                }
+            }
+        }
+    }
+
     @Test func aHostileIDIsRefusedBeforeAnythingIsWritten() async throws {
         try await WireTestSupport.withTemporaryDirectory { directory in
             let spoolDirectory = directory + "/spool/a/b"

@@ -24,7 +24,7 @@ import Testing
             let above = context.base.split(separator: "/").reduce(into: [String]()) { paths, part in
                 paths.append((paths.last ?? "") + "/" + part)
             }
-            let folders = ["pending", "dead", "quarantine", "tmp", "ordering"]
+            let folders = SpoolState.allCases.map(\.rawValue) + ["tmp", "ordering"]
             #expect(
                 Self.folderSteps(recorder.calls)
                     == above.map { "mkdir \($0)" } + ["mkdir .", "fsync .", "fsync \(context.base)"]
@@ -41,7 +41,7 @@ import Testing
             try await context.open(syscalls: recorder.syscalls).shutdown()
             #expect(
                 Self.folderSteps(recorder.calls)
-                    == ["pending", "dead", "quarantine", "tmp"].map { "mkdir \($0)" }
+                    == (SpoolState.allCases.map(\.rawValue) + ["tmp"]).map { "mkdir \($0)" }
                     + ["mkdir ordering", "fsync ordering", "fsync ."]
             )
         }

@@ -69,7 +69,7 @@ import Testing
                     [testEvent("a"), testEvent("b", type: "com.example.other")],
                     due: later
                 )
-                broker.enqueue(.status(400))
+                broker.enqueue(.status(503))
 
                 let report = try await fixture.withSweeper(fixture.configuration(broker: broker)) {
                     await $0.replay(.allPending())
@@ -77,7 +77,7 @@ import Testing
 
                 #expect(report.selected == 2)
                 #expect(report.delivered == 1)
-                #expect(report.deadLettered == 0, "a replay never dead-letters")
+                #expect(report.deadLettered == 0, "a retryable failure is never dead-lettered by a replay")
                 let pending = try await fixture.events(.pending)
                 #expect(pending.map(\.event.id) == ["evt-a"])
                 #expect(pending.first?.delivery.attempts == 1)
@@ -169,6 +169,30 @@ import Testing
                 #expect(report.delivered == 0)
                 #expect(broker.requests.count == requestsBefore)
                 #expect(try await fixture.objects(.dead) == before)
+            }
+        }
+    }
+
+    @Test func aPermanentFailureGivesAPendingEventUpAndLeavesADeadOneDead() async throws {
+        try await SweeperFixture.with { fixture in
+            try await withTestBroker { broker in
+                try await deadLetter([testEvent("dead")], fixture: fixture, broker: broker)
+                try await fixture.spoolEach([testEvent("pending")])
+                broker.setDefaultBehavior(.status(400, body: "bad schema"))
+
+                let report = try await fixture.withSweeper(fixture.configuration(broker: broker)) {
+                    await $0.replay(.named(["evt-dead", "evt-pending"]))
+                }
+
+                // The pending one is given up now, as the next sweep would; it is not "deferred".
+                #expect(report.deadLettered == 1 && report.givenUp.map(\.id) == ["evt-pending"])
+                #expect(report.givenUp.first?.reason == "permanent failure")
+                #expect(report.failedAgain == 1 && report.deferred == 0)
+                #expect(report.notDelivered.map(\.id) == ["evt-dead"])
+                #expect(report.notDelivered.first?.outcome == .failedAgain)
+                #expect(report.notDelivered.first?.reason.hasSuffix(": bad schema") == true)
+                #expect(try await fixture.events(.dead).map(\.event.id).sorted() == ["evt-dead", "evt-pending"])
+                #expect(try await fixture.events(.pending).isEmpty)
             }
         }
     }

@@ -20,7 +20,8 @@ import Testing
                 for field in [
                     "kind", "spoolDirectory", "startedAt", "durationSeconds", "lockHeld", "dryRun", "delivered",
                     "deliveredToSecondary", "deferred", "notDue", "deadLettered", "quarantined", "unreadable",
-                    "remaining", "oldestPendingAgeSeconds", "selected", "missing", "endpointGone", "endpointError",
+                    "remaining", "oldestPendingAgeSeconds", "selected", "orderingPrefix", "missing", "endpointGone",
+                    "endpointError",
                     "stoppedEarly", "failure", "givenUp", "unlistedGivenUp", "quarantinedObjects",
                     "unlistedQuarantined", "needsAttention",
                 ] {

@@ -5,9 +5,10 @@ import Synchronization
 import Testing
 
 /// Scenario 4 of `docs/reliability.md`: four publisher processes and three cron-like loops of `spoolctl sweep`
-/// on one spool while the broker flaps. Every acknowledged event must arrive (or be given up, and reported);
-/// no event may be delivered twice by sweepers; no two sweepers may hold the lock at once; and the counts
-/// must reconcile.
+/// on one spool while the broker flaps, then a forced overlap of two `spoolctl sweep` runs. Every acknowledged
+/// event must arrive (or be given up, and reported); no event may be delivered twice by sweepers; no two
+/// sweepers may hold the lock at once, and a sweeper that starts while another holds it must find it held; and
+/// the counts must reconcile.
 @Suite(.serialized)
 struct RacingProcessTests {
     static let publishers = 4
@@ -91,6 +92,8 @@ struct RacingProcessTests {
             try await group.waitForAll()
         }
         let raceTime = ContinuousClock.now - started
+        let overlap = try await forceOverlap(spool: spool, directory: directory, broker: broker)
+        recordedRuns.update { $0 += overlap }
 
         // The final sweep: a healthy broker and a clock past every backoff and write-ahead lease.
         try await broker.set(.up)
@@ -150,6 +153,11 @@ struct RacingProcessTests {
         let passes = runs.filter { !$0.lockHeld }
         #expect(intervals.count == passes.count, "every pass that ran logged its lock")
         #expect(runs.allSatisfy { $0.status == 0 || $0.status == 1 }, "\(runs.filter { $0.status > 1 })")
+        // A run that found the lock held logged so, did nothing, and its report (printed always with --json)
+        // says so too; every other run's report says it held the lock.
+        let inconsistent = runs.filter { $0.reportedLockHeld != $0.lockHeld || ($0.lockHeld && $0.status != 0) }
+        #expect(inconsistent.isEmpty, "\(inconsistent)")
+        #expect(runs.contains { $0.lockHeld }, "no run found the lock held, not even the forced overlap")
 
         let duplicates = deliveries.filter { $0.value.count > 1 }.count
         let firstSenders = deliveries.values.compactMap(\.first)
@@ -159,11 +167,52 @@ struct RacingProcessTests {
         var figures = "\(Self.publishers) publishers × \(Self.tasksPerPublisher) tasks, "
         figures += "\(acknowledged.count) events published and acknowledged in \(String(format: "%.1f", seconds)) s; "
         figures += "broker changes \(broker.changes); spoolctl sweep runs \(runs.count): \(passes.count) passes, "
-        figures += "\(runs.count - passes.count) found the lock held; first delivered by publishers \(byPublishers), "
+        figures += "\(runs.count - passes.count) found the lock held (one forced); "
+        figures += "first delivered by publishers \(byPublishers), "
         figures += "by racing sweepers \(bySweepers), by the final sweep \(final.delivered); "
         figures += "dead-lettered \(dead.count) (all reported); pending 0; delivered twice by sweepers 0; "
         figures += "duplicates \(duplicates); lock overlaps 0; lost \(lost.count)"
         print("[reliability] racing: " + figures)
+    }
+
+    /// Forces two sweepers to overlap: one `spoolctl sweep` takes the lock and hangs in a delivery (the broker
+    /// holds the request; the run's timeout is long), and only once the broker has that request does a second
+    /// run start. It must find the lock held, say so and exit 0 without a report. Then the broker stops
+    /// listening, which ends the first run's delivery.
+    ///
+    /// - Returns: Both runs, the holder first.
+    private func forceOverlap(
+        spool: String,
+        directory: ReliabilityDirectory,
+        broker: FlappingBroker
+    ) async throws -> [SweeperRun] {
+        // A due event, so that the holder has something to deliver whatever the race left.
+        let writer = try DirectorySpool(configuration: SpoolConfiguration(directory: spool), logger: quietLogger)
+        let event = Event(id: "overlap-1", type: "com.example.overlap", source: "/racing", text: "{}")
+        _ = try await writer.put([SpooledEvent(event: event, delivery: DeliveryRecord(spooledAt: Date()))])
+        await writer.shutdown()
+
+        try await broker.set(.hanging)
+        let before = broker.broker.requestCount
+        let holder = try SweeperRun.start(
+            spool: spool,
+            brokerURL: broker.broker.url,
+            sender: "sweeper-holder",
+            stderrPath: directory("sweeper-holder.stderr"),
+            brokerTimeout: "120s"
+        )
+        _ = try await broker.broker.waitForRequests(count: before + 1, timeout: .seconds(60))
+        let second = try await SweeperRun.run(
+            spool: spool,
+            brokerURL: broker.broker.url,
+            sender: "sweeper-second",
+            stderrPath: directory("sweeper-second.stderr")
+        )
+        try await broker.set(.refusing)
+        let held = await SweeperRun.finish(holder, sender: "sweeper-holder")
+        #expect(second.lockHeld && second.status == 0 && second.reportedLockHeld == true, "\(second)")
+        #expect(!held.lockHeld && held.lockInterval != nil, "\(held)")
+        return [held, second]
     }
 
     private static func phase(_ random: inout SeededRandom) -> FlappingBroker.Phase {
@@ -206,39 +255,64 @@ struct SweeperRun: Sendable, CustomStringConvertible {
 
     var sender: String
     var status: Int32
-    /// Another sweeper held the lock: the run printed no report.
+    /// Another sweeper held the lock: the run logged so (and did nothing).
     var lockHeld: Bool
+    /// What the run's JSON report said of the lock (`--json` prints the report always, also when the lock
+    /// was held); `nil` when it printed no report.
+    var reportedLockHeld: Bool?
     var givenUp: [String]
     var lockInterval: LockInterval?
 
     var description: String {
-        "\(sender): exit \(status), lock held \(lockHeld), \(lockInterval.map { "\($0)" } ?? "")"
+        "\(sender): exit \(status), lock held \(lockHeld), report says \(reportedLockHeld.map { "\($0)" } ?? "nothing"), "
+            + (lockInterval.map { "\($0)" } ?? "")
     }
 
+    /// Runs `spoolctl sweep --json --verbose` to its end.
     static func run(spool: String, brokerURL: String, sender: String, stderrPath: String) async throws -> SweeperRun {
-        let child = try ChildProcess(
+        await finish(
+            try start(spool: spool, brokerURL: brokerURL, sender: sender, stderrPath: stderrPath),
+            sender: sender
+        )
+    }
+
+    /// Starts `spoolctl sweep --json --verbose`; each request carries `X-Sender: <sender>`.
+    static func start(
+        spool: String,
+        brokerURL: String,
+        sender: String,
+        stderrPath: String,
+        brokerTimeout: String = "1s"
+    ) throws -> ChildProcess {
+        try ChildProcess(
             "spoolctl",
             ["sweep", "--json", "--verbose", "--max-time", "2s", "--spool-dir", spool, "--broker-url", brokerURL],
             environment: [
                 "EVENTSPOOL_BROKER_HEADERS": "X-Sender: \(sender)",
-                "EVENTSPOOL_BROKER_TIMEOUT": "1s",
+                "EVENTSPOOL_BROKER_TIMEOUT": brokerTimeout,
                 "EVENTSPOOL_BROKER_CONNECT_TIMEOUT": "1s",
                 "EVENTSPOOL_RETRY_BASE_DELAY": "0s",
                 "EVENTSPOOL_RETRY_JITTER": "0",
             ],
             stderrPath: stderrPath
         )
+    }
+
+    /// Waits for a run started with ``start(spool:brokerURL:sender:stderrPath:brokerTimeout:)`` and reads what it said.
+    static func finish(_ child: ChildProcess, sender: String) async -> SweeperRun {
         let status = await child.exitStatus()
         let report = child.output.first.flatMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
         let givenUp = (report?["givenUp"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        let log = child.errorOutput
         return SweeperRun(
             sender: sender,
             status: status,
-            lockHeld: report == nil,
+            lockHeld: log.contains("another sweeper holds the lock"),
+            reportedLockHeld: report?["lockHeld"] as? Bool,
             givenUp: givenUp,
-            lockInterval: lockInterval(in: child.errorOutput)
+            lockInterval: lockInterval(in: log)
         )
     }
 

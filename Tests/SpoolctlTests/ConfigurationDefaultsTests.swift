@@ -1,11 +1,13 @@
 import Configuration
 import EventSpool
+import EventSpoolTesting
 import Foundation
 import Synchronization
 import SystemPackage
 import Testing
 
-/// `Config/eventspool.json` lists every key with the code's default, and the readers read exactly its keys.
+/// `Config/eventspool.json` lists every key with the code's default, and the readers read exactly its keys;
+/// `broker.url`, which has no default, is empty, so that nothing is sent until an operator sets it.
 @Suite("Config/eventspool.json")
 struct ConfigurationDefaultsTests {
     static let samplePath = BuiltExecutable.packageRoot.appendingPathComponent("Config/eventspool.json").path
@@ -29,9 +31,19 @@ struct ConfigurationDefaultsTests {
 
     @Test("its values are the code's defaults")
     func valuesAreDefaults() async throws {
-        let reader = try await Self.sampleReader()
+        // broker.url has no default: the file leaves it empty, and the readers refuse it so.
+        let sample = try await Self.sampleReader()
+        let unset = #expect(throws: ConfigurationError.self) { try Publisher.Configuration(config: sample) }
+        #expect(unset?.key == "broker.url")
+        #expect(unset?.found == "an empty value")
+        #expect(throws: ConfigurationError.self) { try Sweeper.Configuration(config: sample) }
+
+        let reader = ConfigReader(providers: [
+            InMemoryProvider(values: ["broker.url": "https://broker.example/events"]),
+            try await FileProvider<JSONSnapshot>(filePath: FilePath(Self.samplePath)),
+        ])
         let publisher = try Publisher.Configuration(config: reader)
-        let broker = BrokerConfiguration(url: "http://127.0.0.1:8080/events")
+        let broker = BrokerConfiguration(url: "https://broker.example/events")
         let spool = SpoolConfiguration(directory: "/var/spool/eventspool")
         #expect(publisher == Publisher.Configuration(broker: broker, spool: spool))
 
@@ -46,15 +58,55 @@ struct ConfigurationDefaultsTests {
         #expect(sweeper.concurrency == defaults.concurrency)
         #expect(sweeper.circuitBreakerThreshold == defaults.circuitBreakerThreshold)
         #expect(sweeper.interval == defaults.interval)
+        #expect(sweeper.alert == defaults.alert)
+    }
+
+    @Test("broker.url is unset in it: sweep, replay and publish with it exit 78 naming the key and the file")
+    func brokerURLUnset() async throws {
+        try await withTemporaryDirectory { directory in
+            let spool = directory.path + "/spool"
+            let commands = [
+                ["sweep"], ["replay", "--all"],
+                ["publish", "--type", "com.example.test", "--source", "/tests", "--data", "{}"],
+            ]
+            for command in commands {
+                let result = try await BuiltExecutable.run(
+                    "spoolctl",
+                    command + ["--config", Self.samplePath, "--spool-dir", spool]
+                )
+                #expect(result.status == 78, "\(command): \(result)")
+                #expect(result.stderr.contains("'broker.url'"), "\(command): \(result)")
+                #expect(result.stderr.contains(Self.samplePath), "\(command): \(result)")
+                #expect(result.stderr.contains("empty"), "\(command): \(result)")
+                #expect(result.stdout.isEmpty, "\(command): \(result)")
+            }
+            // It failed before touching the spool.
+            #expect(!FileManager.default.fileExists(atPath: spool))
+
+            // With broker.url given, the same file sweeps.
+            try await SpoolFixture.put(events: 1, into: spool)
+            try await withTestBroker { broker in
+                let swept = try await BuiltExecutable.run(
+                    "spoolctl",
+                    ["sweep", "--config", Self.samplePath, "--spool-dir", spool],
+                    environment: ["EVENTSPOOL_BROKER_URL": broker.url]
+                )
+                #expect(swept.status == 0, "\(swept)")
+                #expect(try await broker.waitForRequests(count: 1).count == 1)
+            }
+        }
     }
 
     @Test("the readers read every key in it, and no other")
     func readersReadEveryKey() async throws {
         let recorder = KeyRecorder()
-        // A secondary broker URL, so that its keys are read too.
+        // Broker URLs (the file leaves both unset), so that every key of both brokers is read.
         let reader = ConfigReader(
             providers: [
-                InMemoryProvider(values: ["secondaryBroker.url": "http://127.0.0.1:8081/events"]),
+                InMemoryProvider(values: [
+                    "broker.url": "https://broker.example/events",
+                    "secondaryBroker.url": "https://broker-2.example/events",
+                ]),
                 try await FileProvider<JSONSnapshot>(filePath: FilePath(Self.samplePath)),
             ],
             accessReporter: recorder

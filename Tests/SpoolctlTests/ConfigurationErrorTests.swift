@@ -336,6 +336,7 @@ struct ConfigurationErrorTests {
     func sampleFileIsValid() async throws {
         try await withTemporaryDirectory { directory in
             let sample = BuiltExecutable.packageRoot.appendingPathComponent("Config/eventspool.json").path
+            try await SpoolFixture.put(events: 1, into: directory.path + "/spool")
             let result = try await BuiltExecutable.spoolctl(
                 "stats",
                 "--config",

@@ -1,4 +1,11 @@
 import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// What one run of a built executable printed, and how it ended.
 struct ProcessResult: CustomStringConvertible {
@@ -14,7 +21,12 @@ struct ProcessResult: CustomStringConvertible {
 /// operator or cron runs them.
 enum BuiltExecutable {
     /// The build products directory: where the test bundle is, which is where SwiftPM puts the executables.
+    /// `SPOOLCTL_TEST_BINARIES` names another one, to run these tests against another build (an older one, to
+    /// see a new test fail).
     static let directory: URL = {
+        if let other = ProcessInfo.processInfo.environment["SPOOLCTL_TEST_BINARIES"] {
+            return URL(fileURLWithPath: other)
+        }
         #if os(Linux)
         if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             let candidate = URL(fileURLWithPath: executable).deletingLastPathComponent()
@@ -38,12 +50,17 @@ enum BuiltExecutable {
 
     /// Runs `name` with `arguments`, an environment holding only `PATH` and `environment`, and `stdin` as
     /// standard input (empty by default). Output goes to files, so a chatty child can never block on a full pipe.
+    /// `name` is an executable this package builds, or an absolute path (a system tool, see ``SystemTool``).
+    ///
+    /// - Parameter user: Runs it as this user id (and group id), through `setpriv`, as an operator who is not
+    ///   root would: only for a test that runs as root.
     static func run(
         _ name: String,
         _ arguments: [String],
         environment: [String: String] = [:],
         stdin: [UInt8] = [],
-        in directory: URL? = nil
+        in directory: URL? = nil,
+        user: UInt32? = nil
     ) async throws -> ProcessResult {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("spoolctl-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -62,8 +79,15 @@ enum BuiltExecutable {
         }
 
         let process = Process()
-        process.executableURL = self.directory.appendingPathComponent(name)
-        process.arguments = arguments
+        // A built product by name, or another program by its absolute path (python3, strace).
+        let executable = name.hasPrefix("/") ? URL(fileURLWithPath: name) : self.directory.appendingPathComponent(name)
+        if let user {
+            process.executableURL = URL(fileURLWithPath: setpriv)
+            process.arguments = ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
         process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
             .merging(environment) { $1 }
         process.standardInput = input
@@ -86,6 +110,14 @@ enum BuiltExecutable {
             stderr: String(decoding: try Data(contentsOf: paths[2]), as: UTF8.self),
             stdoutBytes: stdoutBytes
         )
+    }
+
+    /// `setpriv` (util-linux), which runs a command as another user.
+    static let setpriv = "/usr/bin/setpriv"
+
+    /// Whether tests can run a command as another user: they run as root, and `setpriv` is there.
+    static var canRunAsOtherUsers: Bool {
+        geteuid() == 0 && FileManager.default.isExecutableFile(atPath: setpriv)
     }
 
     /// Runs the built `spoolctl`.
@@ -129,4 +161,23 @@ func write(_ text: String, to name: String, in directory: URL) throws -> String 
     let url = directory.appendingPathComponent(name)
     try Data(text.utf8).write(to: url)
     return url.path
+}
+
+/// Every line of `text` parsed as a JSON object (JSON Lines): a line that is not one fails the test.
+func jsonObjects(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String: Any]] {
+    try text.split(separator: "\n").map { line in
+        let value = try JSONSerialization.jsonObject(with: Data(line.utf8))
+        return try #require(value as? [String: Any], "not a JSON object: \(line)", sourceLocation: sourceLocation)
+    }
+}
+
+/// The one JSON object `text` holds (one line).
+func jsonObject(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+    let objects = try jsonObjects(text, sourceLocation: sourceLocation)
+    try #require(
+        objects.count == 1,
+        "expected one JSON object, got \(objects.count): \(text)",
+        sourceLocation: sourceLocation
+    )
+    return objects[0]
 }

@@ -5,8 +5,9 @@ extension BrokerConfiguration {
     ///
     /// ## Configuration keys
     /// - `url` (string, required): The URL events are POSTed to, `http://` or `https://`.
-    /// - `connectTimeout` (duration, optional, default: `2s`): The longest wait for a TCP (and TLS) connection.
-    /// - `timeout` (duration, optional, default: `5s`): The longest one whole request may take.
+    /// - `connectTimeout` (duration > 0, optional, default: `2s`): The longest wait for a TCP (and TLS)
+    ///   connection.
+    /// - `timeout` (duration > 0, optional, default: `5s`): The longest one whole request may take.
     /// - `headers` (string array, optional, secret, default: `[]`): Extra headers for every request, each
     ///   `Name: value` (for example `Authorization: Bearer …`). Secret: never logged. In the environment,
     ///   entries are separated by commas.
@@ -15,6 +16,9 @@ extension BrokerConfiguration {
     ///   error messages.
     /// - `eventFormat` (string, optional, default: `binary`): The CloudEvents HTTP content mode, `binary`
     ///   (attributes as `ce-*` headers, the body as it is) or `structured` (`application/cloudevents+json`).
+    /// - `allowInsecureCredentials` (bool, optional, default: `false`): Lets credentials (auth, headers, the
+    ///   URL's userinfo) go in clear text over plain `http://` to a host that is not this machine; without it
+    ///   such a broker is refused at start.
     /// - `auth.*`: credentials for an `Authorization` header; see ``Authentication/init(config:)``.
     /// - `signing.*`: Standard Webhooks signing secrets; see ``Signing/init(config:)``.
     /// - `tls.*`: CA file, client certificate and minimum TLS version; see ``TLS/init(config:)``.
@@ -28,13 +32,17 @@ extension BrokerConfiguration {
         let url = try config.requiredText("url", expected: "the broker's http:// or https:// URL")
         let lowercased = url.lowercased()
         guard lowercased.hasPrefix("http://") || lowercased.hasPrefix("https://") else {
-            throw ConfigurationError(key: "url", found: "'\(url)'", expected: "an http:// or https:// URL")
+            throw ConfigurationError(
+                key: "url",
+                found: "'\(BrokerURL.masked(url))'",
+                expected: "an http:// or https:// URL"
+            )
         }
         self.init(
             url: url,
             timeout: Timeout(
-                connect: try config.duration("connectTimeout", default: defaults.timeout.connect),
-                total: try config.duration("timeout", default: defaults.timeout.total)
+                connect: try config.positiveDuration("connectTimeout", default: defaults.timeout.connect),
+                total: try config.positiveDuration("timeout", default: defaults.timeout.total)
             ),
             headers: try Self.headers(config.texts("headers", default: [], isSecret: true)),
             maxConnections: try config.integer("maxConnections", default: defaults.maxConnections, minimum: 1),
@@ -46,7 +54,8 @@ extension BrokerConfiguration {
             signing: try config.reading("signing") { config throws(ConfigurationError) in
                 try Signing(config: config)
             },
-            tls: try config.reading("tls") { config throws(ConfigurationError) in try TLS(config: config) }
+            tls: try config.reading("tls") { config throws(ConfigurationError) in try TLS(config: config) },
+            allowInsecureCredentials: try config.flag("allowInsecureCredentials", default: false)
         )
     }
 

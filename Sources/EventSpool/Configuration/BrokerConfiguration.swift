@@ -62,6 +62,9 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var maxResponseBodyBytes: Int
     /// How events are laid out in a request: CloudEvents binary (default) or structured mode.
     public var eventFormat: EventFormat
+    /// Whether credentials (auth, extra headers, the URL's userinfo) may go in clear text over plain `http`
+    /// to a host that is not this machine. Off by default: such a client is refused when it is made.
+    public var allowInsecureCredentials: Bool
 
     /// Creates a broker configuration.
     ///
@@ -75,6 +78,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
     ///   - auth: Credentials for an `Authorization` header.
     ///   - signing: Standard Webhooks signing secrets.
     ///   - tls: TLS settings for an `https` broker.
+    ///   - allowInsecureCredentials: Whether credentials may go in clear text over plain `http` to another
+    ///     machine.
     public init(
         url: String,
         timeout: Timeout = Timeout(),
@@ -84,7 +89,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
         eventFormat: EventFormat = .binary,
         auth: Authentication = .none,
         signing: Signing = .none,
-        tls: TLS = .default
+        tls: TLS = .default,
+        allowInsecureCredentials: Bool = false
     ) {
         self.url = url
         self.timeout = timeout
@@ -95,6 +101,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         self.maxConnections = maxConnections
         self.maxResponseBodyBytes = maxResponseBodyBytes
         self.eventFormat = eventFormat
+        self.allowInsecureCredentials = allowInsecureCredentials
     }
 }
 
@@ -114,10 +121,10 @@ extension BrokerConfiguration: CustomStringConvertible, CustomDebugStringConvert
     public var description: String {
         let headerList = headers.keys.sorted().map { "\($0): <redacted>" }.joined(separator: ", ")
         return
-            "BrokerConfiguration(url: \(BrokerURL.roughlyRedacted(url)), timeout: \(timeout.connect)/\(timeout.total), "
+            "BrokerConfiguration(url: \(BrokerURL.masked(url)), timeout: \(timeout.connect)/\(timeout.total), "
             + "headers: [\(headerList)], auth: \(auth), signing: \(signing), tls: \(tls), "
             + "eventFormat: \(eventFormat), maxConnections: \(maxConnections), "
-            + "maxResponseBodyBytes: \(maxResponseBodyBytes))"
+            + "maxResponseBodyBytes: \(maxResponseBodyBytes), allowInsecureCredentials: \(allowInsecureCredentials))"
     }
 
     public var debugDescription: String { description }
@@ -127,7 +134,7 @@ extension BrokerConfiguration: CustomStringConvertible, CustomDebugStringConvert
         Mirror(
             self,
             children: [
-                "url": BrokerURL.roughlyRedacted(url),
+                "url": BrokerURL.masked(url),
                 "timeout": timeout,
                 "headers": headers.mapValues { _ in "<redacted>" },
                 "auth": auth,
@@ -136,6 +143,7 @@ extension BrokerConfiguration: CustomStringConvertible, CustomDebugStringConvert
                 "eventFormat": eventFormat,
                 "maxConnections": maxConnections,
                 "maxResponseBodyBytes": maxResponseBodyBytes,
+                "allowInsecureCredentials": allowInsecureCredentials,
             ],
             displayStyle: .struct
         )

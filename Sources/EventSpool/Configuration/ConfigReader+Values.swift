@@ -10,8 +10,12 @@ import Configuration
 extension ConfigReader {
     /// A string that must be present and not empty.
     func requiredText(_ key: String, expected: String, isSecret: Bool = false) throws(ConfigurationError) -> String {
-        guard let value = string(forKey: ConfigKey(key), isSecret: isSecret), !value.isEmpty else {
+        guard let value = string(forKey: ConfigKey(key), isSecret: isSecret) else {
             throw ConfigurationError(key: key, found: nil, expected: expected)
+        }
+        // Empty is how a sample file leaves a required key unset (`"url": ""`): say so, not just "missing".
+        guard !value.isEmpty else {
+            throw ConfigurationError(key: key, found: "an empty value", expected: expected)
         }
         return value
     }
@@ -55,6 +59,10 @@ extension ConfigReader {
         let value: Double
         if let native = double(forKey: configKey) {
             value = native
+        } else if let native = int(forKey: configKey) {
+            // A whole number where a fraction may stand (`"pendingBytes": 0` from a provider that keeps
+            // integers apart): read, not silently replaced by the default.
+            value = Double(native)
         } else if let text = string(forKey: configKey) {
             guard let parsed = Double(text.trimmedForParsing()) else {
                 throw ConfigurationError(key: key, found: "'\(text)'", expected: expected)
@@ -97,6 +105,20 @@ extension ConfigReader {
         guard let seconds = double(forKey: configKey) else { return defaultValue }
         guard seconds >= 0, let value = Duration(text: "\(seconds)") else {
             throw ConfigurationError(key: key, found: seconds.formatted, expected: expected)
+        }
+        return value
+    }
+
+    /// A duration greater than zero (a timeout: zero would fail every request).
+    func positiveDuration(_ key: String, default defaultValue: Duration) throws(ConfigurationError) -> Duration {
+        let value = try duration(key, default: defaultValue)
+        guard value > .zero else {
+            let written = string(forKey: ConfigKey(key)).map { "'\($0)'" } ?? double(forKey: ConfigKey(key))?.formatted
+            throw ConfigurationError(
+                key: key,
+                found: written ?? "'\(value.shortDescription)'",
+                expected: "a duration greater than zero, such as 250ms, 5s or 2m"
+            )
         }
         return value
     }

@@ -41,14 +41,16 @@ public struct Secret: Sendable, Hashable {
 
     /// The secret's text: the value, or the file's contents with trailing white space trimmed.
     ///
-    /// - Throws: ``SecretError`` naming the file (never its contents) when it cannot be read, is too
-    ///   large, is not UTF-8, or is empty.
-    func reveal() throws(SecretError) -> String {
+    /// - Parameter warnings: Gets a line when the file may be read by others than its owner (and its
+    ///   owner's group, when this process is in it), naming the file and its mode.
+    /// - Throws: ``SecretError`` naming the file (never its contents) when it cannot be read, is not a
+    ///   regular file, is too large, is not UTF-8, or is empty.
+    func reveal(warnings: inout [String]) throws(SecretError) -> String {
         switch source {
         case .value(let value):
             return value
         case .file(let path):
-            let bytes = try Self.read(path)
+            let bytes = try Self.read(path, warnings: &warnings)
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 throw SecretError("file \(path) is not UTF-8 text")
             }
@@ -60,15 +62,37 @@ public struct Secret: Sendable, Hashable {
         }
     }
 
-    /// Reads the whole file. Symbolic links are followed on purpose: mounted secrets are usually links.
-    private static func read(_ path: String) throws(SecretError) -> [UInt8] {
+    /// Reads the whole file.
+    ///
+    /// Symbolic links are followed on purpose: a Kubernetes secret volume makes each secret a link
+    /// (`token` → `..data/token` → `..2024_05_01…/token`) so that it can swap them all at once, and the
+    /// path is one an operator chose, not one an attacker could plant in a shared folder. What the link
+    /// leads to must be a regular file: `O_NONBLOCK` keeps a FIFO from holding start-up until a writer
+    /// comes, and `fstat` on the open file refuses it, a device or a folder.
+    private static func read(_ path: String, warnings: inout [String]) throws(SecretError) -> [UInt8] {
         let descriptor: FileDescriptor
         do {
-            descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+            descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking])
         } catch {
             throw SecretError("cannot open file \(path): \(error)")
         }
         defer { try? descriptor.close() }
+        let status: Stat
+        do {
+            status = try descriptor.stat()
+        } catch {
+            throw SecretError("cannot inspect file \(path): \(error)")
+        }
+        guard status.type == .regular else {
+            throw SecretError("file \(path) is \(Self.kind(of: status.type)), not a regular file")
+        }
+        let exposure = FileExposure(status)
+        if let readers = exposure.readers {
+            warnings.append(
+                "file \(path) is readable by \(readers) (mode \(exposure.modeText)); let only its owner read it "
+                    + "(chmod 600; for a Kubernetes secret volume, defaultMode: 0400, or 0440 with the pod's fsGroup)"
+            )
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -83,6 +107,19 @@ public struct Secret: Sendable, Hashable {
             if bytes.count > maxFileBytes {
                 throw SecretError("file \(path) is larger than \(maxFileBytes) bytes; it does not hold a secret")
             }
+        }
+    }
+}
+
+extension Secret {
+    /// What a file of `type` is, in a few words.
+    fileprivate static func kind(of type: FileType) -> String {
+        switch type {
+        case .fifo: "a FIFO"
+        case .directory: "a folder"
+        case .characterSpecial, .blockSpecial: "a device"
+        case .socket: "a socket"
+        default: "not a plain file"
         }
     }
 }

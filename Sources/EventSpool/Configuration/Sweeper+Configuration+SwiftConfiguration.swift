@@ -18,6 +18,8 @@ extension Sweeper.Configuration {
     ///   sweeper.
     /// - `sweeper.fallback` (string, optional, default: `deadLetter`): What happens when retries are
     ///   exhausted: `deadLetter` (move to `dead/`) or `secondaryBroker` (try the secondary broker first).
+    /// - `sweeper.alert` (scoped): The backlog past which a sweep alerts, read by
+    ///   ``SweepAlert/Thresholds/init(config:)``.
     ///
     /// - Parameter config: The reader at the root of the EventSpool keys.
     /// - Throws: ``ConfigurationError`` naming the full key when a required key is missing or a value is
@@ -52,6 +54,9 @@ extension Sweeper.Configuration {
                 )
             }
             fallback = policy
+            alert = try sweeper.reading("alert") { config throws(ConfigurationError) in
+                try SweepAlert.Thresholds(config: config)
+            }
         }
         if fallback == .secondaryBroker && secondaryBroker == nil {
             throw ConfigurationError(

@@ -25,6 +25,8 @@ public final class BrokerClient: Sendable {
     /// The signer, the `Authorization` value and every secret to cut out of messages.
     private let credentials: BrokerCredentials
     private let classification: DeliveryClassification
+    /// Where libcurl cuts a response body: a body this long may have been cut in the middle of a secret.
+    private let maxResponseBodyBytes: Int
     private let clock: any WallClock
     private let logger: Logger
 
@@ -71,10 +73,19 @@ public final class BrokerClient: Sendable {
             headers.append((name, value))
         }
         let credentials = try BrokerCredentials(configuration: configuration, url: brokerURL, headers: headers)
+        for warning in credentials.warnings {
+            logger.warning("\(warning)", metadata: ["broker.url": "\(brokerURL.redacted)"])
+        }
         if let authorization = credentials.authorization {
             headers.append(("Authorization", authorization))
         }
         try Self.checkTLSFiles(configuration.tls, url: brokerURL)
+        try Self.checkClearText(
+            of: credentials,
+            to: brokerURL,
+            allowed: configuration.allowInsecureCredentials,
+            logger: logger
+        )
 
         self.url = brokerURL.redacted
         self.brokerURL = brokerURL
@@ -83,6 +94,7 @@ public final class BrokerClient: Sendable {
         self.headerNames = Set(headers.map { $0.name.lowercased() })
         self.credentials = credentials
         self.classification = classification
+        self.maxResponseBodyBytes = configuration.maxResponseBodyBytes
         self.clock = clock
         self.logger = logger
         self.transport = try CurlTransport(
@@ -137,9 +149,7 @@ public final class BrokerClient: Sendable {
             result = classification.result(
                 status: status,
                 retryAfter: retryAfter,
-                // Redacted before the message is cut to size: a secret the cut splits would survive it.
-                body: credentials.isEmpty || (200..<300).contains(status)
-                    ? body : Array(credentials.redacted(String(decoding: body, as: UTF8.self)).utf8),
+                body: (200..<300).contains(status) ? body : redactedForMessages(body),
                 url: url,
                 duration: duration,
                 now: clock.now
@@ -147,8 +157,8 @@ public final class BrokerClient: Sendable {
         case .failed(let failure):
             result = classification.result(for: failure, url: url, duration: duration)
         }
-        if let error = result.error, !credentials.isEmpty {
-            result.error = AttemptError(status: error.status, message: credentials.redacted(error.message))
+        if let error = result.error, !credentials.redactor.isEmpty {
+            result.error = AttemptError(status: error.status, message: credentials.redactor.redacting(error.message))
         }
         logger.debug(
             "delivery attempt",
@@ -162,6 +172,26 @@ public final class BrokerClient: Sendable {
         )
         return result
     }
+
+    /// The start of a refusal's body, every secret cut out, for its message.
+    ///
+    /// Redacted before any cut to size that comes after it (the first line, the message's 512 bytes): a
+    /// secret such a cut split would survive it. Only the first ``redactedBodyBytes`` can reach a message;
+    /// when the body was cut there, or by libcurl at ``BrokerConfiguration/maxResponseBodyBytes``, a
+    /// secret's beginning left at the very end is redacted too.
+    private func redactedForMessages(_ body: [UInt8]) -> [UInt8] {
+        guard !credentials.redactor.isEmpty else { return body }
+        let start = body.prefix(Self.redactedBodyBytes)
+        return credentials.redactor.redacting(
+            start,
+            isCut: start.count < body.count || body.count >= maxResponseBodyBytes
+        )
+    }
+
+    /// How much of a refusal's body is redacted for its message: far more than the 1 KiB
+    /// ``DeliveryClassification`` reads its first line from, so that what is left after secrets shrink to
+    /// `<redacted>` still fills it.
+    static let redactedBodyBytes = 8 * 1024
 
     /// The client's transfer thread as a task executor.
     ///
@@ -199,6 +229,32 @@ public final class BrokerClient: Sendable {
                 throw BrokerClientError(url: url.redacted, message: "\(key): cannot open file \(path): \(error)")
             }
         }
+    }
+
+    /// Refuses credentials that plain `http` would carry in clear text to another machine, unless
+    /// `allowed`; then says so once, at info level (a cron sweep stays silent).
+    ///
+    /// This machine (``BrokerURL/isLoopback``) is exempt: a sidecar or a local proxy that adds TLS. A
+    /// signing secret never travels, only each request's signature: it does not count.
+    private static func checkClearText(
+        of credentials: BrokerCredentials,
+        to url: BrokerURL,
+        allowed: Bool,
+        logger: Logger
+    ) throws(BrokerClientError) {
+        guard url.isPlainHTTP, !url.isLoopback, !credentials.sentWithRequests.isEmpty else { return }
+        let what = credentials.sentWithRequests.joined(separator: " and ")
+        guard allowed else {
+            throw BrokerClientError(
+                url: url.redacted,
+                message: "would send \(what) in clear text over http to \(url.host), which is not this machine; "
+                    + "use https, or set allowInsecureCredentials to send them anyway"
+            )
+        }
+        logger.info(
+            "credentials go in clear text over plain http, as allowInsecureCredentials allows",
+            metadata: ["broker.url": "\(url.redacted)", "broker.credentials": "\(what)"]
+        )
     }
 
     /// Why a configured header cannot be sent, or `nil` when it can.

@@ -3,17 +3,23 @@ import Crypto
 import struct Foundation.Data
 
 /// The secrets of one broker configuration, read once when its ``BrokerClient`` is made: the
-/// `Authorization` header, the webhook signer, and every secret text to cut out of messages.
+/// `Authorization` header, the webhook signer, and every form of every secret to cut out of messages.
 ///
 /// - Important: Nothing here is ever written into a spool object or a log. Requests get the headers at
-///   send time; error messages get ``redacted(_:)``.
+///   send time; error messages go through ``redactor``.
 struct BrokerCredentials: Sendable {
     /// The `Authorization` header value, when auth is configured.
     let authorization: String?
     /// The Standard Webhooks signer, when signing secrets are configured.
     let signer: WebhookSigner?
-    /// Every secret text, longest first, so a whole value is replaced before a part of it.
-    private let redactions: [String]
+    /// Cuts every form of every secret of this configuration out of a text.
+    let redactor: SecretRedactor
+    /// Warnings about secret files others may read, naming the key, the file and its mode: the client logs
+    /// them when it is made.
+    let warnings: [String]
+    /// The credentials every request carries, in words (`auth (a bearer token)`, `the header 'X-Api-Key'`):
+    /// what plain `http` would show to anyone on the way.
+    let sentWithRequests: [String]
 
     /// Reads and checks the configured secrets.
     ///
@@ -28,14 +34,23 @@ struct BrokerCredentials: Sendable {
         func invalid(_ key: String, _ message: String) -> BrokerClientError {
             BrokerClientError(url: url.redacted, message: "\(key): \(message)")
         }
+        var warnings: [String] = []
         func reveal(_ secret: Secret, key: String) throws(BrokerClientError) -> String {
+            var found: [String] = []
+            defer { warnings += found.map { "\(key): \($0)" } }
             do {
-                return try secret.reveal()
+                return try secret.reveal(warnings: &found)
             } catch {
                 throw invalid(key, error.message)
             }
         }
-        var redactions = Set(url.credentials)
+        // The URL's userinfo as written and decoded, and the `Basic` header libcurl makes of it.
+        var forms = url.credentials
+        var sent: [String] = []
+        if let userinfo = url.userinfo {
+            forms += Self.basicForms(username: userinfo.username, password: userinfo.password)
+            sent.append("the URL's user name and password")
+        }
 
         switch configuration.auth.scheme {
         case .none:
@@ -47,7 +62,8 @@ struct BrokerCredentials: Sendable {
                 throw invalid(key, problem)
             }
             authorization = "Bearer " + value
-            redactions.insert(value)
+            forms.append(value)
+            sent.append("auth (a bearer token)")
         case .basic(let username, let password):
             let key = password.path == nil ? "auth.password" : "auth.passwordFile"
             let value = try reveal(password, key: key)
@@ -57,9 +73,9 @@ struct BrokerCredentials: Sendable {
             if let problem = Self.problem(withHeaderValue: username) {
                 throw invalid("auth.username", problem)
             }
-            let encoded = Data("\(username):\(value)".utf8).base64EncodedString()
-            authorization = "Basic " + encoded
-            redactions.formUnion([username, value, encoded])
+            authorization = Self.basicAuthorization(username: username, password: value)
+            forms += Self.basicForms(username: username, password: value)
+            sent.append("auth (basic)")
         }
         if authorization != nil, headers.contains(where: { $0.name.lowercased() == "authorization" }) {
             throw invalid("headers", "'Authorization' is configured twice: as a header and as auth; keep one")
@@ -83,37 +99,49 @@ struct BrokerCredentials: Sendable {
                 secrets += texts
             }
             let signer = WebhookSigner(keys: keys, secrets: secrets)
-            redactions.formUnion(signer.redactions)
+            forms += signer.redactions
+            // The key itself, in its canonical base64: a secret configured unpadded, or with a last
+            // character other than the canonical one, still has it.
+            for key in keys {
+                forms += Self.base64Forms(key.withUnsafeBytes { Data($0) }.base64EncodedString())
+            }
             self.signer = signer
         } else {
             signer = nil
         }
 
         for header in headers {
-            redactions.insert(header.value)
+            sent.append("the header '\(header.name)'")
+            forms.append(header.value)
             // `Bearer <token>`, `Basic <base64>`: the token alone may be echoed too.
-            for part in header.value.split(separator: " ") where part.count >= 8 {
-                redactions.insert(String(part))
-            }
+            forms += header.value.split(separator: " ").filter { $0.count >= 8 }.map(String.init)
         }
         if let authorization {
-            redactions.insert(authorization)
+            forms.append(authorization)
         }
-        // Very short values would blank out ordinary words and are not secrets worth the name.
-        self.redactions = redactions.filter { $0.count >= 4 }.sorted { $0.count > $1.count }
+        self.redactor = SecretRedactor(forms: forms)
+        self.sentWithRequests = sent
+        self.warnings = warnings
     }
 
-    /// Whether there is anything to redact.
-    var isEmpty: Bool { redactions.isEmpty }
+    /// `Basic base64(username:password)` (RFC 7617), as libcurl also makes it from a URL's userinfo.
+    private static func basicAuthorization(username: String, password: String) -> String {
+        "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
+    }
 
-    /// `text` with every secret replaced by `<redacted>`: a broker echoing a request header in its error
-    /// body must not put a secret into the spool or the logs.
-    func redacted(_ text: String) -> String {
-        var text = text
-        for secret in redactions where text.contains(secret) {
-            text = text.replacing(secret, with: "<redacted>")
-        }
-        return text
+    /// Basic credentials in every form they travel or may come back in: the user name, the password, the
+    /// `Basic …` value, and its base64 in each of its ``base64Forms(_:)``.
+    private static func basicForms(username: String, password: String) -> [String] {
+        let authorization = basicAuthorization(username: username, password: password)
+        return [username, password, authorization] + base64Forms(String(authorization.dropFirst("Basic ".count)))
+    }
+
+    /// A base64 text as a broker may echo it: as it is, without its `=` padding, and in the URL-safe
+    /// alphabet (`-` and `_` for `+` and `/`), with and without padding.
+    private static func base64Forms(_ base64: String) -> [String] {
+        let unpadded = String(base64.reversed().drop { $0 == "=" }.reversed())
+        let urlSafe = { (text: String) in String(text.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 }) }
+        return [base64, unpadded, urlSafe(base64), urlSafe(unpadded)]
     }
 
     /// Why `value` cannot go into a header, or `nil` when it can.

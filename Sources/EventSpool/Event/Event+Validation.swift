@@ -10,8 +10,21 @@ extension Event {
         "data_base64", "traceparent", "tracestate",
     ]
 
+    /// The most extension attributes an event may have: each becomes a `ce-` header, and brokers refuse
+    /// requests with a hundred header fields or more.
+    public static let maxExtensions = 64
+
     /// Seconds since 1970 from 0001-01-01T00:00:00Z up to 10000-01-01T00:00:00Z (not included).
     static let representableSeconds = -62_135_596_800.0..<253_402_300_800.0
+
+    /// The last representable time before the year 10000.
+    static let latestRepresentableTime = Date(timeIntervalSince1970: representableSeconds.upperBound - 1)
+
+    /// Whether `time` lies in the years 0001 to 9999: the times an event, a spool object or a display may hold.
+    static func isRepresentable(_ time: Date) -> Bool {
+        let seconds = time.timeIntervalSince1970
+        return seconds.isFinite && representableSeconds.contains(seconds)
+    }
 
     /// Checks everything that later becomes a header, a file name or a body.
     ///
@@ -28,6 +41,12 @@ extension Event {
         if let orderingKey {
             try Self.validateHeaderValue(orderingKey, field: "orderingKey", maxLength: 256)
         }
+        guard extensions.count <= Self.maxExtensions else {
+            throw EventValidationError(
+                field: "extensions",
+                reason: "has \(extensions.count) attributes, more than \(Self.maxExtensions)"
+            )
+        }
         for (name, value) in extensions {
             try Self.validateExtensionName(name)
             try Self.validateHeaderValue(value, field: "extensions.\(name)", maxLength: 2048, allowEmpty: true)
@@ -43,8 +62,7 @@ extension Event {
         }
         // `ce-time` is RFC 3339: years 0001 to 9999. Outside them an event cannot be sent (nor its time
         // written as an integer number of microseconds).
-        let seconds = time.timeIntervalSince1970
-        guard seconds.isFinite, Self.representableSeconds.contains(seconds) else {
+        guard Self.isRepresentable(time) else {
             throw EventValidationError(field: "time", reason: "must be between the years 0001 and 9999")
         }
         if body.count > maxBodyBytes {

@@ -46,12 +46,16 @@ public struct RetryPolicy: Sendable, Hashable {
         let base = baseDelay.seconds
         let cap = maxDelay.seconds
         var delay = base
-        var remaining = max(0, attempts - 1)
+        var remaining = attempts > 1 ? attempts - 1 : 0
+        // Ends once the wait stops changing, too (a multiplier of 1, or a wait that reached 0 or infinity), so
+        // the loop is short even for the billions of attempts a record may count.
         while remaining > 0 && delay < cap {
-            delay *= multiplier
+            let next = delay * multiplier
+            if next == delay { break }
+            delay = next
             remaining -= 1
         }
-        return .seconds(min(delay, cap))
+        return .seconds(saturating: min(delay, cap))
     }
 
     /// When to attempt again after `attempts` failed attempts, the last one at `time`.
@@ -74,7 +78,9 @@ public struct RetryPolicy: Sendable, Hashable {
         if let retryAfter {
             delay = max(delay, retryAfter.seconds)
         }
-        return time.addingTimeInterval(delay)
+        // A spool object holds no time after the year 9999 (it would be read as corrupt); a wait configured
+        // that long means never, and the year 9999 says the same.
+        return min(time.addingTimeInterval(delay), Event.latestRepresentableTime)
     }
 
     /// When to attempt again, with the system's random numbers for jitter.
@@ -95,7 +101,8 @@ public struct RetryPolicy: Sendable, Hashable {
         let age = now.timeIntervalSince(record.spooledAt)
         if age >= maxAge.seconds {
             return
-                "gave up after \(Duration.seconds(age).shortDescription) in the spool (retry.maxAge = \(maxAge.shortDescription))"
+                "gave up after \(Duration.seconds(saturating: age).shortDescription) in the spool "
+                + "(retry.maxAge = \(maxAge.shortDescription))"
         }
         return nil
     }
@@ -112,9 +119,11 @@ extension Duration {
     public var shortDescription: String {
         let total = seconds
         if total < 1 {
-            return "\(Int((total * 1000).rounded()))ms"
+            // A negative duration (never a wait; a difference of clock readings) is shown as it is.
+            return "\(Int(saturating: (total * 1000).rounded()))ms"
         }
-        var remaining = Int(total.rounded())
+        // At most Int64.max seconds; the double of that rounds up to 2^63, one more than an Int holds.
+        var remaining = Int(saturating: total.rounded())
         let days = remaining / 86_400
         remaining %= 86_400
         let hours = remaining / 3600

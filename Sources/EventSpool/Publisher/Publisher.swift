@@ -304,14 +304,18 @@ public final class Publisher: Sendable {
     }
 
     /// Logs an event that is not safe, body included, at error level: the last place it exists.
+    ///
+    /// One record of bounded size whatever the event holds — it may be invalid for holding a line break, or a
+    /// body of megabytes: every value is escaped (``LoggedText``) and cut, the body to
+    /// ``LoggedBody/maxBytes``. The caller still has the whole event in the error.
     private func lastResort(_ error: PublishError) -> PublishError {
         let event = error.event
         logger.error(
-            "event NOT published: \(error)",
+            "\(LoggedText("event NOT published: \(error)", maxBytes: 4 * LoggedText.defaultMaxBytes))",
             metadata: [
-                "event.id": "\(event.id)", "event.type": "\(event.type)", "event.source": "\(event.source)",
-                "event.time": "\(Self.loggable(event.time))", "event.contentType": "\(event.contentType)",
-                "event.body": "\(LoggedBody(event.body))",
+                "event.id": "\(LoggedText(event.id))", "event.type": "\(LoggedText(event.type))",
+                "event.source": "\(LoggedText(event.source))", "event.time": "\(Self.loggable(event.time))",
+                "event.contentType": "\(LoggedText(event.contentType))", "event.body": "\(LoggedBody(event.body))",
             ]
         )
         return error

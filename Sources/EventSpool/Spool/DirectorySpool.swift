@@ -21,6 +21,8 @@ public final class DirectorySpool: Spool {
     public let configuration: SpoolConfiguration
 
     let directory: SpoolDirectory
+    /// Opened with ``openForReading(configuration:logger:)``: every call that would write throws.
+    let isReadOnly: Bool
     private let clock: any WallClock
     private let keys: SpoolKeySource
     private let usage: SpoolUsage
@@ -43,19 +45,28 @@ public final class DirectorySpool: Spool {
     }
 
     /// Opens the spool making its system calls through `syscalls` (tests record or fail them).
-    init(
+    convenience init(
         configuration: SpoolConfiguration,
         clock: any WallClock,
         logger: Logger,
         syscalls: Syscalls
     ) throws(SpoolError) {
-        self.configuration = configuration
-        directory = try SpoolDirectory(
+        let directory = try SpoolDirectory(
             path: configuration.directory,
             allowUnsafePermissions: configuration.allowUnsafePermissions,
             syscalls: syscalls,
             logger: logger
         )
+        self.init(configuration: configuration, directory: directory, clock: clock, isReadOnly: false)
+        directory.removeStaleTemporaryFiles(now: clock.now, maximumAge: configuration.staleTemporaryFileAge)
+    }
+
+    /// A spool over a directory already opened, for writing or (``openForReading(configuration:logger:)``)
+    /// for reading only.
+    init(configuration: SpoolConfiguration, directory: SpoolDirectory, clock: any WallClock, isReadOnly: Bool) {
+        self.configuration = configuration
+        self.directory = directory
+        self.isReadOnly = isReadOnly
         self.clock = clock
         // A process that starts after the clock stepped back still makes keys after those already spooled.
         keys = SpoolKeySource(clock: clock, after: directory.newestKey(in: .pending))
@@ -67,7 +78,6 @@ public final class DirectorySpool: Spool {
             clock: clock,
             maxEventsPerObject: configuration.maxEventsPerObject
         )
-        directory.removeStaleTemporaryFiles(now: clock.now, maximumAge: configuration.staleTemporaryFileAge)
     }
 
     deinit {
@@ -83,6 +93,7 @@ public final class DirectorySpool: Spool {
     /// - Throws: ``SpoolError``: `.full` when a limit (`spool.maxBytes`, `spool.maxObjects`) is reached,
     ///   `.invalidObject` for no events or more than an object holds, `.io` when a system call failed.
     public func put(_ events: [SpooledEvent]) async throws(SpoolError) -> SpoolKey {
+        try requireWritable("put")
         let records = try encode(events, operation: "put")
         return try await writer.write(records, orderingKeys: Self.orderingKeys(of: events)).get()
     }
@@ -106,6 +117,7 @@ public final class DirectorySpool: Spool {
     /// - Important: Returns only once the new object is on stable storage; readers see the old object or
     ///   the new one, never a mix.
     public func replace(_ object: SpoolObject) async throws(SpoolError) {
+        try requireWritable("replace")
         let bytes = SpoolObjectFormat.encodeObject([try encode(object.events, operation: "replace")])
         let orderingKeys = object.state == .pending ? Self.orderingKeys(of: object.events) : []
         try await onIOThread("replace") { [directory, keys, usage, clock] () throws(SpoolError) in
@@ -133,6 +145,7 @@ public final class DirectorySpool: Spool {
     /// Removes an object. Not followed by a folder fsync: a crash may bring it back, which only means its
     /// events are delivered once more with the same ids (at-least-once).
     public func delete(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError) {
+        try requireWritable("delete")
         try await onIOThread("delete") { [directory, usage] () throws(SpoolError) in
             let size = try directory.delete(key, in: state)
             if state == .pending {
@@ -143,9 +156,27 @@ public final class DirectorySpool: Spool {
 
     /// Renames an object into another state's folder (`quarantine/` is flat) and flushes both folders.
     /// A symbolic link or other non-regular file named like an object is moved itself, never followed.
+    /// Into `quarantine/`, see ``quarantine(_:from:)``.
     public func move(_ key: SpoolKey, from source: SpoolState, to destination: SpoolState) async throws(SpoolError) {
-        guard source != destination else { return }
-        try await onIOThread("move") { [directory, usage, clock] () throws(SpoolError) in
+        _ = try await moveObject(key, from: source, to: destination)
+    }
+
+    /// Moves a damaged object to `quarantine/`, under its key, or under `<key>~2`, `<key>~3`, … when a damaged
+    /// object of that key is already there (one from `dead/`, then one from `pending/`): never over it.
+    ///
+    /// - Returns: The object's key in `quarantine/`.
+    public func quarantine(_ key: SpoolKey, from source: SpoolState) async throws(SpoolError) -> SpoolKey {
+        try await moveObject(key, from: source, to: .quarantine)
+    }
+
+    private func moveObject(
+        _ key: SpoolKey,
+        from source: SpoolState,
+        to destination: SpoolState
+    ) async throws(SpoolError) -> SpoolKey {
+        guard source != destination else { return key }
+        try requireWritable("move")
+        return try await onIOThread("move") { [directory, usage, clock] () throws(SpoolError) in
             var orderingKeys = Set<String>()
             if destination == .pending {
                 // A replayed object's ordering keys are waiting again. An object too damaged to tell has
@@ -156,7 +187,8 @@ public final class DirectorySpool: Spool {
                     orderingKeys = Self.orderingKeys(of: events)
                 }
             }
-            let size = try directory.withOrderingKeysMarked(orderingKeys, at: clock.now) { () throws(SpoolError) in
+            let (size, moved) = try directory.withOrderingKeysMarked(orderingKeys, at: clock.now) {
+                () throws(SpoolError) in
                 try directory.move(key, from: source, to: destination)
             }
             if source == .pending {
@@ -164,6 +196,7 @@ public final class DirectorySpool: Spool {
             } else if destination == .pending {
                 usage.adjust(bytes: size, objects: 1)
             }
+            return moved
         }
     }
 
@@ -180,15 +213,17 @@ public final class DirectorySpool: Spool {
         )
     }
 
-    /// Removes the empty dated folders of `pending/` and `dead/` that lie wholly before `cutoff`, for the
+    /// Removes the empty dated folders of `pending/`, `held/` and `dead/` that lie wholly before `cutoff`, for the
     /// sweeper to call at the end of a pass. Safe while writers run: a writer whose folder vanished makes
     /// it again.
     ///
     /// - Returns: How many folders were removed.
     @discardableResult
     public func removeEmptyFolders(before cutoff: Date) async throws(SpoolError) -> Int {
-        try await onIOThread("rmdir") { [directory] () throws(SpoolError) in
+        try requireWritable("rmdir")
+        return try await onIOThread("rmdir") { [directory] () throws(SpoolError) in
             try directory.removeEmptyFolders(in: .pending, before: cutoff)
+                + directory.removeEmptyFolders(in: .held, before: cutoff)
                 + directory.removeEmptyFolders(in: .dead, before: cutoff)
         }
     }
@@ -204,6 +239,7 @@ public final class DirectorySpool: Spool {
     /// Clears every ordering-key mark, so that ``releaseOrderingKeys(keeping:)`` can tell the marks a put set
     /// since (see `docs/spool-format.md`, "Ordering-key marks").
     public func beginOrderingKeyRelease() async throws(SpoolError) {
+        try requireWritable("release")
         _ = try await onIOThread("release") { [directory] () throws(SpoolError) in
             try directory.clearOrderingMarks()
         }
@@ -213,6 +249,7 @@ public final class DirectorySpool: Spool {
     /// ``beginOrderingKeyRelease()`` — each with a compare-and-delete no put can come between — and marks
     /// every key in `keeping` (a crash may have lost one).
     public func releaseOrderingKeys(keeping: Set<String>) async throws(SpoolError) {
+        try requireWritable("release")
         _ = try await onIOThread("release") { [directory, clock] () throws(SpoolError) in
             try directory.releaseOrderingMarks(keeping: keeping, now: clock.now)
         }
@@ -223,7 +260,8 @@ public final class DirectorySpool: Spool {
     /// - Returns: The lock, or `nil` when another holder (in this or another process) has it.
     /// - Throws: ``SpoolError`` when the lock file cannot be opened, or `name` is not a plain file name.
     public func tryLock(named name: String = "sweeper.lock") throws(SpoolError) -> SpoolLock? {
-        try directory.tryLock(named: name)
+        try requireWritable("lock")
+        return try directory.tryLock(named: name)
     }
 
     /// The path of the object `key` in `state`, as configured (for messages and tools).
@@ -259,7 +297,7 @@ public final class DirectorySpool: Spool {
     }
 
     /// Runs blocking work on the spool's I/O threads.
-    private func onIOThread<Value: Sendable>(
+    func onIOThread<Value: Sendable>(
         _ operation: String,
         _ body: @escaping @Sendable () throws(SpoolError) -> Value
     ) async throws(SpoolError) -> Value {

@@ -32,6 +32,12 @@ public protocol Spool: Sendable {
     /// Moves an object from one state to another in one atomic step.
     func move(_ key: SpoolKey, from source: SpoolState, to destination: SpoolState) async throws(SpoolError)
 
+    /// Moves a damaged object to `quarantine/` without ever replacing an object there: a second one of the
+    /// same key gets another name (``SpoolKey/quarantineNumber``).
+    ///
+    /// - Returns: The object's key in `quarantine/`.
+    func quarantine(_ key: SpoolKey, from state: SpoolState) async throws(SpoolError) -> SpoolKey
+
     /// Lists the objects in `state` in key order, streaming: memory stays flat however many there are.
     ///
     /// - Parameter prefix: Only keys that start with this text (for example `20261127T23`).
@@ -62,6 +68,13 @@ public protocol Spool: Sendable {
 }
 
 extension Spool {
+    /// Moves the object with ``move(_:from:to:)``, keeping its key: for a spool whose quarantine cannot hold two
+    /// objects of one key, a second one fails to move and stays where it is.
+    public func quarantine(_ key: SpoolKey, from state: SpoolState) async throws(SpoolError) -> SpoolKey {
+        try await move(key, from: state, to: .quarantine)
+        return key
+    }
+
     /// Lists every object in `state` in key order.
     public func list(_ state: SpoolState) -> any AsyncSequence<SpoolEntry, SpoolError> {
         list(state, prefix: "")

@@ -6,6 +6,18 @@ extension SpoolDirectory {
     /// - Throws: ``SpoolError`` with code `.corrupt` (framing, checksum or a field is wrong), `.unsafe` (a
     ///   symbolic link, FIFO, device or folder where the object should be), `.notFound`, or `.io`.
     func readObject(_ key: SpoolKey, in state: SpoolState) throws(SpoolError) -> [SpooledEvent] {
+        let bytes = try readBytes(key, in: state)
+        do {
+            return try SpoolObjectFormat.decodeObject(bytes)
+        } catch {
+            throw SpoolError.corrupt("read", path: displayPath(Self.objectPath(key, in: state)), error.reason)
+        }
+    }
+
+    /// Reads the bytes of the object `key` in `state` as they are, without decoding them.
+    ///
+    /// - Throws: ``SpoolError`` as ``readObject(_:in:)`` does, except for a malformed object.
+    func readBytes(_ key: SpoolKey, in state: SpoolState) throws(SpoolError) -> [UInt8] {
         let path = Self.objectPath(key, in: state)
         let (file, size) = try openObject(path)
         defer { closeQuietly(file, path) }
@@ -16,12 +28,7 @@ extension SpoolDirectory {
                 "the file is \(size) bytes, more than the \(SpoolObjectFormat.maxObjectBytes) an object may have"
             )
         }
-        let bytes = try read(size, from: file, path)
-        do {
-            return try SpoolObjectFormat.decodeObject(bytes)
-        } catch {
-            throw SpoolError.corrupt("read", path: displayPath(path), error.reason)
-        }
+        return try read(size, from: file, path)
     }
 
     /// Reads and verifies only the fixed-size header of the object `key` in `state`.

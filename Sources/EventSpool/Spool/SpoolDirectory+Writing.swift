@@ -131,20 +131,39 @@ extension SpoolDirectory {
     }
 
     /// Renames the object `key` from one state's folder into another's; a symbolic link is moved itself,
-    /// never its target.
+    /// never its target. Into `quarantine/` it goes under its key or, when an object of that key is already
+    /// there, under the first free name of `<key>~2`, `<key>~3`, …; out of it, under the key without its number.
     ///
-    /// - Returns: The object's size in bytes.
+    /// - Returns: The object's size in bytes, and the key it has now.
     @discardableResult
-    func move(_ key: SpoolKey, from source: SpoolState, to destination: SpoolState) throws(SpoolError) -> Int64 {
+    func move(
+        _ key: SpoolKey,
+        from source: SpoolState,
+        to destination: SpoolState
+    ) throws(SpoolError) -> (size: Int64, key: SpoolKey) {
         let sourcePath = Self.objectPath(key, in: source)
         let size = try objectSize(sourcePath)
         let folder = Self.folder(of: key, in: destination)
-        try rename(sourcePath, to: Self.objectPath(key, in: destination), in: folder, noReplace: true)
+        var number = 1
+        var moved = destination == .quarantine ? key.quarantineName(number) : key.objectKey
+        while true {
+            do {
+                try rename(sourcePath, to: Self.objectPath(moved, in: destination), in: folder, noReplace: true)
+                break
+            } catch let error
+                where error.errno == .fileExists && destination == .quarantine && number < SpoolKey.maxQuarantineNumber
+            {
+                // Never over a quarantined object: a person has yet to look at it. Taken names are tried in
+                // turn; two movers racing for one name are kept apart by the rename's no-replace.
+                number += 1
+                moved = key.quarantineName(number)
+            }
+        }
         // The new entry first: should a crash lose the removal from the source folder, the object is in
         // both, never in neither.
         try synchronizeFolder(folder)
         try synchronizeFolder(Self.folder(of: key, in: source))
-        return size
+        return (size, moved)
     }
 
     /// Removes the object `key` from `state`.

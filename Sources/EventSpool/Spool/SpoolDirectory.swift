@@ -9,6 +9,7 @@ import SystemPackage
 /// <spool>/
 ///   pending/YYYY/MM/DD/HH/MM/<key>.evs    waiting for delivery
 ///   dead/YYYY/MM/DD/HH/MM/<key>.evs       given up
+///   held/YYYY/MM/DD/HH/MM/<key>.evs       kept out of sweeps by an operator
 ///   quarantine/<key>.evs                  unreadable, kept for a person
 ///   tmp/<key>.tmp                         being written; never read
 ///   ordering/<SHA-256 of an ordering key> marks: events of that key may be waiting
@@ -97,6 +98,14 @@ final class SpoolDirectory: Sendable {
                 allowUnsafePermissions: allowUnsafePermissions
             )
         }
+    }
+
+    /// Wraps a spool directory already open and checked (``openForReading(path:syscalls:logger:)``).
+    init(path: String, root: FileDescriptor, syscalls: Syscalls, logger: Logger) {
+        self.path = path
+        self.root = root
+        self.syscalls = syscalls
+        self.logger = logger
     }
 
     deinit {

@@ -13,6 +13,7 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
             case unsafe
             case invalidKey
             case invalidObject
+            case readOnly
         }
 
         private let base: Base
@@ -34,6 +35,8 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
         public static let invalidKey = Code(.invalidKey)
         /// The object to write is not valid: it has no events, or is too large for the object format.
         public static let invalidObject = Code(.invalidObject)
+        /// The spool was opened for reading only (``DirectorySpool/openForReading(configuration:logger:)``).
+        public static let readOnly = Code(.readOnly)
 
         public var description: String { base.rawValue }
     }

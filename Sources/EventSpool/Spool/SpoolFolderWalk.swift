@@ -90,7 +90,8 @@ struct SpoolFolderWalk: Sendable {
         entries.reserveCapacity(level.names.count)
         for name in level.names.reversed() {
             let path = level.path + "/" + name
-            guard let key = SpoolKey(fileName: name) else {
+            // A quarantine number (`<key>~2.evs`) names only a second object of a key in quarantine/.
+            guard let key = SpoolKey(fileName: name), state == .quarantine || key.quarantineNumber == nil else {
                 warn("skipping a file that is not a spool object", path)
                 continue
             }

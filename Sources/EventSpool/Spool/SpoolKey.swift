@@ -7,12 +7,18 @@ public import struct Foundation.Date
 /// started, and a per-process counter — so keys never collide across processes sharing a spool,
 /// and keys made by one process sort in the order they were made.
 /// The object lives at `<state>/YYYY/MM/DD/HH/MM/<key>.evs` (see `docs/spool-format.md`).
+///
+/// In the flat `quarantine/` a key may end in `~2`, `~3`, … (``quarantineNumber``): a second damaged object of
+/// the same key (one from `dead/`, one from `pending/`) is kept there under the next free name, never over the
+/// first.
 public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The key text; validated, so it never names anything outside its folder.
     public let rawValue: String
 
-    /// The length of every key.
+    /// The length of every key, without a quarantine number.
     static let length = 50
+    /// The highest quarantine number: `<key>~9999`.
+    static let maxQuarantineNumber = 9999
     /// The file name extension of spool objects.
     static let fileExtension = ".evs"
 
@@ -50,6 +56,25 @@ public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     /// The object's path relative to its state folder: `YYYY/MM/DD/HH/MM/<key>.evs`.
     public var relativePath: String { folder + "/" + fileName }
+
+    /// The number after `~` of a second, third, … object of this key in `quarantine/`; `nil` for every key a
+    /// writer makes, and for the first object of a key in quarantine.
+    public var quarantineNumber: Int? {
+        let utf8 = rawValue.utf8
+        guard utf8.count > Self.length else { return nil }
+        return utf8.dropFirst(Self.length + 1).reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+    }
+
+    /// The key without its quarantine number: the key the object was written under.
+    public var objectKey: SpoolKey {
+        guard rawValue.utf8.count > Self.length else { return self }
+        return SpoolKey(uncheckedRawValue: String(decoding: rawValue.utf8.prefix(Self.length), as: UTF8.self))
+    }
+
+    /// The name of the `number`-th object of this key in `quarantine/`: the key itself for 1, else `<key>~<number>`.
+    func quarantineName(_ number: Int) -> SpoolKey {
+        number <= 1 ? objectKey : SpoolKey(uncheckedRawValue: objectKey.rawValue + "~\(number)")
+    }
 
     /// The id of the process that made the key, from the key itself.
     var processID: UInt32 { hexNumber(24..<32) }
@@ -143,8 +168,8 @@ public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible 
     }
 
     private static func isValid(_ utf8: [UInt8]) -> Bool {
-        guard utf8.count == length else { return false }
-        for (index, byte) in utf8.enumerated() {
+        guard utf8.count == length || isValidQuarantineNumber(utf8.dropFirst(length)) else { return false }
+        for (index, byte) in utf8.prefix(length).enumerated() {
             let ok: Bool
             switch index {
             case 8: ok = byte == UInt8(ascii: "T")
@@ -160,6 +185,16 @@ public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible 
             if !ok { return false }
         }
         return true
+    }
+
+    /// `~` and a number from 2 to ``maxQuarantineNumber`` without leading zeros.
+    private static func isValidQuarantineNumber(_ suffix: ArraySlice<UInt8>) -> Bool {
+        guard suffix.first == UInt8(ascii: "~") else { return false }
+        let digits = suffix.dropFirst()
+        guard (1...4).contains(digits.count), digits.first != UInt8(ascii: "0"),
+            digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else { return false }
+        return digits.count > 1 || digits.first != UInt8(ascii: "1")
     }
 
     private static func pad(_ value: Int, _ width: Int) -> String {

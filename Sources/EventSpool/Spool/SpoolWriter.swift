@@ -248,17 +248,8 @@ final class SpoolWriter: Sendable {
     /// Counts `pending/` for the limits: one pass over its folders, one `lstat` per object.
     private func countPending() throws(SpoolError) -> SpoolUsage.Counts {
         let start = ContinuousClock.now
-        var walk = SpoolFolderWalk(directory: directory, state: .pending, prefix: "", warnsAboutForeignEntries: false)
-        var counts = SpoolUsage.Counts(bytes: 0, objects: 0)
-        while let entries = try walk.nextFolder() {
-            for entry in entries {
-                // An object removed since the folder was listed simply does not count.
-                if let size = try? directory.objectSize(entry.path) {
-                    counts.bytes += size
-                    counts.objects += 1
-                }
-            }
-        }
+        let occupancy = try directory.occupancy(of: .pending)
+        let counts = SpoolUsage.Counts(bytes: occupancy.bytes, objects: occupancy.objects)
         directory.logger.debug(
             "counted the pending objects for the spool limits",
             metadata: [

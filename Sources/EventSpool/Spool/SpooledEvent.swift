@@ -17,6 +17,11 @@ public struct SpooledEvent: Sendable, Hashable {
 public struct DeliveryRecord: Sendable, Hashable {
     /// The most attempts kept in ``history``; older ones are dropped (``attempts`` still counts them).
     public static let maxHistory = 16
+    /// The most attempts ``attempts`` counts: it stays there. A spool object that claims more (or fewer than
+    /// zero) is corrupt.
+    public static let maxAttempts = Int(Int32.max)
+    /// The longest ``deadReason`` a spool object may hold, in UTF-8 bytes.
+    public static let maxDeadReasonBytes = 4096
 
     /// When the event was first written to the spool.
     public var spooledAt: Date
@@ -57,7 +62,7 @@ public struct DeliveryRecord: Sendable, Hashable {
 
     /// Records one attempt and its error (or `nil` when it succeeded), keeping ``history`` bounded.
     public mutating func record(attemptAt time: Date, error: AttemptError?) {
-        attempts += 1
+        attempts = attempts < Self.maxAttempts ? max(0, attempts) + 1 : Self.maxAttempts
         if firstAttemptAt == nil { firstAttemptAt = time }
         lastAttemptAt = time
         lastError = error
@@ -101,7 +106,9 @@ public struct AttemptError: Sendable, Hashable, CustomStringConvertible {
 
     /// The first line of `text`, cut to ``maxMessageBytes`` on a character boundary.
     static func oneLine(_ text: String) -> String {
-        var line = Substring(text.prefix { $0 != "\n" && $0 != "\r" })
+        // By scalars, not characters: "\r\n" is one character, equal to neither "\r" nor "\n".
+        let end = text.unicodeScalars.firstIndex { $0 == "\n" || $0 == "\r" } ?? text.endIndex
+        var line = text[..<end]
         while line.utf8.count > maxMessageBytes {
             line = line.dropLast()
         }

@@ -9,8 +9,10 @@ struct DeliveryAttempt: Sendable {
     enum Purpose: Sendable {
         /// A sweep: failures are retried under the retry policy, then given up to the fallback policy.
         case sweep
-        /// An operator's replay: a failure goes back where the event was, with the attempt recorded.
-        case replay
+        /// An operator's replay: a retryable failure goes back where the event was, with the attempt recorded.
+        /// A permanent failure gives a pending event up at once (it would be given up by the next sweep
+        /// anyway); a dead event stays in `dead/` (`fromDead`).
+        case replay(fromDead: Bool)
     }
 
     /// What became of the event.
@@ -87,13 +89,11 @@ struct DeliveryAttempt: Sendable {
             return Outcome(disposition: .endpointGone(spooled, error), brokerFailed: false)
 
         case .permanent:
-            guard case .sweep = purpose else {
-                // Left due, so the next sweep decides under the fallback policy.
-                spooled.delivery.nextAttemptAt = clock.now
+            if case .replay(fromDead: true) = purpose {
                 return Outcome(disposition: .failedAgain(spooled), brokerFailed: false)
             }
-            let reason = "permanent failure: \(error.message)"
-            return Outcome(disposition: await giveUp(spooled, reason: reason), brokerFailed: false)
+            // The answer itself is the last error, shown beside the reason: not repeated in it.
+            return Outcome(disposition: await giveUp(spooled, reason: "permanent failure"), brokerFailed: false)
         }
     }
 
@@ -115,8 +115,12 @@ struct DeliveryAttempt: Sendable {
                 return .deliveredToSecondary(spooled)
             }
             let error = result.error ?? AttemptError(status: result.status, message: "not delivered")
+            // The last error becomes the secondary broker's; the reason keeps the primary broker's answer.
+            if let primaryError = spooled.delivery.lastError {
+                reason += "; broker: \(primaryError.message)"
+            }
+            reason += "; the secondary broker failed too"
             spooled.delivery.record(attemptAt: attemptTime, error: error)
-            reason += "; secondary broker: \(error.message)"
         }
         spooled.delivery.deadReason = reason
         return .givenUp(spooled)

@@ -114,9 +114,17 @@ struct ObjectSettlement: Sendable {
             // The usual case: nothing of this object was given up before.
         } catch let error where error.isDamage {
             // Never overwrite dead events we cannot read: keep them for a person instead.
-            try await spool.move(key, from: .dead, to: .quarantine)
-            logger.info("corrupt dead object quarantined", metadata: ["spool.key": "\(key)", "error": "\(error)"])
-            quarantined = SweepReport.QuarantinedObject(key: key.rawValue, from: "dead", reason: error.description)
+            let quarantineKey = try await spool.quarantine(key, from: .dead)
+            logger.info(
+                "corrupt dead object quarantined",
+                metadata: ["spool.key": "\(key)", "spool.quarantineKey": "\(quarantineKey)", "error": "\(error)"]
+            )
+            quarantined = SweepReport.QuarantinedObject(
+                key: key.rawValue,
+                from: "dead",
+                reason: error.description,
+                quarantineKey: quarantineKey.rawValue
+            )
         }
         let newIDs = Set(events.map(\.event.id))
         let merged = existing.filter { !newIDs.contains($0.event.id) } + events

@@ -1,3 +1,5 @@
+public import struct Foundation.Date
+
 /// Which spooled events ``Sweeper/replay(_:dryRun:progress:)`` delivers now.
 public struct ReplaySelection: Sendable, Hashable {
     enum Scope: Sendable, Hashable {
@@ -12,11 +14,27 @@ public struct ReplaySelection: Sendable, Hashable {
     let scope: Scope
     /// Only events of this type, when set.
     let type: String?
+    /// Only events spooled at or after this time, when set.
+    private(set) var spooledSince: Date?
+    /// Only events spooled before this time, when set.
+    private(set) var spooledBefore: Date?
 
     private init(_ scope: Scope, type: String?) {
         self.scope = scope
         self.type = type
     }
+
+    /// The same selection, narrowed to the events that entered the spool at or after `since` and before
+    /// `until` (`spoolctl replay --since … --until …`).
+    public func spooled(since: Date?, until: Date?) -> ReplaySelection {
+        var selection = self
+        selection.spooledSince = since
+        selection.spooledBefore = until
+        return selection
+    }
+
+    /// Whether the selection looks at each event (a type or a time), not only at where it is.
+    var filtersEvents: Bool { type != nil || spooledSince != nil || spooledBefore != nil }
 
     /// Events named by id or by the key of their object — what `spoolctl replay ID-or-KEY…` gets: a value
     /// in the form of a ``SpoolKey`` names an object, any other an event. Found in `pending/` or `dead/`;
@@ -54,21 +72,34 @@ public struct ReplaySelection: Sendable, Hashable {
         ReplaySelection(.dead, type: type)
     }
 
-    /// Whether `event`, in the object `key`, is selected.
-    func selects(_ event: Event, in key: SpoolKey) -> Bool {
-        if let type, event.type != type { return false }
+    /// Whether the object `key` in `state` may hold selected events, as far as its key and state tell.
+    func mayHold(_ key: SpoolKey, in state: SpoolState) -> Bool {
         switch scope {
-        case .named(let ids, let keys): return ids.contains(event.id) || keys.contains(key)
-        case .pending, .dead: return true
+        case .named(let ids, let keys): !ids.isEmpty || keys.contains(key)
+        case .pending: state == .pending
+        case .dead: state == .dead
+        }
+    }
+
+    /// Whether `spooled`, in the object `key` in `state`, is selected.
+    public func selects(_ spooled: SpooledEvent, in key: SpoolKey, state: SpoolState) -> Bool {
+        if let type, spooled.event.type != type { return false }
+        if let spooledSince, spooled.delivery.spooledAt < spooledSince { return false }
+        if let spooledBefore, spooled.delivery.spooledAt >= spooledBefore { return false }
+        switch scope {
+        case .named(let ids, let keys): return ids.contains(spooled.event.id) || keys.contains(key)
+        case .pending: return state == .pending
+        case .dead: return state == .dead
         }
     }
 }
 
 /// How far a replay has come, for a progress bar.
 public struct ReplayProgress: Sendable, Hashable {
-    /// Selected events dealt with so far: delivered, failed again, or held back.
+    /// Events dealt with so far: delivered, failed again, or held back. They include the earlier pending
+    /// events of a selected event's ordering key, which a replay sends first (``SweepReport/orderingPrefix``).
     public var done: Int
-    /// Selected events in all.
+    /// Selected events in all; grows when a replay meets events of an ordering key's prefix.
     public var total: Int
     /// Of ``done``, those delivered.
     public var delivered: Int

@@ -12,8 +12,8 @@ import struct Foundation.Date
 final class SweepPass {
     /// Where the objects of a pass come from.
     enum Source {
-        /// Every object in a state, in key order.
-        case listing(SpoolState)
+        /// Every object in these states, in one key order (for one key, in the order of the states).
+        case listing([SpoolState])
         /// These objects, in this order.
         case objects([(SpoolKey, SpoolState)])
     }
@@ -22,8 +22,9 @@ final class SweepPass {
     enum Purpose {
         /// A sweep: honours next-attempt times and applies the retry and fallback policies.
         case sweep
-        /// An operator's replay of the selected events, ignoring backoff; with `dryRun` nothing is sent.
-        case replay(ReplaySelection, dryRun: Bool)
+        /// An operator's replay of the selected events (and the earlier pending events of their ordering keys),
+        /// ignoring backoff; with `dryRun` nothing is sent.
+        case replay(ReplayPlan, dryRun: Bool)
     }
 
     /// Identifies one event of one open object.
@@ -62,7 +63,7 @@ final class SweepPass {
     private let purpose: Purpose
     private let concurrency: Int
     private let circuitBreakerThreshold: Int
-    private let deadline: ContinuousClock.Instant?
+    private let deadline: SweepDeadline?
     private let progress: (@Sendable (ReplayProgress) -> Void)?
     /// Bounds memory: objects read but not yet settled.
     private let maxOpenObjects: Int
@@ -74,6 +75,8 @@ final class SweepPass {
     private(set) var knowsAllOrderingKeys = true
     /// Ordering keys of events left in `pending/`.
     private(set) var pendingOrderingKeys: Set<String> = []
+    /// Ordering keys of held events: later events of these keys are held back (read when the pass starts).
+    private(set) var held = HeldOrderingKeys()
 
     private var gate = OrderingGate<Ticket>()
     private var objects: [Int: OpenObject] = [:]
@@ -105,7 +108,7 @@ final class SweepPass {
         purpose: Purpose,
         concurrency: Int,
         circuitBreakerThreshold: Int,
-        deadline: ContinuousClock.Instant?,
+        deadline: SweepDeadline?,
         progress: (@Sendable (ReplayProgress) -> Void)?,
         report: SweepReport
     ) {
@@ -130,11 +133,16 @@ final class SweepPass {
     func run(_ sources: [Source], total: Int = 0) async {
         progressTotal = total
         progress?(ReplayProgress(done: 0, total: total, delivered: 0))
+        held = await HeldOrderingKeys.read(from: spool, logger: logger)
+        if let failure = held.failure {
+            report.failure = report.failure ?? failure
+            knowsAllOrderingKeys = false
+        }
         await withTaskGroup(of: ChildResult.self) { group in
             for source in sources {
                 switch source {
-                case .listing(let state):
-                    await walk(state, group: &group)
+                case .listing(let states):
+                    await walk(states, group: &group)
                 case .objects(let list):
                     for (key, state) in list where !isStopped {
                         await makeRoom(&group)
@@ -153,10 +161,11 @@ final class SweepPass {
         finishReport()
     }
 
-    /// Visits the objects of one state in key order. After a stop, a sweep goes on listing only to count
+    /// Visits the objects of some states in key order. After a stop, a sweep goes on listing only to count
     /// what remains (header reads, nothing sent).
-    private func walk(_ state: SpoolState, group: inout TaskGroup<ChildResult>) async {
-        var entries = spool.list(state).makeAsyncIterator()
+    private func walk(_ states: [SpoolState], group: inout TaskGroup<ChildResult>) async {
+        var entries = MergedListing(spool, states: states)
+        let state = states.map(\.rawValue).joined(separator: "/ and ")
         while true {
             let entry: SpoolEntry?
             do {
@@ -164,6 +173,7 @@ final class SweepPass {
             } catch {
                 logger.info("cannot list the spool", metadata: ["spool.state": "\(state)", "error": "\(error)"])
                 report.failure = "listing \(state)/ failed: \(error)"
+                report.remainingIsKnown = false
                 knowsAllOrderingKeys = false
                 return
             }
@@ -196,6 +206,9 @@ final class SweepPass {
     /// While objects keep being due (draining a backlog) a sweep reads each one whole at once; after one
     /// that is not due it reads headers first, so a run of objects waiting for later costs no body reads.
     private func visit(_ key: SpoolKey, in state: SpoolState) async {
+        if case .replay(let plan, _) = purpose, await !mayHoldReplayedEvents(key, in: state, plan) {
+            return
+        }
         if case .sweep = purpose, !lastWasDue {
             let header: SpoolObjectHeader
             do {
@@ -225,6 +238,15 @@ final class SweepPass {
             }
         }
         admit(object)
+    }
+
+    /// Whether a replay must read the object `key`: it may hold selected events, or events of an ordering key's
+    /// prefix — the latter only when its header says it has ordering keys.
+    private func mayHoldReplayedEvents(_ key: SpoolKey, in state: SpoolState, _ plan: ReplayPlan) async -> Bool {
+        if plan.selection.mayHold(key, in: state) { return true }
+        guard plan.mayHoldPrefix(key, in: state) else { return false }
+        // Unreadable: read it whole, so that the pass quarantines or reports it.
+        return (try? await spool.header(key, in: state).orderingKeys) != []
     }
 
     /// Counts a whole object whose next attempt is later; its ordering keys are held back for the rest of
@@ -280,13 +302,21 @@ final class SweepPass {
             return
         case _ where error.isDamage:
             do {
-                try await spool.move(key, from: state, to: .quarantine)
+                let quarantined = try await spool.quarantine(key, from: state)
                 logger.info(
                     "object quarantined",
-                    metadata: ["spool.key": "\(key)", "spool.state": "\(state)", "error": "\(error)"]
+                    metadata: [
+                        "spool.key": "\(key)", "spool.state": "\(state)", "spool.quarantineKey": "\(quarantined)",
+                        "error": "\(error)",
+                    ]
                 )
                 report.recordQuarantined(
-                    SweepReport.QuarantinedObject(key: key.rawValue, from: state.rawValue, reason: error.description)
+                    SweepReport.QuarantinedObject(
+                        key: key.rawValue,
+                        from: state.rawValue,
+                        reason: error.description,
+                        quarantineKey: quarantined.rawValue
+                    )
                 )
                 return
             } catch {
@@ -326,22 +356,30 @@ final class SweepPass {
                     gate.closeBehind(orderingKey)
                     continue
                 }
-            case .replay(let selection, let dryRun):
-                noteFound(spooled.event.id, in: object.key, selection: selection)
-                guard selection.selects(spooled.event, in: object.key) else {
+            case .replay(let plan, let dryRun):
+                noteFound(spooled.event.id, in: object.key, selection: plan.selection)
+                if plan.selection.selects(spooled, in: object.key, state: object.state) {
+                    report.selected += 1
+                } else if plan.isPrefix(spooled.event, at: .init(key: object.key, state: object.state, index: index)) {
+                    // Sent first, so that the selected event of its key does not overtake it.
+                    report.orderingPrefix += 1
+                } else {
                     leave(ticket, counted: false)
                     continue
                 }
-                report.selected += 1
                 if dryRun {
                     leave(ticket, counted: false)
                     continue
                 }
             }
+            if held.holdsBack(orderingKey, in: object.key) {
+                leaveUnsent(ticket, .heldBack, "an earlier event of ordering key '\(orderingKey ?? "")' is held")
+                gate.closeBehind(orderingKey)
+                continue
+            }
             checkStop()
             if isStopped {
-                report.deferred += 1
-                leave(ticket)
+                leaveUnsent(ticket, .notAttempted, stoppedReason)
                 gate.closeBehind(orderingKey)
                 continue
             }
@@ -351,8 +389,7 @@ final class SweepPass {
             case .wait:
                 break
             case .hold:
-                report.deferred += 1
-                leave(ticket)
+                leaveUnsent(ticket, .heldBack, "an earlier event of ordering key '\(orderingKey ?? "")' failed")
             }
         }
     }
@@ -365,8 +402,7 @@ final class SweepPass {
             let ticket = ready[readyStart]
             if isStopped {
                 readyStart += 1
-                report.deferred += 1
-                leave(ticket)
+                leaveUnsent(ticket, .notAttempted, stoppedReason)
                 hold(event(ticket)?.event.orderingKey)
                 continue
             }
@@ -375,7 +411,10 @@ final class SweepPass {
             guard let spooled = event(ticket) else { continue }
             inFlight += 1
             let attempt = attempt
-            let purpose: DeliveryAttempt.Purpose = if case .sweep = self.purpose { .sweep } else { .replay }
+            let purpose: DeliveryAttempt.Purpose =
+                if case .sweep = self.purpose { .sweep } else {
+                    .replay(fromDead: objects[ticket.object]?.state == .dead)
+                }
             group.addTask {
                 .attempted(ticket, await attempt.run(spooled, purpose: purpose))
             }
@@ -429,11 +468,11 @@ final class SweepPass {
             resolve(ticket, .dead(spooled))
             releaseNext(orderingKey)
         case .deferred(let spooled), .failedAgain(let spooled):
-            report.deferred += 1
+            countFailure(ticket, spooled)
             resolve(ticket, .kept(spooled, changed: true))
             hold(orderingKey)
         case .endpointGone(let spooled, let error):
-            report.deferred += 1
+            countFailure(ticket, spooled)
             report.endpointGone = true
             report.endpointError = error
             resolve(ticket, .kept(spooled, changed: true))
@@ -445,9 +484,44 @@ final class SweepPass {
     /// Blocks `orderingKey` for the rest of the pass; events waiting behind it are left as they are.
     private func hold(_ orderingKey: String?) {
         for ticket in gate.block(orderingKey) {
-            report.deferred += 1
-            leave(ticket)
+            leaveUnsent(ticket, .heldBack, "an earlier event of ordering key '\(orderingKey ?? "")' failed")
         }
+    }
+
+    /// Leaves a due event unsent in this pass, counted `deferred`; a replay lists it with why.
+    private func leaveUnsent(
+        _ ticket: Ticket,
+        _ outcome: SweepReport.NotDelivered.Outcome,
+        _ reason: @autoclosure () -> String
+    ) {
+        report.deferred += 1
+        if case .replay = purpose, let open = objects[ticket.object], let spooled = event(ticket) {
+            report.recordNotDelivered(
+                .init(spooled, key: open.key, state: open.state, outcome: outcome, reason: reason())
+            )
+        }
+        leave(ticket)
+    }
+
+    /// Counts an attempted event that stays where it was: `deferred`, or `failedAgain` for a replayed dead
+    /// event; a replay lists it with the broker's answer.
+    private func countFailure(_ ticket: Ticket, _ spooled: SpooledEvent) {
+        guard case .replay = purpose, let open = objects[ticket.object] else {
+            report.deferred += 1
+            return
+        }
+        let failure = SweepReport.NotDelivered(failed: spooled, key: open.key, state: open.state, now: clock.now)
+        if failure.outcome == .failedAgain {
+            report.failedAgain += 1
+        } else {
+            report.deferred += 1
+        }
+        report.recordNotDelivered(failure)
+    }
+
+    /// Why events were not attempted after a stop.
+    private var stoppedReason: String {
+        "the replay stopped early (\(report.stoppedEarly.map { "\($0)" } ?? "stopped"))"
     }
 
     private func releaseNext(_ orderingKey: String?) {
@@ -511,7 +585,7 @@ final class SweepPass {
     private func account(_ result: ObjectSettlement.Result, of open: OpenObject) {
         let now = clock.now
         for spooled in result.deadLettered {
-            let age = Duration.seconds(max(0, now.timeIntervalSince(spooled.delivery.spooledAt)))
+            let age = Duration.age(of: spooled.delivery.spooledAt, at: now)
             let reason = spooled.delivery.deadReason ?? "given up"
             report.recordGivenUp(
                 SweepReport.GivenUpEvent(
@@ -559,7 +633,7 @@ final class SweepPass {
     /// Stops at the deadline, on graceful shutdown, or when the task is cancelled.
     private func checkStop() {
         guard !isStopped else { return }
-        if let deadline, ContinuousClock.now >= deadline {
+        if let deadline, deadline.hasPassed() {
             stop(.deadline)
         } else if Task.isCancelled || Task.isShuttingDownGracefully {
             stop(.shutdown)
@@ -592,7 +666,7 @@ final class SweepPass {
 
     /// A replay of named events and objects has found every one of them: the rest of the spool can be skipped.
     private var allSelectedFound: Bool {
-        guard case .replay(let selection, _) = purpose, case .named(let ids, let keys) = selection.scope else {
+        guard case .replay(let plan, _) = purpose, case .named(let ids, let keys) = plan.selection.scope else {
             return false
         }
         return foundIDs.count == ids.count && foundKeys.count == keys.count
@@ -600,11 +674,12 @@ final class SweepPass {
 
     private func finishReport() {
         if let oldestPending {
-            report.oldestPendingAge = .seconds(max(0, clock.now.timeIntervalSince(oldestPending)))
+            report.oldestPendingAge = .age(of: oldestPending, at: clock.now)
         }
-        guard case .replay(let selection, let dryRun) = purpose else { return }
-        report.remaining = max(0, report.selected - report.delivered - report.deliveredToSecondary)
-        if case .named(let ids, let keys) = selection.scope {
+        guard case .replay(let plan, let dryRun) = purpose else { return }
+        let replayed = report.selected + report.orderingPrefix
+        report.remaining = max(0, replayed - report.delivered - report.deliveredToSecondary)
+        if case .named(let ids, let keys) = plan.selection.scope {
             report.missing = ids.subtracting(foundIDs).sorted() + keys.subtracting(foundKeys).map(\.rawValue).sorted()
         }
         // The total was an estimate when a type filter met objects named by key: end the bar at 100 %.

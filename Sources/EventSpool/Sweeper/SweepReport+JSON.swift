@@ -8,10 +8,11 @@ extension SweepReport: Codable {
     enum CodingKeys: String, CodingKey {
         case kind, spoolDirectory, startedAt, durationSeconds, lockHeld, dryRun
         case delivered, deliveredToSecondary, deferred, notDue, deadLettered, quarantined, unreadable, remaining
-        case oldestPendingAgeSeconds, selected, missing
+        case oldestPendingAgeSeconds, selected, orderingPrefix, missing, failedAgain, notDelivered
+        case unlistedNotDelivered
         case endpointGone, endpointError, stoppedEarly, failure
         case givenUp, unlistedGivenUp, quarantinedObjects, unlistedQuarantined
-        case needsAttention
+        case needsAttention, alert
     }
 
     public init(from decoder: any Decoder) throws {
@@ -21,7 +22,7 @@ extension SweepReport: Codable {
             spoolDirectory: try container.decode(String.self, forKey: .spoolDirectory),
             startedAt: try container.decode(Date.self, forKey: .startedAt)
         )
-        duration = .seconds(try container.decode(Double.self, forKey: .durationSeconds))
+        duration = .seconds(saturating: try container.decode(Double.self, forKey: .durationSeconds))
         lockHeld = try container.decode(Bool.self, forKey: .lockHeld)
         dryRun = try container.decode(Bool.self, forKey: .dryRun)
         delivered = try container.decode(Int.self, forKey: .delivered)
@@ -31,12 +32,18 @@ extension SweepReport: Codable {
         deadLettered = try container.decode(Int.self, forKey: .deadLettered)
         quarantined = try container.decode(Int.self, forKey: .quarantined)
         unreadable = try container.decode(Int.self, forKey: .unreadable)
-        remaining = try container.decode(Int.self, forKey: .remaining)
+        let remaining = try container.decodeIfPresent(Int.self, forKey: .remaining)
+        self.remaining = remaining ?? 0
+        remainingIsKnown = remaining != nil
         oldestPendingAge = try container.decodeIfPresent(Double.self, forKey: .oldestPendingAgeSeconds).map {
-            .seconds($0)
+            .seconds(saturating: $0)
         }
         selected = try container.decode(Int.self, forKey: .selected)
+        orderingPrefix = try container.decode(Int.self, forKey: .orderingPrefix)
         missing = try container.decode([String].self, forKey: .missing)
+        failedAgain = try container.decode(Int.self, forKey: .failedAgain)
+        notDelivered = try container.decode([NotDelivered].self, forKey: .notDelivered)
+        unlistedNotDelivered = try container.decode(Int.self, forKey: .unlistedNotDelivered)
         endpointGone = try container.decode(Bool.self, forKey: .endpointGone)
         endpointError = try container.decodeIfPresent(AttemptError.self, forKey: .endpointError)
         stoppedEarly = try container.decodeIfPresent(StopReason.self, forKey: .stoppedEarly)
@@ -45,6 +52,7 @@ extension SweepReport: Codable {
         unlistedGivenUp = try container.decode(Int.self, forKey: .unlistedGivenUp)
         quarantinedObjects = try container.decode([QuarantinedObject].self, forKey: .quarantinedObjects)
         unlistedQuarantined = try container.decode(Int.self, forKey: .unlistedQuarantined)
+        alert = try container.decodeIfPresent(SweepAlert.self, forKey: .alert)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -62,11 +70,15 @@ extension SweepReport: Codable {
         try container.encode(deadLettered, forKey: .deadLettered)
         try container.encode(quarantined, forKey: .quarantined)
         try container.encode(unreadable, forKey: .unreadable)
-        try container.encode(remaining, forKey: .remaining)
         // Optional values are written as `null`, not left out, so every field is always there.
+        try container.encode(remainingIsKnown ? remaining : nil, forKey: .remaining)
         try container.encode(oldestPendingAge?.seconds, forKey: .oldestPendingAgeSeconds)
         try container.encode(selected, forKey: .selected)
+        try container.encode(orderingPrefix, forKey: .orderingPrefix)
         try container.encode(missing, forKey: .missing)
+        try container.encode(failedAgain, forKey: .failedAgain)
+        try container.encode(notDelivered, forKey: .notDelivered)
+        try container.encode(unlistedNotDelivered, forKey: .unlistedNotDelivered)
         try container.encode(endpointGone, forKey: .endpointGone)
         try container.encode(endpointError, forKey: .endpointError)
         try container.encode(stoppedEarly, forKey: .stoppedEarly)
@@ -76,6 +88,7 @@ extension SweepReport: Codable {
         try container.encode(quarantinedObjects, forKey: .quarantinedObjects)
         try container.encode(unlistedQuarantined, forKey: .unlistedQuarantined)
         try container.encode(needsAttention, forKey: .needsAttention)
+        try container.encode(alert, forKey: .alert)
     }
 
     /// The report as one JSON object, keys sorted, times in ISO 8601, durations in seconds.

@@ -2,40 +2,47 @@ extension SweepReport {
     /// The report for people.
     ///
     /// Cron mails whatever a job prints, so by default this is the empty string unless the pass needs a
-    /// person's attention (``needsAttention``): then it names every event given up and object quarantined,
-    /// the gone endpoint, and ends with the counts.
+    /// person's attention (``needsAttention``) or the backlog is past an alert threshold (``alert``): then it
+    /// names every event given up and object quarantined, the gone endpoint, the backlog, and ends with the
+    /// counts.
     ///
     /// - Parameter always: Print the counts even when all is well (for a replay or `--verbose`).
     public func renderText(always: Bool = false) -> String {
-        guard needsAttention || always else { return "" }
+        let speaks = needsAttention || alert != nil
+        guard speaks || always else { return "" }
         var lines: [String] = []
-        if needsAttention {
+        if speaks {
             lines.append("eventspool \(kind) of \(spoolDirectory): \(attentionSummary)")
         }
-        if !givenUp.isEmpty {
-            lines.append("")
-            lines.append("Given up (moved to dead/):")
-            for event in givenUp {
+        section(
+            "Given up (moved to dead/):",
+            givenUp.map { event in
                 var line = "  \(event.id)  \(event.type)  age \(event.age.shortDescription)"
                 line += "  \(event.attempts) attempt\(event.attempts == 1 ? "" : "s")"
                 if let error = event.lastError { line += "  \(error.message)" }
-                lines.append(line)
-                lines.append("      \(event.reason)")
-            }
-            if unlistedGivenUp > 0 {
-                lines.append("  … and \(unlistedGivenUp) more (spoolctl list --dead)")
-            }
-        }
-        if !quarantinedObjects.isEmpty {
-            lines.append("")
-            lines.append("Quarantined (moved to quarantine/):")
-            for object in quarantinedObjects {
-                lines.append("  \(object.key) (from \(object.from)/): \(object.reason)")
-            }
-            if unlistedQuarantined > 0 {
-                lines.append("  … and \(unlistedQuarantined) more (spoolctl list --quarantine)")
-            }
-        }
+                return line + "\n      \(event.reason)"
+            },
+            unlisted: unlistedGivenUp,
+            listedBy: "spoolctl list --dead",
+            into: &lines
+        )
+        section(
+            "Not delivered:",
+            notDelivered.map { "  \($0.id)  \($0.type)  \($0.outcome): \($0.reason)" },
+            unlisted: unlistedNotDelivered,
+            listedBy: "spoolctl list",
+            into: &lines
+        )
+        section(
+            "Quarantined (moved to quarantine/):",
+            quarantinedObjects.map { object in
+                let name = object.quarantineKey == object.key ? "" : ", kept as \(object.quarantineKey)"
+                return "  \(object.key) (from \(object.from)/\(name)): \(object.reason)"
+            },
+            unlisted: unlistedQuarantined,
+            listedBy: "spoolctl list --quarantine",
+            into: &lines
+        )
         if endpointGone {
             lines.append("")
             let answer = endpointError.map { ": \($0.message)" } ?? ""
@@ -46,9 +53,30 @@ extension SweepReport {
             lines.append("")
             lines.append("Spool error: \(failure)")
         }
-        if needsAttention { lines.append("") }
+        if let alert {
+            lines.append("")
+            lines += alert.renderLines()
+        }
+        if speaks { lines.append("") }
         lines.append(countsLine)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A titled list of the report, and how many more there are than it lists; nothing when it is empty.
+    private func section(
+        _ title: String,
+        _ items: [String],
+        unlisted: Int,
+        listedBy command: String,
+        into lines: inout [String]
+    ) {
+        guard !items.isEmpty else { return }
+        lines.append("")
+        lines.append(title)
+        lines.append(contentsOf: items)
+        if unlisted > 0 {
+            lines.append("  … and \(unlisted) more (\(command))")
+        }
     }
 
     /// The first line: what needs attention, in a few words.
@@ -58,6 +86,7 @@ extension SweepReport {
         if quarantined > 0 { parts.append("\(quarantined) object\(quarantined == 1 ? "" : "s") quarantined") }
         if endpointGone { parts.append("endpoint gone") }
         if failure != nil { parts.append("spool error") }
+        if let alert { parts.append(alert.summary) }
         return parts.joined(separator: ", ")
     }
 
@@ -67,17 +96,26 @@ extension SweepReport {
             return "another sweeper holds the lock of \(spoolDirectory): nothing done"
         }
         var parts: [String] = []
-        if dryRun || kind == .replay { parts.append("selected \(selected)") }
+        if dryRun || kind == .replay {
+            let prefix = orderingPrefix > 0 ? " (+\(orderingPrefix) earlier of the same ordering key)" : ""
+            parts.append("selected \(selected)\(prefix)")
+        }
         parts.append("delivered \(delivered)")
         if deliveredToSecondary > 0 { parts.append("delivered to the secondary broker \(deliveredToSecondary)") }
         parts.append("deferred \(deferred)")
+        if failedAgain > 0 { parts.append("failed again \(failedAgain)") }
         if kind == .sweep { parts.append("not due \(notDue)") }
         parts.append("dead-lettered \(deadLettered)")
         parts.append("quarantined \(quarantined)")
         if unreadable > 0 { parts.append("unreadable \(unreadable)") }
-        var remainingPart = "remaining \(remaining)"
-        if let oldestPendingAge { remainingPart += " (oldest \(oldestPendingAge.shortDescription))" }
-        parts.append(remainingPart)
+        if remainingIsKnown {
+            var remainingPart = "remaining \(remaining)"
+            if let oldestPendingAge { remainingPart += " (oldest \(oldestPendingAge.shortDescription))" }
+            parts.append(remainingPart)
+        } else {
+            // The spool was not seen whole (see the spool error above): a count would be a guess.
+            parts.append("remaining unknown")
+        }
         if !missing.isEmpty { parts.append("not found: \(missing.joined(separator: " "))") }
         var line = parts.joined(separator: ", ") + " in \(duration.shortDescription)"
         if let stoppedEarly { line += "; stopped early: \(stoppedEarly)" }

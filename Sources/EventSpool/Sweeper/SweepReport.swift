@@ -41,14 +41,28 @@ public struct SweepReport: Sendable, Hashable {
     public var quarantined: Int
     /// Objects that could not be read because of an I/O error; left where they are for the next pass.
     public var unreadable: Int
-    /// Events left in `pending/` after the pass (for a replay: selected events left where they were).
+    /// Events left in `pending/` after the pass (for a replay: selected events, and those of their ordering
+    /// keys' prefixes, left where they were). Only a lower bound when ``remainingIsKnown`` is false.
     public var remaining: Int
+    /// False when the lock or a listing failed (``failure``), so that the pass did not see all of
+    /// `pending/`: then ``remaining`` is not the whole count, and the report says it is unknown.
+    public var remainingIsKnown: Bool
     /// The age of the oldest event left in `pending/`, when any is left.
     public var oldestPendingAge: Duration?
     /// Events a replay selected (every selected event is delivered, failed again or held back).
     public var selected: Int
+    /// Events a replay sent although not selected: pending events of a selected event's ordering key that are
+    /// earlier than it (its key's prefix), sent first so that it does not overtake them.
+    public var orderingPrefix: Int
     /// Event ids or object keys a replay was asked for but did not find.
     public var missing: [String]
+    /// Replay: dead events that failed again and stay in `dead/`.
+    public var failedAgain: Int
+    /// Replay: every selected event that was not delivered, and why (at most ``maxListed``); those given up
+    /// are in ``givenUp`` instead.
+    public var notDelivered: [NotDelivered]
+    /// Replay: events not delivered beyond ``maxListed``, counted only.
+    public var unlistedNotDelivered: Int
 
     /// The broker answered that the endpoint is gone (410): the pass stopped, events stay pending.
     public var endpointGone: Bool
@@ -69,6 +83,9 @@ public struct SweepReport: Sendable, Hashable {
     public var quarantinedObjects: [QuarantinedObject]
     /// Quarantined objects beyond ``maxListed``, counted only.
     public var unlistedQuarantined: Int
+    /// The backlog left after a sweep is past an alert threshold (``Sweeper/Configuration/alert``): events
+    /// wait too long or `pending/` nears a limit. `spoolctl sweep` then exits 69.
+    public var alert: SweepAlert?
 
     /// An empty report of a pass starting now.
     public init(kind: Kind, spoolDirectory: String, startedAt: Date) {
@@ -86,9 +103,14 @@ public struct SweepReport: Sendable, Hashable {
         self.quarantined = 0
         self.unreadable = 0
         self.remaining = 0
+        self.remainingIsKnown = true
         self.oldestPendingAge = nil
         self.selected = 0
+        self.orderingPrefix = 0
         self.missing = []
+        self.failedAgain = 0
+        self.notDelivered = []
+        self.unlistedNotDelivered = 0
         self.endpointGone = false
         self.endpointError = nil
         self.stoppedEarly = nil
@@ -97,6 +119,7 @@ public struct SweepReport: Sendable, Hashable {
         self.unlistedGivenUp = 0
         self.quarantinedObjects = []
         self.unlistedQuarantined = 0
+        self.alert = nil
     }
 
     /// Whether something needs a person: an event given up, an object quarantined, the endpoint gone,
@@ -236,7 +259,7 @@ extension SweepReport {
             id = try container.decode(String.self, forKey: .id)
             type = try container.decode(String.self, forKey: .type)
             key = try container.decode(String.self, forKey: .key)
-            age = .seconds(try container.decode(Double.self, forKey: .ageSeconds))
+            age = .seconds(saturating: try container.decode(Double.self, forKey: .ageSeconds))
             attempts = try container.decode(Int.self, forKey: .attempts)
             lastError = try container.decodeIfPresent(AttemptError.self, forKey: .lastError)
             reason = try container.decode(String.self, forKey: .reason)
@@ -262,11 +285,15 @@ extension SweepReport {
         public var from: String
         /// Why it could not be used, naming the path.
         public var reason: String
+        /// Its key in `quarantine/`: ``key``, or `<key>~2`, `<key>~3`, … when a damaged object of that key was
+        /// already there.
+        public var quarantineKey: String
 
-        public init(key: String, from: String, reason: String) {
+        public init(key: String, from: String, reason: String, quarantineKey: String? = nil) {
             self.key = key
             self.from = from
             self.reason = reason
+            self.quarantineKey = quarantineKey ?? key
         }
     }
 }

@@ -20,6 +20,8 @@ extension Sweeper {
         public var circuitBreakerThreshold: Int
         /// The wait between two passes of the long-running form (``Sweeper/run()``).
         public var interval: Duration
+        /// Past these, a sweep's report carries a ``SweepAlert`` (``SweepReport/alert``).
+        public var alert: SweepAlert.Thresholds
 
         /// Creates a sweeper configuration.
         ///
@@ -33,6 +35,7 @@ extension Sweeper {
         ///   - concurrency: The most deliveries in flight at once (16).
         ///   - circuitBreakerThreshold: Consecutive retryable failures that end a pass early (10).
         ///   - interval: The wait between passes of ``Sweeper/run()`` (30 s).
+        ///   - alert: The backlog past which a sweep alerts (an hour's wait, or 80 % of a spool limit).
         public init(
             broker: BrokerConfiguration,
             secondaryBroker: BrokerConfiguration? = nil,
@@ -42,7 +45,8 @@ extension Sweeper {
             classification: DeliveryClassification = DeliveryClassification(),
             concurrency: Int = 16,
             circuitBreakerThreshold: Int = 10,
-            interval: Duration = .seconds(30)
+            interval: Duration = .seconds(30),
+            alert: SweepAlert.Thresholds = SweepAlert.Thresholds()
         ) {
             self.broker = broker
             self.secondaryBroker = secondaryBroker
@@ -53,6 +57,7 @@ extension Sweeper {
             self.concurrency = concurrency
             self.circuitBreakerThreshold = circuitBreakerThreshold
             self.interval = interval
+            self.alert = alert
         }
     }
 }

@@ -41,7 +41,7 @@ public final class Sweeper: Sendable {
     private let ownedSpool: DirectorySpool?
     private let primary: BrokerClient
     private let secondary: BrokerClient?
-    private let clock: any WallClock
+    let clock: any WallClock
     private let jitter: JitterSource
     private let metrics = SweeperMetrics()
     let logger: Logger
@@ -157,6 +157,11 @@ public final class Sweeper: Sendable {
     /// - Returns: What the pass did. ``SweepReport/lockHeld`` when another sweeper holds the spool's lock;
     ///   then nothing was done.
     public func sweep(deadline: ContinuousClock.Instant? = nil) async -> SweepReport {
+        await sweep(until: deadline.map(SweepDeadline.init))
+    }
+
+    /// Runs one pass over `pending/` that stops starting deliveries once `deadline` has passed.
+    func sweep(until deadline: SweepDeadline?) async -> SweepReport {
         await locked(.sweep) { report in
             let passStart = clock.now
             // Before the listing: the marks a put sets from here on survive the release at the end.
@@ -168,17 +173,19 @@ public final class Sweeper: Sendable {
                 logger.info("cannot release ordering keys", metadata: ["error": "\(error)"])
             }
             let pass = makePass(.sweep, deadline: deadline, progress: nil, report: report)
-            await pass.run([.listing(.pending)])
+            await pass.run([.listing([.pending])])
             report = pass.report
             let sawWholeSpool = pass.knowsAllOrderingKeys && report.failure == nil
             if sawWholeSpool && canReleaseOrderingKeys {
                 do {
-                    try await spool.releaseOrderingKeys(keeping: pass.pendingOrderingKeys)
+                    // A held event keeps its key's mark: publishers go on spooling the later events of its key.
+                    try await spool.releaseOrderingKeys(keeping: pass.pendingOrderingKeys.union(pass.held.orderingKeys))
                 } catch {
                     logger.info("cannot release ordering keys", metadata: ["error": "\(error)"])
                 }
             }
             metrics.record(report, sawWholeSpool: sawWholeSpool)
+            report.alert = await alert(for: report)
             do {
                 // Hour and minute folders emptied by this and earlier passes; recent ones are left to writers.
                 try await spool.removeEmptyFolders(before: passStart.addingTimeInterval(-Self.folderGrace.seconds))
@@ -194,7 +201,7 @@ public final class Sweeper: Sendable {
     /// Builds a pass with this sweeper's clients and policies.
     func makePass(
         _ purpose: SweepPass.Purpose,
-        deadline: ContinuousClock.Instant?,
+        deadline: SweepDeadline?,
         progress: (@Sendable (ReplayProgress) -> Void)?,
         report: SweepReport
     ) -> SweepPass {
@@ -237,11 +244,13 @@ public final class Sweeper: Sendable {
                 lock = try spool.tryLock(named: Self.lockName)
             } catch {
                 report.failure = "cannot take \(Self.lockName): \(error)"
+                report.remainingIsKnown = false
                 logger.info("cannot take the sweeper lock", metadata: ["error": "\(error)"])
                 return report
             }
             guard lock != nil else {
                 report.lockHeld = true
+                report.remainingIsKnown = false
                 logger.info(
                     "another sweeper holds the lock; nothing to do",
                     metadata: ["spool.directory": "\(spool.configuration.directory)"]

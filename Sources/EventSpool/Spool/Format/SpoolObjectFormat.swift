@@ -63,6 +63,8 @@ enum SpoolObjectFormat {
     static func encodeRecords(_ events: [SpooledEvent]) throws(FormatError) -> Records {
         var writer = BinaryWriter(capacity: events.reduce(0) { $0 + $1.event.body.count + 256 })
         for event in events {
+            // Nothing is written that a reader would refuse as corrupt.
+            try SpoolRecord.checkBounds(event, record: "event \(event.event.id)")
             let start = writer.count
             writer.append(UInt32(0))  // payload length, set below
             writer.append(UInt32(0))  // checksum, set below
@@ -148,6 +150,12 @@ enum SpoolObjectFormat {
         guard eventCount >= 1, UInt64(eventCount) <= recordsLength / UInt64(minimumRecordSize) else {
             throw FormatError("header claims \(eventCount) events in \(recordsLength) bytes of records")
         }
+        guard Event.isRepresentable(nextAttemptAt) else {
+            throw FormatError(
+                "header next attempt time is \(nextAttemptAt.timeIntervalSince1970) s since 1970, "
+                    + "outside the years 0001–9999"
+            )
+        }
         return Header(
             version: Int(version),
             eventCount: Int(eventCount),
@@ -167,12 +175,42 @@ enum SpoolObjectFormat {
                     + "\(header.recordsLength) bytes of records, the file has \(actualLength)"
             )
         }
-        var reader = BinaryReader(bytes, range: headerSize..<bytes.count)
         var events: [SpooledEvent] = []
         events.reserveCapacity(header.eventCount)
-        for index in 0..<header.eventCount {
+        try decodeRecords(bytes, eventCount: header.eventCount, into: &events)
+        // A reader that goes by the header alone (the sweeper skipping an object not due) must learn what the
+        // events would tell it: a header that says otherwise is as corrupt as a wrong checksum.
+        let nextAttemptAt = events.map(\.delivery.nextAttemptAt).min()
+        guard header.nextAttemptAt == nextAttemptAt else {
+            throw FormatError(
+                "the header's next attempt time \(header.nextAttemptAt) is not its events' earliest, "
+                    + "\(nextAttemptAt.map { "\($0)" } ?? "none")"
+            )
+        }
+        guard header.hasOrderingKeys == events.contains(where: { $0.event.orderingKey != nil }) else {
+            throw FormatError(
+                "the header says the events \(header.hasOrderingKeys ? "have" : "have no") ordering keys; they "
+                    + "\(header.hasOrderingKeys ? "have none" : "have")"
+            )
+        }
+        return events
+    }
+
+    /// Decodes the records after the header into `events`, one at a time, so that a caller salvaging a
+    /// damaged object keeps those before the first bad one.
+    ///
+    /// - Parameter eventCount: The records the header announces; `nil` (the header is unreadable): as many
+    ///   as the bytes hold.
+    static func decodeRecords(
+        _ bytes: [UInt8],
+        eventCount: Int?,
+        into events: inout [SpooledEvent]
+    ) throws(FormatError) {
+        var reader = BinaryReader(bytes, range: min(headerSize, bytes.count)..<bytes.count)
+        var index = 0
+        while eventCount.map({ index < $0 }) ?? !reader.isAtEnd {
             // Only an error message needs it: built on demand.
-            func what() -> String { "record \(index + 1) of \(header.eventCount)" }
+            func what() -> String { "record \(index + 1) of \(eventCount.map(String.init) ?? "?")" }
             let lengthRange = try reader.readRange(4, "\(what()) length")
             var lengthReader = BinaryReader(bytes, range: lengthRange)
             let payloadLength = Int(try lengthReader.readUInt32("\(what()) length"))
@@ -188,10 +226,10 @@ enum SpoolObjectFormat {
             let metadataLength = Int(try payload.readUInt32("\(what()) metadata length"))
             var metadata = try payload.readReader(metadataLength, "\(what()) metadata")
             events.append(try SpoolRecord.decode(metadata: &metadata, body: payload.readRest(), record: what()))
+            index += 1
         }
         guard reader.isAtEnd else {
             throw FormatError("\(reader.remaining) bytes after the last record")
         }
-        return events
     }
 }

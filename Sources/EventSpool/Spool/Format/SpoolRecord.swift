@@ -7,7 +7,7 @@ import struct Foundation.Date
 /// field means a new format version, so no reader ever drops data it does not understand.
 enum SpoolRecord {
     /// The field tags of format version 1 (listed in `docs/spool-format.md`).
-    private enum Tag: UInt8, CaseIterable {
+    enum Tag: UInt8, CaseIterable {
         case id = 0x01
         case type = 0x02
         case source = 0x03
@@ -153,7 +153,9 @@ enum SpoolRecord {
                 throw SpoolObjectFormat.FormatError("\(what()) has \(value.remaining) unexpected bytes")
             }
         }
-        return try fields.spooledEvent(body: body, record: record())
+        let spooled = try fields.spooledEvent(body: body, record: record())
+        try checkBounds(spooled, record: record())
+        return spooled
     }
 
     /// Field values as they are decoded, before the required ones are checked.
@@ -224,7 +226,10 @@ enum SpoolRecord {
                 throw SpoolObjectFormat.FormatError("\(what()) status flag is \(hasStatus), not 0 or 1")
             }
             let status = try hasStatus == 1 ? value.readSignedVarint("\(what()) status") : nil
-            return AttemptError(status: status, message: try value.readRestAsText("\(what()) message"))
+            let message = try value.readRestAsText("\(what()) message")
+            // Checked before the initializer, which would cut a message that is too long silently.
+            try SpoolRecord.checkMessage(message, what())
+            return AttemptError(status: status, message: message)
         }
 
         func spooledEvent(

@@ -1,0 +1,106 @@
+import struct Foundation.Date
+
+extension SweepReport {
+    /// A selected event that a replay did not deliver, and why.
+    public struct NotDelivered: Sendable, Hashable, Codable {
+        /// What became of the event.
+        public struct Outcome: Sendable, Hashable, Codable, CustomStringConvertible {
+            private enum Base: String, Sendable, Hashable, Codable {
+                case deferred
+                case failedAgain
+                case heldBack
+                case notAttempted
+            }
+
+            private let base: Base
+            private init(_ base: Base) { self.base = base }
+
+            /// A pending event that failed with a retryable error (or 410): it stays pending, with the attempt
+            /// recorded, for later sweeps.
+            public static let deferred = Outcome(.deferred)
+            /// A dead event that failed again: it stays in `dead/`, with the attempt recorded.
+            public static let failedAgain = Outcome(.failedAgain)
+            /// Not attempted: it waits behind an earlier event of its ordering key (one that failed, or is held).
+            public static let heldBack = Outcome(.heldBack)
+            /// Not attempted: the replay stopped early (the broker is down, or gone).
+            public static let notAttempted = Outcome(.notAttempted)
+
+            public init(from decoder: any Decoder) throws {
+                base = try Base(from: decoder)
+            }
+
+            public func encode(to encoder: any Encoder) throws {
+                try base.encode(to: encoder)
+            }
+
+            public var description: String {
+                switch base {
+                case .deferred: "deferred"
+                case .failedAgain: "failed again"
+                case .heldBack: "held back"
+                case .notAttempted: "not attempted"
+                }
+            }
+        }
+
+        /// The event id.
+        public var id: String
+        /// The event type.
+        public var type: String
+        /// The key of its object.
+        public var key: String
+        /// Where the event stays: `pending` or `dead`.
+        public var state: String
+        /// What became of it.
+        public var outcome: Outcome
+        /// Why: the broker's answer, or what the event waits for.
+        public var reason: String
+
+        public init(id: String, type: String, key: String, state: String, outcome: Outcome, reason: String) {
+            self.id = id
+            self.type = type
+            self.key = key
+            self.state = state
+            self.outcome = outcome
+            self.reason = reason
+        }
+
+        /// A selected event of the object `key` in `state` that was not sent.
+        init(_ spooled: SpooledEvent, key: SpoolKey, state: SpoolState, outcome: Outcome, reason: String) {
+            self.init(
+                id: spooled.event.id,
+                type: spooled.event.type,
+                key: key.rawValue,
+                state: state.rawValue,
+                outcome: outcome,
+                reason: reason
+            )
+        }
+
+        /// A selected event that was sent and failed, with the broker's answer: it stays `deferred` in
+        /// `pending/` until its next attempt, or `failedAgain` in `dead/`.
+        init(failed spooled: SpooledEvent, key: SpoolKey, state: SpoolState, now: Date) {
+            var reason = spooled.delivery.lastError?.message ?? "not delivered"
+            if state != .dead {
+                let wait = Duration.seconds(max(0, spooled.delivery.nextAttemptAt.timeIntervalSince(now)))
+                reason += "; next attempt in \(wait.shortDescription)"
+            }
+            self.init(
+                spooled,
+                key: key,
+                state: state,
+                outcome: state == .dead ? .failedAgain : .deferred,
+                reason: reason
+            )
+        }
+    }
+
+    /// Notes one selected event a replay did not deliver, listing it while the list is under ``maxListed``.
+    public mutating func recordNotDelivered(_ event: NotDelivered) {
+        if notDelivered.count < Self.maxListed {
+            notDelivered.append(event)
+        } else {
+            unlistedNotDelivered += 1
+        }
+    }
+}
