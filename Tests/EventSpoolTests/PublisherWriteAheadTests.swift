@@ -29,7 +29,7 @@ import Testing
         return configuration
     }
 
-    /// Item 5 of the ordering issue: in write-ahead mode an event whose ordering key has events waiting is
+    /// In write-ahead mode an event whose ordering key has events waiting is
     /// spooled plainly, and group commit may put it into one object with a write-ahead event. That object
     /// must still be settled once the write-ahead event has ended.
     @Test func anObjectSharedWithAPlainSpooledEventIsSettled() async throws {

@@ -32,7 +32,7 @@ import Testing
         try await spool.releaseOrderingKeys(keeping: kept)
     }
 
-    /// Item 1 of the ordering issue: a sweep that starts while a put is being written (its mark set, its
+    /// A sweep that starts while a put is being written (its mark set, its
     /// object not yet renamed into place) lists no event of the key; it must not release the mark.
     @Test func aSweepAtAnyStepOfAPutNeverLeavesItsEventWithoutAMark() async throws {
         let steps = try await putSteps()
@@ -60,7 +60,7 @@ import Testing
         }
     }
 
-    /// Item 2: a put of the key while a release runs (at any of its steps) keeps its mark — also while the
+    /// A put of the key while a release runs (at any of its steps) keeps its mark — also while the
     /// release is still going, where a publisher may ask at any moment, and when the release stops dead at
     /// its next step (a sweeper killed there).
     @Test(arguments: [false, true])
