@@ -33,9 +33,26 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // The layers (docs/architecture.md): each target's dependencies are the arrows a layer may follow.
+        // The model: events, their delivery records, wall-clock time. Depends on nothing of ours.
+        .target(
+            name: "EventSpoolModel",
+            dependencies: [
+                .product(name: "SystemPackage", package: "swift-system")
+            ]
+        ),
+        // System calls through swift-system: the syscall seam, the I/O threads, file exposure checks.
+        .target(
+            name: "EventSpoolSystem",
+            dependencies: [
+                .product(name: "SystemPackage", package: "swift-system")
+            ]
+        ),
         .target(
             name: "EventSpool",
             dependencies: [
+                "EventSpoolModel",
+                "EventSpoolSystem",
                 "CCurl",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
@@ -59,6 +76,7 @@ let package = Package(
             name: "spoolctl",
             dependencies: [
                 "EventSpool",
+                "EventSpoolSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -98,6 +116,8 @@ let package = Package(
             name: "EventSpoolTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolModel",
+                "EventSpoolSystem",
                 "EventSpoolTesting",
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
@@ -110,6 +130,8 @@ let package = Package(
             name: "EventSpoolTestingTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolModel",
+                "EventSpoolSystem",
                 "EventSpoolTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -120,6 +142,8 @@ let package = Package(
             name: "SpoolctlTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolModel",
+                "EventSpoolSystem",
                 "EventSpoolTesting",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -130,6 +154,8 @@ let package = Package(
             name: "ReliabilityTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolModel",
+                "EventSpoolSystem",
                 "EventSpoolTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),

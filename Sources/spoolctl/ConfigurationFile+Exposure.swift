@@ -1,4 +1,5 @@
 import EventSpool
+import EventSpoolSystem
 
 extension ConfigurationFile {
     /// Warnings about who besides its owner may change the file, or read the secrets it holds, naming the

@@ -5,6 +5,7 @@ import Synchronization
 import SystemPackage
 
 @testable import EventSpool
+@testable import EventSpoolSystem
 
 /// A temporary directory for one spool test, with captured logs; `remove()` deletes it.
 struct SpoolTestContext: Sendable {
@@ -274,7 +275,7 @@ let spoolTestTime = Date(timeIntervalSince1970: 1_795_737_003.123_456_7)
 
 /// The UTC time `year-month-day hour:minute:seconds`.
 func spoolTestDate(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ seconds: Double) -> Date {
-    let days = SpoolKey.daysFromCivil(year: year, month: month, day: day)
+    let days = CivilTime.daysFromCivil(year: year, month: month, day: day)
     return Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3600 + minute * 60) + seconds)
 }
 

@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 extension BrokerConfiguration {
     /// How requests authenticate to the broker: an `Authorization` header added at send time.
     ///

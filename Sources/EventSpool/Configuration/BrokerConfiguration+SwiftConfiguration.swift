@@ -1,4 +1,5 @@
 public import Configuration
+import EventSpoolModel
 
 extension BrokerConfiguration {
     /// Creates a broker configuration from `config`, scoped to one broker (`broker` or `secondaryBroker`).

@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 extension BrokerConfiguration {
     /// TLS settings for an `https` broker. The broker's certificate and host name are always verified;
     /// there is no switch to turn that off.

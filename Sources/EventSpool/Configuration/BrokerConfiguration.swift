@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// How to reach one webhook broker.
 ///
 /// Its description (and debug description and mirror) never shows a secret: header values, the URL's

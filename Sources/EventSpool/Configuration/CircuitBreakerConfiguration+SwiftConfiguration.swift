@@ -1,4 +1,5 @@
 public import Configuration
+import EventSpoolModel
 
 extension CircuitBreakerConfiguration {
     /// Creates a circuit breaker configuration from `config`, scoped to its keys (`circuitBreaker`).

@@ -1,4 +1,5 @@
 import Configuration
+import EventSpoolModel
 
 // Strict readers shared by the `init(config:)` extensions.
 //

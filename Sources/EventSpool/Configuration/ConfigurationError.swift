@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// A configuration value that cannot be used: it names the key, what was found and what was expected.
 ///
 /// The readers (`init(config:)`) throw it with the key relative to the scope they read; each enclosing

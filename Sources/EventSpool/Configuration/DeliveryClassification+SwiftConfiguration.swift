@@ -1,4 +1,5 @@
 public import Configuration
+import EventSpoolModel
 
 extension DeliveryClassification {
     /// Creates a delivery classification from `config`, scoped to its keys (`classification`).

@@ -1,4 +1,5 @@
 public import Configuration
+import EventSpoolModel
 
 extension Publisher.Configuration {
     /// Creates a publisher configuration from `config`, read from the root of the key space.

@@ -1,4 +1,5 @@
 public import Configuration
+import EventSpoolModel
 
 extension RetryPolicy {
     /// Creates a retry policy from `config`, scoped to the policy's keys (`retry`).

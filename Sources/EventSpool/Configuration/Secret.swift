@@ -1,3 +1,5 @@
+import EventSpoolModel
+import EventSpoolSystem
 import SystemPackage
 
 /// A secret — a bearer token, a password, a webhook signing secret — given as a value or as the path of

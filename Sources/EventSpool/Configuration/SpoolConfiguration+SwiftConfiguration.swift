@@ -1,4 +1,5 @@
 public import Configuration
+import EventSpoolModel
 
 extension SpoolConfiguration {
     /// Creates a spool configuration from `config`, scoped to the spool's keys (`spool`).

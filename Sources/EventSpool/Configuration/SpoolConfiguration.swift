@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// Where and how events are spooled when the broker cannot take them.
 public struct SpoolConfiguration: Sendable, Hashable {
     /// Limits that keep a long outage from filling the disk. When one is reached, spooling throws.

@@ -1,4 +1,5 @@
 public import Configuration
+import EventSpoolModel
 
 extension SweepAlert.Thresholds {
     /// Reads alert thresholds from `config`, scoped to `sweeper.alert`.

@@ -1,4 +1,5 @@
 public import Configuration
+import EventSpoolModel
 
 extension Sweeper.Configuration {
     /// Creates a sweeper configuration from `config`, read from the root of the key space.

@@ -1,3 +1,5 @@
+import EventSpoolModel
+import EventSpoolSystem
 public import Logging
 import SystemPackage
 

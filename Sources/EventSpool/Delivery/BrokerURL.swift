@@ -1,4 +1,5 @@
 import CCurl
+import EventSpoolModel
 
 #if canImport(Glibc)
 import Glibc

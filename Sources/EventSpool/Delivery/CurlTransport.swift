@@ -1,4 +1,5 @@
 import CCurl
+import EventSpoolModel
 import Synchronization
 
 import class Foundation.Thread

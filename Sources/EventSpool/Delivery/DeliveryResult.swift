@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// What one delivery attempt came to, classified (see ``DeliveryClassification``).
 public struct DeliveryResult: Sendable, Hashable {
     /// The classes of result the publisher and the sweeper act on.

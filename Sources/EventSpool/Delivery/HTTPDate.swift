@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// Parses an HTTP-date (RFC 9110 §5.6.7) in any of its three forms, as a recipient must accept them:
 ///
 /// - IMF-fixdate, the preferred form: `Sun, 06 Nov 1994 08:49:37 GMT`

@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// Cuts secrets out of text that comes back from a broker (a refusal's body) or from libcurl (an error)
 /// before it can reach an attempt's message — and from there the spool, a log line or a report.
 ///

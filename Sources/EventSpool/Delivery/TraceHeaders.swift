@@ -1,3 +1,4 @@
+import EventSpoolModel
 import Instrumentation
 
 /// The trace headers of the current task's `ServiceContext`, as the bootstrapped instrument

@@ -1,3 +1,4 @@
+import EventSpoolModel
 import Synchronization
 
 /// What a transfer came to: the broker's final answer, or why there was none.

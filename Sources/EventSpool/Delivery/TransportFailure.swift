@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// Why a request got no usable HTTP answer, independent of the HTTP library underneath.
 ///
 /// ``DeliveryClassification`` classifies every one of these as retryable; ``message(url:)`` says

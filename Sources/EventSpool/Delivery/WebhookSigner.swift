@@ -1,4 +1,5 @@
 import Crypto
+import EventSpoolModel
 
 import struct Foundation.Data
 

@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 import struct Foundation.Date
 
 /// Stops sending to a broker that keeps failing: after `failureThreshold` consecutive failures the

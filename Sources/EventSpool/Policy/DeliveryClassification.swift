@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 public import struct Foundation.Date
 
 /// How a broker's answer is classified: which statuses are retried, which mean the endpoint is gone,
@@ -165,16 +167,5 @@ public struct DeliveryClassification: Sendable, Hashable {
             )
         )
         return printable.trimmingWhitespace()
-    }
-}
-
-extension String {
-    /// The text without leading and trailing whitespace (HTTP's optional whitespace, newlines).
-    func trimmingWhitespace() -> String {
-        let scalars = unicodeScalars
-        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-            let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })
-        else { return "" }
-        return String(String.UnicodeScalarView(scalars[start...end]))
     }
 }

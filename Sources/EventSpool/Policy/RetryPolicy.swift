@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 public import struct Foundation.Date
 import struct Foundation.TimeInterval
 
@@ -105,36 +107,5 @@ public struct RetryPolicy: Sendable, Hashable {
                 + "(retry.maxAge = \(maxAge.shortDescription))"
         }
         return nil
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a floating-point number.
-    var seconds: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-    }
-
-    /// A compact human form: `250ms`, `5s`, `2m15s`, `3h`, `2d4h`.
-    public var shortDescription: String {
-        let total = seconds
-        if total < 1 {
-            // A negative duration (never a wait; a difference of clock readings) is shown as it is.
-            return "\(Int(saturating: (total * 1000).rounded()))ms"
-        }
-        // At most Int64.max seconds; the double of that rounds up to 2^63, one more than an Int holds.
-        var remaining = Int(saturating: total.rounded())
-        let days = remaining / 86_400
-        remaining %= 86_400
-        let hours = remaining / 3600
-        remaining %= 3600
-        let minutes = remaining / 60
-        let secs = remaining % 60
-        var text = ""
-        if days > 0 { text += "\(days)d" }
-        if hours > 0 { text += "\(hours)h" }
-        if minutes > 0 && days == 0 { text += "\(minutes)m" }
-        if secs > 0 && days == 0 && hours == 0 { text += "\(secs)s" }
-        return text.isEmpty ? "0s" : text
     }
 }

@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 import struct Foundation.Data
 
 /// An event body as it appears in a last-resort log record: the text when it is UTF-8, with `\`, line

@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// What ``Publisher/publish(_:)`` did with an event. Either way the event is safe.
 public enum PublishOutcome: Sendable, Hashable, CustomStringConvertible {
     /// A broker answered 2xx.

@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 extension Publisher {
     /// Everything a publisher needs: where to send, where to spool, and how to behave when the
     /// broker fails.

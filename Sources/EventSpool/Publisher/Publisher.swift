@@ -1,3 +1,4 @@
+import EventSpoolModel
 public import Logging
 import Metrics
 import Synchronization

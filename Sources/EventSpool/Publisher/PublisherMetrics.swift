@@ -1,3 +1,4 @@
+import EventSpoolModel
 import Metrics
 
 /// The publisher's metrics; dimensions are bounded (no event ids).

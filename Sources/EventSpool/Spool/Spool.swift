@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// A durable store of events waiting for delivery, shaped like an object-store bucket.
 ///
 /// Every object is written whole or not at all and named by a ``SpoolKey`` whose byte order is

@@ -1,4 +1,6 @@
 import Crypto
+import EventSpoolModel
+import EventSpoolSystem
 import Logging
 import SystemPackage
 

@@ -1,3 +1,5 @@
+import EventSpoolModel
+import EventSpoolSystem
 import Logging
 import SystemPackage
 

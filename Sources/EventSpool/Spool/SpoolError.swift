@@ -1,3 +1,5 @@
+import EventSpoolModel
+import EventSpoolSystem
 public import SystemPackage
 
 /// A spool operation that failed; it names the operation and the path.

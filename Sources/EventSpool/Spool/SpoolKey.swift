@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 public import struct Foundation.Date
 
 /// The name of one spool object, S3-style: its byte order is publish order.
@@ -111,15 +113,15 @@ public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible 
         func number(_ range: Range<Int>) -> Int {
             utf8[range].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
         }
-        let days = Self.daysFromCivil(year: number(0..<4), month: number(4..<6), day: number(6..<8))
+        let days = CivilTime.daysFromCivil(year: number(0..<4), month: number(4..<6), day: number(6..<8))
         let seconds = days * 86_400 + number(9..<11) * 3600 + number(11..<13) * 60 + number(13..<15)
         return Int64(seconds) * 1_000_000 + Int64(number(16..<22))
     }
 
     /// The times a key can hold, in microseconds since 1970: years 0001 to 9999 (four digits).
     static let representableMicroseconds: ClosedRange<Int64> =
-        Int64(daysFromCivil(year: 1, month: 1, day: 1)) * 86_400_000_000...Int64(
-            daysFromCivil(year: 10_000, month: 1, day: 1)
+        Int64(CivilTime.daysFromCivil(year: 1, month: 1, day: 1)) * 86_400_000_000...Int64(
+            CivilTime.daysFromCivil(year: 10_000, month: 1, day: 1)
         ) * 86_400_000_000 - 1
 
     /// `time` in whole microseconds since 1970, held to the times a key can hold (NaN as 1970).
@@ -151,7 +153,7 @@ public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible 
         // Floor division: times before 1970 are negative.
         let (seconds, fraction) = Self.floorDivision(microseconds, by: 1_000_000)
         let (days, secondOfDay) = Self.floorDivision(seconds, by: 86_400)
-        let (year, month, day) = civilFromDays(Int(days))
+        let (year, month, day) = CivilTime.civilFromDays(Int(days))
         let secondOfDayInt = Int(secondOfDay)
         var text = ""
         text.reserveCapacity(length)
@@ -205,27 +207,5 @@ public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible 
     private static func hex(_ value: UInt32) -> String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: 8 - digits.count) + digits
-    }
-
-    // Howard Hinnant's civil calendar algorithms: UTC dates without Foundation's Calendar.
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 }

@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 public import struct Foundation.Date
 
 /// One object in a spool: a key and the events written together under it, in publish order.

@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// An object read as it is, for a person inspecting it — `spoolctl show` of a quarantined object, as
 /// `postcat` shows a queue file: its bytes unchanged, and whatever of them still decodes.
 public struct SpoolObjectDump: Sendable, Hashable {

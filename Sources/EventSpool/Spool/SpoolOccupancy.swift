@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// What one state of a spool holds, counted the way the limits count it: objects, and their file sizes
 /// (`st_size`) in bytes.
 public struct SpoolOccupancy: Sendable, Hashable, Codable {

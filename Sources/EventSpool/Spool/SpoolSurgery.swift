@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 public import struct Foundation.Date
 
 /// An operator's changes to a spool besides delivery — what `postsuper` does to postfix's queue: remove

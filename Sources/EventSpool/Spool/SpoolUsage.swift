@@ -1,3 +1,4 @@
+import EventSpoolModel
 import Synchronization
 
 /// An estimate of how much `pending/` holds, cheap enough to check on every put against

@@ -1,3 +1,4 @@
+import EventSpoolModel
 import Logging
 
 /// One delivery attempt of one spooled event, and what the retry and fallback policies make of the

@@ -1,3 +1,4 @@
+import EventSpoolModel
 import Logging
 
 /// The ordering keys of the events an operator holds in `held/` (`spoolctl hold`): while one is held, the

@@ -1,3 +1,4 @@
+import EventSpoolModel
 import Synchronization
 
 import struct Foundation.Date

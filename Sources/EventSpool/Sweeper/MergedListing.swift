@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// The objects of several states of a spool as one listing in key order, streaming like each of them; for
 /// one key, in the order of `states`. A replay walks `pending/` and `dead/` together this way, so that an
 /// event goes after the earlier events of its ordering key wherever they are.

@@ -1,3 +1,4 @@
+import EventSpoolModel
 import Logging
 
 /// The spool writes that end one object's part in a pass, once every event in it has a fate.

@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// Keeps the events of one ordering key in publish order within a pass.
 ///
 /// At most one event per ordering key is in flight; later ones of the key wait for it in order. Once an

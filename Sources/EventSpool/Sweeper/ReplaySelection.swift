@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 public import struct Foundation.Date
 
 /// Which spooled events ``Sweeper/replay(_:dryRun:progress:)`` delivers now.

@@ -1,4 +1,6 @@
 // The JSON field names are part of the interface: they are listed in `docs/sweeper.md`.
+import EventSpoolModel
+
 extension SweepAlert: Codable {
     enum CodingKeys: String, CodingKey {
         case breaches, pendingEvents, pendingObjects, pendingBytes, maxObjects, maxBytes

@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 extension SweepAlert {
     /// A few words for the report's first line:
     /// `backlog: oldest pending 2h5m, pending/ at 85 % of spool.maxObjects`.

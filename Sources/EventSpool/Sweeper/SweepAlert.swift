@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// A backlog past an alert threshold after a sweep: events wait too long, or `pending/` nears a limit.
 ///
 /// A broker that stays down keeps every sweep quiet until events are given up, three days later by

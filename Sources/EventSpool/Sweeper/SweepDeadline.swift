@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// When a pass stops starting deliveries (those in flight finish): an instant of the continuous clock, the
 /// `--max-time` of `spoolctl sweep` — or, in tests, a moment an event decides, such as the broker receiving a
 /// request, so that "in flight at the deadline" is a fact and not a race with the scheduler.

@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 import struct Foundation.Data
 import struct Foundation.Date
 import class Foundation.JSONDecoder

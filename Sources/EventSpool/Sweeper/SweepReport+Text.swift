@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 extension SweepReport {
     /// The report for people.
     ///

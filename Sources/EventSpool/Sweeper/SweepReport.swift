@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 public import struct Foundation.Date
 
 /// What one sweeper pass (or replay) did, and everything in it that needs a person's attention.

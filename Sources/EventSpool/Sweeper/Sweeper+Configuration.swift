@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 extension Sweeper {
     /// Everything a sweeper needs: where to deliver, which spool to drain, and how to treat failures.
     public struct Configuration: Sendable, Hashable {

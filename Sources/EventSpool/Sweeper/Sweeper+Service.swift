@@ -1,3 +1,4 @@
+import EventSpoolModel
 import Logging
 public import ServiceLifecycle
 

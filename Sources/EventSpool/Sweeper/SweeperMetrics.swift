@@ -1,3 +1,4 @@
+import EventSpoolModel
 import Metrics
 
 /// The sweeper's metrics. Dimensions are bounded: no event ids, keys or URLs.

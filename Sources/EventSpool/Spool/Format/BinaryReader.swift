@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 import struct Foundation.Date
 
 /// Reads the spool format's primitive values from a range of a byte array, checking every length

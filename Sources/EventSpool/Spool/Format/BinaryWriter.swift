@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 import struct Foundation.Date
 
 /// Appends the spool format's primitive values to a byte array: big-endian integers, LEB128 varints,

@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 import struct Foundation.Date
 
 /// Object format version 1, byte for byte in `docs/spool-format.md`: a 32-byte header, then one framed

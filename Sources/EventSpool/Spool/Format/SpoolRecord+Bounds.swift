@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 import struct Foundation.Date
 
 extension SpoolRecord {

@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 import struct Foundation.Date
 
 /// The metadata of one record: every ``Event`` attribute and its ``DeliveryRecord``, as tagged fields.

@@ -20,7 +20,7 @@ import SwiftOverlayShims
 
 extension FileDescriptor {
     /// Opens `path` relative to the directory `directory` (`openat`).
-    static func open(
+    package static func open(
         in directory: FileDescriptor,
         _ path: FilePath,
         _ mode: AccessMode,
@@ -38,7 +38,7 @@ extension FileDescriptor {
 
     /// Flushes the file's data and metadata to stable storage (`fsync`; `F_FULLFSYNC` on Darwin,
     /// where a plain `fsync` leaves the data in the drive's cache).
-    func synchronize() throws(Errno) {
+    package func synchronize() throws(Errno) {
         #if canImport(Darwin)
         if (try? retryingInterrupts({ fcntl(rawValue, F_FULLFSYNC) })) != nil { return }
         #endif
@@ -46,7 +46,7 @@ extension FileDescriptor {
     }
 
     /// Flushes the file's data and the metadata needed to read it back, such as its size (`fdatasync`).
-    func synchronizeData() throws(Errno) {
+    package func synchronizeData() throws(Errno) {
         #if canImport(Darwin)
         try synchronize()
         #else
@@ -57,7 +57,7 @@ extension FileDescriptor {
     /// Takes (`.shared`, `.exclusive`) or drops (`.unlock`) a `flock` on the whole file.
     ///
     /// - Returns: `false` when `waiting` is off and another open file description holds a conflicting lock.
-    func lock(_ kind: Syscalls.FileLock, waiting: Bool) throws(Errno) -> Bool {
+    package func lock(_ kind: Syscalls.FileLock, waiting: Bool) throws(Errno) -> Bool {
         let operation: CInt
         switch kind {
         case .shared: operation = LOCK_SH
@@ -73,12 +73,12 @@ extension FileDescriptor {
     }
 
     /// The status of the open file (`fstat`).
-    func status() throws(Errno) -> Stat {
+    package func status() throws(Errno) -> Stat {
         try stat()
     }
 
     /// Closes the descriptor once; never retried (see the note at the top of this file).
-    func closeOnce() throws(Errno) {
+    package func closeOnce() throws(Errno) {
         do {
             try close()
         } catch {
@@ -87,7 +87,7 @@ extension FileDescriptor {
     }
 
     /// Writes some of `buffer`, returning how many bytes were written (EINTR retried).
-    func writeSome(_ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
+    package func writeSome(_ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
         do {
             return try write(buffer)
         } catch {
@@ -96,7 +96,7 @@ extension FileDescriptor {
     }
 
     /// Writes some of `buffer` at `offset`, returning how many bytes were written (`pwrite`; EINTR retried).
-    func writeSome(_ buffer: UnsafeRawBufferPointer, atAbsoluteOffset offset: Int64) throws(Errno) -> Int {
+    package func writeSome(_ buffer: UnsafeRawBufferPointer, atAbsoluteOffset offset: Int64) throws(Errno) -> Int {
         do {
             return try write(toAbsoluteOffset: offset, buffer)
         } catch {
@@ -105,7 +105,10 @@ extension FileDescriptor {
     }
 
     /// Reads into `buffer` from `offset`, returning how many bytes were read; 0 at the end (EINTR retried).
-    func readSome(into buffer: UnsafeMutableRawBufferPointer, fromAbsoluteOffset offset: Int64) throws(Errno) -> Int {
+    package func readSome(
+        into buffer: UnsafeMutableRawBufferPointer,
+        fromAbsoluteOffset offset: Int64
+    ) throws(Errno) -> Int {
         do {
             return try read(fromAbsoluteOffset: offset, into: buffer)
         } catch {
@@ -119,7 +122,7 @@ extension FileDescriptor {
     /// `EEXIST`. That uses `renameat2(RENAME_NOREPLACE)` (`renameatx_np(RENAME_EXCL)` on Darwin) and,
     /// where the kernel or file system lacks it, `linkat` then `unlinkat`, which is equally
     /// exclusive; a crash between the two leaves both names, which the caller treats as a duplicate.
-    static func rename(
+    package static func rename(
         in directory: FileDescriptor,
         from source: FilePath,
         to destination: FilePath,
@@ -146,21 +149,21 @@ extension FileDescriptor {
     }
 
     /// Removes the file (not a directory) at `path` relative to `directory` (`unlinkat`).
-    static func unlink(in directory: FileDescriptor, _ path: FilePath) throws(Errno) {
+    package static func unlink(in directory: FileDescriptor, _ path: FilePath) throws(Errno) {
         _ = try retryingInterrupts {
             path.withPlatformString { unlinkat(directory.rawValue, $0, 0) }
         }
     }
 
     /// Removes the empty directory at `path` relative to `directory` (`unlinkat(AT_REMOVEDIR)`).
-    static func removeDirectory(in directory: FileDescriptor, _ path: FilePath) throws(Errno) {
+    package static func removeDirectory(in directory: FileDescriptor, _ path: FilePath) throws(Errno) {
         _ = try retryingInterrupts {
             path.withPlatformString { unlinkat(directory.rawValue, $0, AT_REMOVEDIR) }
         }
     }
 
     /// Creates the directory `path` relative to `directory` (`mkdirat`).
-    static func makeDirectory(
+    package static func makeDirectory(
         in directory: FileDescriptor,
         _ path: FilePath,
         permissions: FilePermissions
@@ -172,7 +175,7 @@ extension FileDescriptor {
 
     /// Sets the access and modification times of `path` relative to `directory` to `seconds` since 1970,
     /// without following a symbolic link (`utimensat`).
-    static func setTimes(in directory: FileDescriptor, _ path: FilePath, to seconds: Double) throws(Errno) {
+    package static func setTimes(in directory: FileDescriptor, _ path: FilePath, to seconds: Double) throws(Errno) {
         let whole = seconds.rounded(.down)
         let time = timespec(tv_sec: Int(whole), tv_nsec: Int((seconds - whole) * 1e9))
         _ = try retryingInterrupts {
@@ -190,7 +193,7 @@ extension FileDescriptor {
     ///
     /// The directory is opened with `O_NOFOLLOW`: a symbolic link where a folder should be fails
     /// with `ELOOP` instead of being followed.
-    static func directoryNames(in directory: FileDescriptor, _ path: FilePath) throws(Errno) -> [String] {
+    package static func directoryNames(in directory: FileDescriptor, _ path: FilePath) throws(Errno) -> [String] {
         let folder = try open(
             in: directory,
             path,
@@ -222,18 +225,18 @@ extension FileDescriptor {
     }
 
     /// The `AT_FDCWD` pseudo-descriptor: `*at` calls resolve relative paths against the working directory.
-    static var currentWorkingDirectory: FileDescriptor { FileDescriptor(rawValue: AT_FDCWD) }
+    package static var currentWorkingDirectory: FileDescriptor { FileDescriptor(rawValue: AT_FDCWD) }
 
     /// This process's id.
-    static var currentProcessID: Int32 { getpid() }
+    package static var currentProcessID: Int32 { getpid() }
 
     /// The effective user id of this process.
-    static var effectiveUserID: UInt32 { UInt32(geteuid()) }
+    package static var effectiveUserID: UInt32 { UInt32(geteuid()) }
 }
 
 /// `CLOCK_MONOTONIC` in nanoseconds: it never steps, and every process of the host reads the same clock,
 /// so log lines of several processes can be put in order.
-func monotonicNanoseconds() -> Int64 {
+package func monotonicNanoseconds() -> Int64 {
     var time = timespec()
     clock_gettime(CLOCK_MONOTONIC, &time)
     return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)

@@ -5,9 +5,9 @@ import SystemPackage
 ///
 /// Paths are relative to a directory descriptor (the `*at` calls), so a spool resolves its own
 /// directory once and nothing it names can escape it.
-struct Syscalls: Sendable {
+package struct Syscalls: Sendable {
     /// `openat(directory, path, mode | options, permissions)`.
-    var open:
+    package var open:
         @Sendable (
             _ directory: FileDescriptor,
             _ path: FilePath,
@@ -16,42 +16,43 @@ struct Syscalls: Sendable {
             _ permissions: FilePermissions?
         ) throws(Errno) -> FileDescriptor
     /// `write`: may write only part of the buffer; returns how much it wrote.
-    var write: @Sendable (_ file: FileDescriptor, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int
+    package var write: @Sendable (_ file: FileDescriptor, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int
     /// `pread`: returns how much it read, 0 at the end of the file.
-    var read:
+    package var read:
         @Sendable (_ file: FileDescriptor, _ buffer: UnsafeMutableRawBufferPointer, _ offset: Int64) throws(Errno) ->
             Int
     /// `fsync`: data and metadata of a file or directory.
-    var synchronize: @Sendable (_ file: FileDescriptor) throws(Errno) -> Void
+    package var synchronize: @Sendable (_ file: FileDescriptor) throws(Errno) -> Void
     /// `fdatasync`: a file's data and the metadata needed to read it back.
-    var synchronizeData: @Sendable (_ file: FileDescriptor) throws(Errno) -> Void
+    package var synchronizeData: @Sendable (_ file: FileDescriptor) throws(Errno) -> Void
     /// `renameat`, or with `noReplace` a rename that fails with EEXIST instead of overwriting.
-    var rename:
+    package var rename:
         @Sendable (_ directory: FileDescriptor, _ source: FilePath, _ destination: FilePath, _ noReplace: Bool)
             throws(Errno) -> Void
     /// `unlinkat` of a file.
-    var unlink: @Sendable (_ directory: FileDescriptor, _ path: FilePath) throws(Errno) -> Void
+    package var unlink: @Sendable (_ directory: FileDescriptor, _ path: FilePath) throws(Errno) -> Void
     /// `mkdirat`.
-    var makeDirectory:
+    package var makeDirectory:
         @Sendable (_ directory: FileDescriptor, _ path: FilePath, _ permissions: FilePermissions) throws(Errno) -> Void
     /// `unlinkat(AT_REMOVEDIR)`: fails unless the directory is empty.
-    var removeDirectory: @Sendable (_ directory: FileDescriptor, _ path: FilePath) throws(Errno) -> Void
+    package var removeDirectory: @Sendable (_ directory: FileDescriptor, _ path: FilePath) throws(Errno) -> Void
     /// `close`, called once and never retried.
-    var close: @Sendable (_ file: FileDescriptor) throws(Errno) -> Void
+    package var close: @Sendable (_ file: FileDescriptor) throws(Errno) -> Void
     /// `pwrite`: may write only part of the buffer; returns how much it wrote.
-    var writeAt:
+    package var writeAt:
         @Sendable (_ file: FileDescriptor, _ bytes: UnsafeRawBufferPointer, _ offset: Int64) throws(Errno) -> Int
     /// `flock`: takes a shared or exclusive lock on the whole file, or drops it. With `waiting` false it returns
     /// `false` at once where it would wait for another open file description's lock.
-    var lock: @Sendable (_ file: FileDescriptor, _ kind: FileLock, _ waiting: Bool) throws(Errno) -> Bool
+    package var lock: @Sendable (_ file: FileDescriptor, _ kind: FileLock, _ waiting: Bool) throws(Errno) -> Bool
     /// `fstat`.
-    var status: @Sendable (_ file: FileDescriptor) throws(Errno) -> Stat
+    package var status: @Sendable (_ file: FileDescriptor) throws(Errno) -> Stat
     /// `utimensat(AT_SYMLINK_NOFOLLOW)`: sets the access and modification times of `path` to `seconds` since
     /// 1970.
-    var setTimes: @Sendable (_ directory: FileDescriptor, _ path: FilePath, _ seconds: Double) throws(Errno) -> Void
+    package var setTimes:
+        @Sendable (_ directory: FileDescriptor, _ path: FilePath, _ seconds: Double) throws(Errno) -> Void
 
     /// What ``lock`` does.
-    enum FileLock: Sendable {
+    package enum FileLock: Sendable {
         /// Many holders at once (`LOCK_SH`).
         case shared
         /// One holder (`LOCK_EX`).
@@ -61,7 +62,7 @@ struct Syscalls: Sendable {
     }
 
     /// The real system calls.
-    static let live = Syscalls(
+    package static let live = Syscalls(
         open: { directory, path, mode, options, permissions throws(Errno) in
             try FileDescriptor.open(in: directory, path, mode, options: options, permissions: permissions)
         },

@@ -7,7 +7,7 @@ import struct Foundation.Date
 ///
 /// Ids made by one process sort in the order they were made, also within one millisecond:
 /// the 12 bits after the timestamp count up (RFC 9562 §6.2, method 1).
-enum EventID {
+package enum EventID {
     private struct State {
         var milliseconds: UInt64 = 0
         var counter: UInt16 = 0
@@ -27,7 +27,7 @@ enum EventID {
     fileprivate static let randomBatch = 64
 
     /// Returns a new UUIDv7 string such as `019a8b5e-7c1d-7f3a-9b2e-4d5c6a7b8c9d`.
-    static func make(now: Date = Date()) -> String {
+    package static func make(now: Date = Date()) -> String {
         let nowMilliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
         let (milliseconds, counter, tail) = state.withLock { state -> (UInt64, UInt16, UInt64) in
             if nowMilliseconds > state.milliseconds {

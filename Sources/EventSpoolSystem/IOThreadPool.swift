@@ -5,7 +5,7 @@ import class Foundation.Thread
 /// ever runs on Swift's cooperative thread pool (whose threads, one per core, would stall every task).
 ///
 /// Jobs run in the order they were submitted; with one thread they also run one at a time.
-final class IOThreadPool: @unchecked Sendable {
+package final class IOThreadPool: @unchecked Sendable {
     // Every mutable property below is guarded by `condition`.
     private let condition = NSCondition()
     private var jobs: [@Sendable () -> Void] = []
@@ -15,7 +15,7 @@ final class IOThreadPool: @unchecked Sendable {
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// Starts `threadCount` threads named `name`.
-    init(name: String, threadCount: Int) {
+    package init(name: String, threadCount: Int) {
         runningThreads = max(1, threadCount)
         for index in 0..<runningThreads {
             let thread = Thread { [self] in self.work() }
@@ -28,7 +28,7 @@ final class IOThreadPool: @unchecked Sendable {
     ///
     /// - Returns: `false` when the pool is shutting down and the job will never run.
     @discardableResult
-    func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
+    package func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         guard !isStopping else { return false }
@@ -38,7 +38,7 @@ final class IOThreadPool: @unchecked Sendable {
     }
 
     /// Runs `body` on one of the threads and returns its result, or `nil` when the pool is shut down.
-    func run<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result? {
+    package func run<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result? {
         await withCheckedContinuation { (continuation: CheckedContinuation<Result?, Never>) in
             let accepted = submit { continuation.resume(returning: body()) }
             if !accepted { continuation.resume(returning: nil) }
@@ -46,7 +46,7 @@ final class IOThreadPool: @unchecked Sendable {
     }
 
     /// Lets the threads finish the jobs already queued, then stops them; returns once they have stopped.
-    func shutdown() async {
+    package func shutdown() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             condition.lock()
             isStopping = true
@@ -62,7 +62,7 @@ final class IOThreadPool: @unchecked Sendable {
     }
 
     /// Asks the threads to stop after the queued jobs, without waiting for them (for `deinit`s).
-    func stopSoon() {
+    package func stopSoon() {
         condition.lock()
         isStopping = true
         condition.broadcast()

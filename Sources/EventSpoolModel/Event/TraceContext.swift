@@ -1,11 +1,11 @@
 /// W3C Trace Context (https://www.w3.org/TR/trace-context/) checks for `traceparent`.
-enum TraceContext {
+package enum TraceContext {
     /// The longest `traceparent` accepted: a future version may add fields, but not without bound.
-    static let maxLength = 512
+    package static let maxLength = 512
 
     /// Accepts `version-traceid-parentid-flags` as lower-case hex, 2-32-16-2 digits, with a non-zero
     /// trace id and parent id and a version other than `ff`. Future versions may append fields.
-    static func validateTraceparent(_ value: String) throws(EventValidationError) {
+    package static func validateTraceparent(_ value: String) throws(EventValidationError) {
         let bytes = Array(value.utf8)
         func fail(_ reason: String) -> EventValidationError {
             EventValidationError(field: "traceparent", reason: reason)

@@ -15,13 +15,13 @@ extension Event {
     public static let maxExtensions = 64
 
     /// Seconds since 1970 from 0001-01-01T00:00:00Z up to 10000-01-01T00:00:00Z (not included).
-    static let representableSeconds = -62_135_596_800.0..<253_402_300_800.0
+    package static let representableSeconds = -62_135_596_800.0..<253_402_300_800.0
 
     /// The last representable time before the year 10000.
-    static let latestRepresentableTime = Date(timeIntervalSince1970: representableSeconds.upperBound - 1)
+    package static let latestRepresentableTime = Date(timeIntervalSince1970: representableSeconds.upperBound - 1)
 
     /// Whether `time` lies in the years 0001 to 9999: the times an event, a spool object or a display may hold.
-    static func isRepresentable(_ time: Date) -> Bool {
+    package static func isRepresentable(_ time: Date) -> Bool {
         let seconds = time.timeIntervalSince1970
         return seconds.isFinite && representableSeconds.contains(seconds)
     }
@@ -107,7 +107,7 @@ extension Event {
     }
 
     /// A value that becomes an HTTP header: no control characters (CR and LF above all), bounded length.
-    static func validateHeaderValue(
+    package static func validateHeaderValue(
         _ value: String,
         field: String,
         maxLength: Int,

@@ -4,22 +4,22 @@
 /// escaped as in a Swift string literal (`\n`, `\r`, `\t`, `\u{1B}`), and so are DEL, the C1 controls
 /// and the Unicode line and paragraph separators. Beyond ``maxBytes`` (UTF-8) the text is cut, saying
 /// how much was left out.
-struct LoggedText: CustomStringConvertible {
+package struct LoggedText: CustomStringConvertible {
     /// The longest text shown by default: an attribute, a URL, a message.
-    static let defaultMaxBytes = 1024
+    package static let defaultMaxBytes = 1024
 
     let text: String
     let maxBytes: Int
     /// Whether `\` is escaped as `\\` too, so that the text can be read back exactly (an event body).
     let escapesBackslashes: Bool
 
-    init(_ text: String, maxBytes: Int = defaultMaxBytes, escapesBackslashes: Bool = false) {
+    package init(_ text: String, maxBytes: Int = defaultMaxBytes, escapesBackslashes: Bool = false) {
         self.text = text
         self.maxBytes = maxBytes
         self.escapesBackslashes = escapesBackslashes
     }
 
-    var description: String {
+    package var description: String {
         var shown = ""
         var shownBytes = 0
         var consumedBytes = 0

@@ -1,0 +1,2 @@
+// One `import EventSpool` gives a service everything it needs: the layers below re-exported.
+@_exported public import EventSpoolModel
