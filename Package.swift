@@ -48,10 +48,16 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system")
             ]
         ),
+        // Pure policies, no I/O: how an answer is classified, when to retry, when to give up, the circuit breaker.
+        .target(
+            name: "EventSpoolPolicy",
+            dependencies: ["EventSpoolModel"]
+        ),
         .target(
             name: "EventSpool",
             dependencies: [
                 "EventSpoolModel",
+                "EventSpoolPolicy",
                 "EventSpoolSystem",
                 "CCurl",
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -117,6 +123,7 @@ let package = Package(
             dependencies: [
                 "EventSpool",
                 "EventSpoolModel",
+                "EventSpoolPolicy",
                 "EventSpoolSystem",
                 "EventSpoolTesting",
                 .product(name: "InMemoryLogging", package: "swift-log"),
@@ -131,6 +138,7 @@ let package = Package(
             dependencies: [
                 "EventSpool",
                 "EventSpoolModel",
+                "EventSpoolPolicy",
                 "EventSpoolSystem",
                 "EventSpoolTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -143,6 +151,7 @@ let package = Package(
             dependencies: [
                 "EventSpool",
                 "EventSpoolModel",
+                "EventSpoolPolicy",
                 "EventSpoolSystem",
                 "EventSpoolTesting",
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -155,6 +164,7 @@ let package = Package(
             dependencies: [
                 "EventSpool",
                 "EventSpoolModel",
+                "EventSpoolPolicy",
                 "EventSpoolSystem",
                 "EventSpoolTesting",
                 .product(name: "Logging", package: "swift-log"),

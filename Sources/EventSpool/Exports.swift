@@ -1,2 +1,3 @@
 // One `import EventSpool` gives a service everything it needs: the layers below re-exported.
 @_exported public import EventSpoolModel
+@_exported public import EventSpoolPolicy

@@ -28,18 +28,18 @@ extension CrashTest {
 
         func run() async throws {
             let timeout = Duration.milliseconds(timeoutMilliseconds)
-            let client = try BrokerClient(
+            let broker = try Broker(
                 configuration: BrokerConfiguration(url: brokerURL, timeout: .init(connect: timeout, total: timeout)),
                 logger: Logger(label: "eventspool-crashtest")
             )
             // The first delivery allocates what every delivery uses (handles, buffers, the body cap).
-            _ = await client.deliver(Event(type: "com.example.warmup", source: "/eventspool-crashtest", text: "{}"))
+            _ = await broker.deliver(Event(type: "com.example.warmup", source: "/eventspool-crashtest", text: "{}"))
             let before = Self.peakResidentBytes()
-            let result = await client.deliver(
+            let result = await broker.deliver(
                 Event(type: "com.example.measured", source: "/eventspool-crashtest", text: "{}")
             )
             let after = Self.peakResidentBytes()
-            await client.shutdown()
+            await broker.shutdown()
 
             let outcome: String
             switch result.outcome {

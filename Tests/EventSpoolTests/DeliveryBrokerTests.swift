@@ -23,7 +23,7 @@ struct DeliveryBrokerTests {
         classification: DeliveryClassification = DeliveryClassification(),
         clock: any WallClock = SystemWallClock(),
         logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-        _ body: (BrokerClient) async throws -> T
+        _ body: (Broker) async throws -> T
     ) async throws -> T {
         let configuration = BrokerConfiguration(
             url: url ?? broker.url,
@@ -415,7 +415,7 @@ struct DeliveryBrokerTests {
     @Test func shutdownWaitsForInFlightTransfersAndRefusesNewOnes() async throws {
         try await withTestBroker { broker in
             broker.enqueue(.delay(.milliseconds(200), then: .status(200)))
-            let client = try BrokerClient(
+            let client = try Broker(
                 configuration: BrokerConfiguration(url: broker.url),
                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             )
@@ -434,7 +434,7 @@ struct DeliveryBrokerTests {
     @Test func shutdownAbortsTransfersThatOutliveTheTimeout() async throws {
         try await withTestBroker { broker in
             broker.enqueue(.hang)
-            let client = try BrokerClient(
+            let client = try Broker(
                 configuration: BrokerConfiguration(url: broker.url, timeout: .init(total: .milliseconds(300))),
                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             )
@@ -449,7 +449,7 @@ struct DeliveryBrokerTests {
 
     @Test func aTaskPinnedToTheClientExecutorDeliversAndOutlivesTheClient() async throws {
         try await withTestBroker { broker in
-            let client = try BrokerClient(
+            let client = try Broker(
                 configuration: BrokerConfiguration(url: broker.url),
                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             )

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolPolicy
 
 @Suite struct DeliveryClassificationTests {
     let classification = DeliveryClassification()
@@ -137,11 +138,13 @@ import Testing
 
     @Test func httpFailureMessageHasStatusURLAndFirstLine() {
         let result = classification.result(
-            status: 503,
-            retryAfter: "120",
-            body: Array("overloaded\nsecond line".utf8),
-            url: "http://127.0.0.1:5555/events",
-            duration: .milliseconds(3),
+            for: DeliveryAnswer(
+                status: 503,
+                retryAfter: "120",
+                body: Array("overloaded\nsecond line".utf8),
+                url: "http://127.0.0.1:5555/events",
+                duration: .milliseconds(3)
+            ),
             now: Date()
         )
         #expect(result.outcome == .retryable(retryAfter: .seconds(120)))
@@ -153,11 +156,13 @@ import Testing
 
     @Test func deliveredHasNoError() {
         let result = classification.result(
-            status: 204,
-            retryAfter: nil,
-            body: [],
-            url: "http://h/",
-            duration: .zero,
+            for: DeliveryAnswer(
+                status: 204,
+                retryAfter: nil,
+                body: [],
+                url: "http://h/",
+                duration: .zero
+            ),
             now: Date()
         )
         #expect(result.isDelivered)
@@ -167,11 +172,13 @@ import Testing
 
     @Test func bodyWithoutTextGivesJustTheStatus() {
         let result = classification.result(
-            status: 404,
-            retryAfter: nil,
-            body: Array("\r\n  \n".utf8),
-            url: "http://h/e",
-            duration: .zero,
+            for: DeliveryAnswer(
+                status: 404,
+                retryAfter: nil,
+                body: Array("\r\n  \n".utf8),
+                url: "http://h/e",
+                duration: .zero
+            ),
             now: Date()
         )
         #expect(result.error?.message == "HTTP 404 from http://h/e")
@@ -180,11 +187,13 @@ import Testing
 
     @Test func redirectsSayTheyAreNotFollowed() {
         let result = classification.result(
-            status: 301,
-            retryAfter: nil,
-            body: [],
-            url: "http://h/e",
-            duration: .zero,
+            for: DeliveryAnswer(
+                status: 301,
+                retryAfter: nil,
+                body: [],
+                url: "http://h/e",
+                duration: .zero
+            ),
             now: Date()
         )
         #expect(result.outcome == .permanent)
@@ -195,11 +204,13 @@ import Testing
         var body: [UInt8] = [0x1B] + Array("[31mred\u{7}bell\tand".utf8) + [0xFF, 0xFE]
         body += Array(repeating: UInt8(ascii: "x"), count: 100_000)
         let result = classification.result(
-            status: 500,
-            retryAfter: nil,
-            body: body,
-            url: "http://h/e",
-            duration: .zero,
+            for: DeliveryAnswer(
+                status: 500,
+                retryAfter: nil,
+                body: body,
+                url: "http://h/e",
+                duration: .zero
+            ),
             now: Date()
         )
         let message = try #require(result.error?.message)
@@ -227,7 +238,8 @@ import Testing
         (.cancelled, "cancelled before the broker answered: http://127.0.0.1:5555/events"),
     ])
     func transportFailuresAreRetryableWithClearMessages(failure: TransportFailure, message: String) {
-        let result = classification.result(for: failure, url: "http://127.0.0.1:5555/events", duration: .zero)
+        let answer = DeliveryAnswer(failure, url: "http://127.0.0.1:5555/events", duration: .zero)
+        let result = classification.result(for: answer, now: Date())
         #expect(result.outcome == .retryable(retryAfter: nil))
         #expect(result.error?.message == message)
     }

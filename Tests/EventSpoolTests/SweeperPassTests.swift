@@ -258,6 +258,23 @@ import Testing
         }
     }
 
+    @Test func aGoneEndpointStopsThePassAsGoneEvenWhenItAlsoOpensTheCircuit() async throws {
+        try await SweeperFixture.with { fixture in
+            try await withTestBroker { broker in
+                // A 410 counts towards the breaker (the publisher's rule); with a threshold of 1 it opens it too.
+                broker.setDefaultBehavior(.status(410))
+                try await fixture.spoolEach((0..<3).map { testEvent("\($0)") })
+                let configuration = fixture.configuration(broker: broker, concurrency: 1, circuitBreakerThreshold: 1)
+
+                let report = try await fixture.withSweeper(configuration) { await $0.sweep() }
+
+                #expect(broker.requests.count == 1)
+                #expect(report.stoppedEarly == .endpointGone)
+                #expect(report.endpointGone)
+            }
+        }
+    }
+
     @Test func passedDeadlineStartsNothingAndCountsWhatRemains() async throws {
         try await SweeperFixture.with { fixture in
             try await withTestBroker { broker in

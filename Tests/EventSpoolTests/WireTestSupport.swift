@@ -28,9 +28,9 @@ enum WireTestSupport {
         classification: DeliveryClassification = DeliveryClassification(),
         clock: any WallClock = SystemWallClock(),
         logger: Logger = quietLogger,
-        _ body: (BrokerClient) async throws -> T
+        _ body: (Broker) async throws -> T
     ) async throws -> T {
-        let client = try BrokerClient(
+        let client = try Broker(
             configuration: configuration,
             classification: classification,
             clock: clock,

@@ -1,5 +1,6 @@
 public import Configuration
 import EventSpoolModel
+import EventSpoolPolicy
 
 extension CircuitBreakerConfiguration {
     /// Creates a circuit breaker configuration from `config`, scoped to its keys (`circuitBreaker`).

@@ -1,5 +1,6 @@
 public import Configuration
 import EventSpoolModel
+import EventSpoolPolicy
 
 extension DeliveryClassification {
     /// Creates a delivery classification from `config`, scoped to its keys (`classification`).

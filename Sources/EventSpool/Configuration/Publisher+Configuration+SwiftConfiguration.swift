@@ -1,5 +1,6 @@
 public import Configuration
 import EventSpoolModel
+import EventSpoolPolicy
 
 extension Publisher.Configuration {
     /// Creates a publisher configuration from `config`, read from the root of the key space.

@@ -1,5 +1,6 @@
 public import Configuration
 import EventSpoolModel
+import EventSpoolPolicy
 
 extension RetryPolicy {
     /// Creates a retry policy from `config`, scoped to the policy's keys (`retry`).

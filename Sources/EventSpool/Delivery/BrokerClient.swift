@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolPolicy
 import EventSpoolSystem
 public import Logging
 import SystemPackage
@@ -7,15 +8,16 @@ import struct Foundation.Date
 
 /// Delivers events to one broker over HTTP (libcurl), reusing keep-alive connections.
 ///
-/// Each ``deliver(_:)`` POSTs one event (see `docs/delivery.md` for every header) and classifies the
-/// answer with a ``DeliveryClassification``. Transfers run on a thread of the client's own, on
+/// Each ``deliver(_:)`` POSTs one event (see `docs/delivery.md` for every header) and returns what the
+/// broker answered, unclassified: judging it is a policy's job (``DeliveryClassification``). Transfers run on
+/// a thread of the client's own, on
 /// libcurl's multi interface, so any number of tasks can deliver at once without blocking Swift's
 /// cooperative pool; at most ``BrokerConfiguration/maxConnections`` connections are open.
 ///
 /// Call ``shutdown()`` when done.
-public final class BrokerClient: Sendable {
+package final class BrokerClient: Sendable {
     /// The broker's URL, without any credentials it was configured with.
-    public let url: String
+    package let url: String
 
     private let transport: CurlTransport
     private let brokerURL: BrokerURL
@@ -26,7 +28,6 @@ public final class BrokerClient: Sendable {
     private let headerNames: Set<String>
     /// The signer, the `Authorization` value and every secret to cut out of messages.
     private let credentials: BrokerCredentials
-    private let classification: DeliveryClassification
     /// Where libcurl cuts a response body: a body this long may have been cut in the middle of a secret.
     private let maxResponseBodyBytes: Int
     private let clock: any WallClock
@@ -38,14 +39,12 @@ public final class BrokerClient: Sendable {
     ///
     /// - Parameters:
     ///   - configuration: The broker's URL, timeouts, headers, credentials, signing, TLS and limits.
-    ///   - classification: How answers are classified.
-    ///   - clock: The wall clock `Retry-After` dates are measured against, and `webhook-timestamp` read from.
+    ///   - clock: The wall clock `webhook-timestamp` is read from.
     ///   - logger: Where each attempt is logged, at debug level.
     /// - Throws: ``BrokerClientError`` when the configuration is unusable (bad URL, unreadable or invalid
     ///   secret, unreadable TLS file, libcurl setup), naming the configuration key and never a secret.
-    public init(
+    package init(
         configuration: BrokerConfiguration,
-        classification: DeliveryClassification = DeliveryClassification(),
         clock: any WallClock = SystemWallClock(),
         logger: Logger
     ) throws(BrokerClientError) {
@@ -95,7 +94,6 @@ public final class BrokerClient: Sendable {
         self.headers = headers
         self.headerNames = Set(headers.map { $0.name.lowercased() })
         self.credentials = credentials
-        self.classification = classification
         self.maxResponseBodyBytes = configuration.maxResponseBodyBytes
         self.clock = clock
         self.logger = logger
@@ -111,28 +109,23 @@ public final class BrokerClient: Sendable {
         )
     }
 
-    /// Sends one event and classifies the answer. Never throws: every failure is a result.
+    /// Sends one event and returns the broker's answer, unclassified. Never throws: every failure is an answer.
     ///
     /// Runs no blocking call on the caller's thread: the transfer happens on the client's own thread.
-    /// Cancelling the calling task stops the transfer and gives a retryable result.
-    /// An event that fails ``Event/validate(maxBodyBytes:)`` is not sent: the result is permanent.
-    public func deliver(_ event: Event) async -> DeliveryResult {
+    /// Cancelling the calling task stops the transfer and gives a failed answer ("cancelled").
+    /// An event that fails ``Event/validate(maxBodyBytes:)`` is not sent (``DeliveryAnswer/Reply/notSent``).
+    package func deliver(_ event: Event) async -> DeliveryAnswer {
         await deliver(event, validating: true)
     }
 
     /// ``deliver(_:)``, without validating the event again when the caller has just done so
     /// (`validating: false`): the publisher validates every event against its own body limit.
-    func deliver(_ event: Event, validating: Bool) async -> DeliveryResult {
+    func deliver(_ event: Event, validating: Bool) async -> DeliveryAnswer {
         let started = ContinuousClock.now
         do {
             if validating { try event.validate(maxBodyBytes: .max) }
         } catch {
-            return DeliveryResult(
-                outcome: .permanent,
-                status: nil,
-                error: AttemptError(status: nil, message: "\(error), not sent to \(url)"),
-                duration: .zero
-            )
+            return DeliveryAnswer(reply: .notSent, problem: "\(error), not sent to \(url)", duration: .zero)
         }
         let request = BrokerRequest(
             event: event,
@@ -145,34 +138,23 @@ public final class BrokerClient: Sendable {
         let outcome = await transport.perform(request)
         let duration = ContinuousClock.now - started
 
-        var result: DeliveryResult
+        var answer: DeliveryAnswer
         switch outcome {
         case .answered(let status, let retryAfter, let body):
-            result = classification.result(
+            answer = DeliveryAnswer(
                 status: status,
                 retryAfter: retryAfter,
                 body: (200..<300).contains(status) ? body : redactedForMessages(body),
                 url: url,
-                duration: duration,
-                now: clock.now
+                duration: duration
             )
         case .failed(let failure):
-            result = classification.result(for: failure, url: url, duration: duration)
+            answer = DeliveryAnswer(failure, url: url, duration: duration)
         }
-        if let error = result.error, !credentials.redactor.isEmpty {
-            result.error = AttemptError(status: error.status, message: credentials.redactor.redacting(error.message))
+        if let problem = answer.problem, !credentials.redactor.isEmpty {
+            answer.problem = credentials.redactor.redacting(problem)
         }
-        logger.debug(
-            "delivery attempt",
-            metadata: [
-                "event.id": "\(event.id)",
-                "broker.url": "\(url)",
-                "delivery.outcome": "\(result.outcome)",
-                "http.status": "\(result.status.map(String.init) ?? "none")",
-                "delivery.error": "\(result.error?.message ?? "none")",
-            ]
-        )
-        return result
+        return answer
     }
 
     /// The start of a refusal's body, every secret cut out, for its message.
@@ -191,7 +173,7 @@ public final class BrokerClient: Sendable {
     }
 
     /// How much of a refusal's body is redacted for its message: far more than the 1 KiB
-    /// ``DeliveryClassification`` reads its first line from, so that what is left after secrets shrink to
+    /// ``DeliveryAnswer/firstLine(of:)`` is read from, so that what is left after secrets shrink to
     /// `<redacted>` still fills it.
     static let redactedBodyBytes = 8 * 1024
 
@@ -203,14 +185,14 @@ public final class BrokerClient: Sendable {
     /// back to the cooperative pool). Such code must not block, as on any executor; it also delays
     /// other deliveries of this client while it runs, so keep it short. After ``shutdown()`` the task
     /// carries on on the global concurrent executor.
-    public var executor: any TaskExecutor { transport.executor }
+    package var executor: any TaskExecutor { transport.executor }
 
     /// Finishes in-flight transfers, closes connections and stops the transfer thread. Deliveries
-    /// after this return a retryable "shut down" result.
+    /// after this return a failed answer ("shut down").
     ///
     /// - Parameter gracePeriod: How long in-flight transfers may still run before they are aborted
-    ///   (their result: retryable, "shut down"); by default their total timeout.
-    public func shutdown(gracePeriod: Duration? = nil) async {
+    ///   (their answer: failed, "shut down"); by default their total timeout.
+    package func shutdown(gracePeriod: Duration? = nil) async {
         await transport.shutdown(gracePeriod: gracePeriod)
     }
 

@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolPolicy
 
 /// Why a request got no usable HTTP answer, independent of the HTTP library underneath.
 ///

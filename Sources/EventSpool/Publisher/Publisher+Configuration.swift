@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolPolicy
 
 extension Publisher {
     /// Everything a publisher needs: where to send, where to spool, and how to behave when the

@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolPolicy
 public import Logging
 import Metrics
 import Synchronization
@@ -21,7 +22,7 @@ public final class Publisher: Sendable {
     public let configuration: Configuration
 
     /// The primary broker, then the secondary one when configured.
-    private let brokers: [BrokerClient]
+    private let brokers: [Broker]
     private let spool: any Spool
     /// The spool this publisher opened itself, and so shuts down.
     private let ownedSpool: DirectorySpool?
@@ -70,7 +71,7 @@ public final class Publisher: Sendable {
         logger: Logger
     ) throws {
         var brokers = [
-            try BrokerClient(
+            try Broker(
                 configuration: configuration.broker,
                 classification: configuration.classification,
                 clock: clock,
@@ -79,7 +80,7 @@ public final class Publisher: Sendable {
         ]
         if let secondary = configuration.secondaryBroker {
             brokers.append(
-                try BrokerClient(
+                try Broker(
                     configuration: secondary,
                     classification: configuration.classification,
                     clock: clock,
@@ -130,7 +131,7 @@ public final class Publisher: Sendable {
         }
     }
 
-    /// The primary broker client's transfer thread as a task executor (see ``BrokerClient/executor``).
+    /// The primary broker client's transfer thread as a task executor.
     ///
     /// A task that publishes one event after another can run under
     /// `withTaskExecutorPreference(publisher.executor) { … }`: a delivered publish then costs no thread
@@ -171,8 +172,7 @@ public final class Publisher: Sendable {
             return .delivered
         }
         record.nextAttemptAt = nextAttempt(after: result, record: record)
-        let error = result.error ?? AttemptError(status: result.status, message: "not delivered")
-        return try await write(event, record: record, reason: .deliveryFailed(error))
+        return try await write(event, record: record, reason: .deliveryFailed(result.failure))
     }
 
     private func publishWriteAhead(_ event: Event) async throws(PublishError) -> PublishOutcome {
@@ -208,8 +208,7 @@ public final class Publisher: Sendable {
                 return .delivered
             }
             record.nextAttemptAt = nextAttempt(after: result, record: record)
-            let error = result.error ?? AttemptError(status: result.status, message: "not delivered")
-            outcome = .spooled(key: key, reason: .deliveryFailed(error))
+            outcome = .spooled(key: key, reason: .deliveryFailed(result.failure))
         } else {
             record.nextAttemptAt = clock.now
             outcome = .spooled(key: key, reason: .circuitOpen)
@@ -245,12 +244,7 @@ public final class Publisher: Sendable {
         }
         guard let last else { return nil }
 
-        let brokerIsUp: Bool
-        switch last.outcome {
-        case .delivered, .permanent: brokerIsUp = true
-        case .retryable, .endpointGone: brokerIsUp = false
-        }
-        let opened = state.withLock { $0.breaker.record(success: brokerIsUp, now: clock.now) }
+        let opened = state.withLock { $0.breaker.record(last.outcome, now: clock.now) }
         if opened {
             logger.info(
                 "circuit open: spooling without sending for \(configuration.circuitBreaker.breakDuration)",

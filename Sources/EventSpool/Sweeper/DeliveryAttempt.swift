@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolPolicy
 import Logging
 
 /// One delivery attempt of one spooled event, and what the retry and fallback policies make of the
@@ -32,16 +33,16 @@ struct DeliveryAttempt: Sendable {
         case failedAgain(SpooledEvent)
     }
 
-    /// The disposition, and whether the primary broker's answer counts towards the pass's circuit breaker.
+    /// The disposition, and the primary broker's classified answer, which the pass's circuit breaker records.
     struct Outcome: Sendable {
         var disposition: Disposition
-        /// The primary broker failed in a way that suggests it is down (a retryable failure).
-        var brokerFailed: Bool
+        /// How the primary broker's answer was classified.
+        var primary: DeliveryResult.Outcome
     }
 
-    let primary: BrokerClient
+    let primary: Broker
     /// Offered given-up events when the fallback policy says so.
-    let secondary: BrokerClient?
+    let secondary: Broker?
     let retry: RetryPolicy
     let fallback: FallbackPolicy
     let clock: any WallClock
@@ -56,14 +57,14 @@ struct DeliveryAttempt: Sendable {
         let result = await primary.deliver(spooled.event)
         metrics.recordDelivery(result.duration, secondary: false)
         if result.isDelivered {
-            return Outcome(disposition: .delivered, brokerFailed: false)
+            return Outcome(disposition: .delivered, primary: result.outcome)
         }
-        let error = result.error ?? AttemptError(status: result.status, message: "not delivered")
+        let error = result.failure
         spooled.delivery.record(attemptAt: attemptTime, error: error)
 
         switch result.outcome {
         case .delivered:
-            return Outcome(disposition: .delivered, brokerFailed: false)
+            return Outcome(disposition: .delivered, primary: result.outcome)
 
         case .retryable(let retryAfter):
             spooled.delivery.nextAttemptAt = jitter.nextAttempt(
@@ -73,12 +74,12 @@ struct DeliveryAttempt: Sendable {
                 retryAfter: retryAfter
             )
             guard case .sweep = purpose else {
-                return Outcome(disposition: .failedAgain(spooled), brokerFailed: true)
+                return Outcome(disposition: .failedAgain(spooled), primary: result.outcome)
             }
             guard let exhaustion = retry.exhaustion(of: spooled.delivery, now: clock.now) else {
-                return Outcome(disposition: .deferred(spooled), brokerFailed: true)
+                return Outcome(disposition: .deferred(spooled), primary: result.outcome)
             }
-            return Outcome(disposition: await giveUp(spooled, reason: exhaustion), brokerFailed: true)
+            return Outcome(disposition: await giveUp(spooled, reason: exhaustion), primary: result.outcome)
 
         case .endpointGone:
             spooled.delivery.nextAttemptAt = jitter.nextAttempt(
@@ -87,14 +88,17 @@ struct DeliveryAttempt: Sendable {
                 attempts: spooled.delivery.attempts,
                 retryAfter: nil
             )
-            return Outcome(disposition: .endpointGone(spooled, error), brokerFailed: false)
+            return Outcome(disposition: .endpointGone(spooled, error), primary: result.outcome)
 
         case .permanent:
             if case .replay(fromDead: true) = purpose {
-                return Outcome(disposition: .failedAgain(spooled), brokerFailed: false)
+                return Outcome(disposition: .failedAgain(spooled), primary: result.outcome)
             }
             // The answer itself is the last error, shown beside the reason: not repeated in it.
-            return Outcome(disposition: await giveUp(spooled, reason: "permanent failure"), brokerFailed: false)
+            return Outcome(
+                disposition: await giveUp(spooled, reason: "permanent failure"),
+                primary: result.outcome
+            )
         }
     }
 
@@ -115,7 +119,7 @@ struct DeliveryAttempt: Sendable {
                 )
                 return .deliveredToSecondary(spooled)
             }
-            let error = result.error ?? AttemptError(status: result.status, message: "not delivered")
+            let error = result.failure
             // The last error becomes the secondary broker's; the reason keeps the primary broker's answer.
             if let primaryError = spooled.delivery.lastError {
                 reason += "; broker: \(primaryError.message)"

@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolPolicy
 import Synchronization
 
 import struct Foundation.Date

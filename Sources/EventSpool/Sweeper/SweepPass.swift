@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolPolicy
 import Logging
 import ServiceLifecycle
 
@@ -63,7 +64,6 @@ final class SweepPass {
     private let logger: Logger
     private let purpose: Purpose
     private let concurrency: Int
-    private let circuitBreakerThreshold: Int
     private let deadline: SweepDeadline?
     private let progress: (@Sendable (ReplayProgress) -> Void)?
     /// Bounds memory: objects read but not yet settled.
@@ -88,7 +88,8 @@ final class SweepPass {
     /// Objects whose events all have a fate, waiting for their writes to start.
     private var toSettle: [Int] = []
     private var inFlight = 0
-    private var consecutiveFailures = 0
+    /// The pass's circuit breaker: it ends the pass when the primary broker keeps failing.
+    private var breaker: CircuitBreaker
     private var oldestPending: Date?
     private var progressTotal = 0
     private var progressDone = 0
@@ -119,7 +120,10 @@ final class SweepPass {
         self.logger = logger
         self.purpose = purpose
         self.concurrency = max(1, concurrency)
-        self.circuitBreakerThreshold = circuitBreakerThreshold
+        // A pass never probes: `breakDuration` does not matter, only when the circuit opens.
+        self.breaker = CircuitBreaker(
+            configuration: CircuitBreakerConfiguration(failureThreshold: circuitBreakerThreshold, breakDuration: .zero)
+        )
         self.deadline = deadline
         self.progress = progress
         self.maxOpenObjects = max(64, 4 * max(1, concurrency))
@@ -447,13 +451,11 @@ final class SweepPass {
     /// Gives the attempted event its fate and lets the next one of its ordering key go, or holds them back.
     private func apply(_ outcome: DeliveryAttempt.Outcome, to ticket: Ticket) {
         let orderingKey = event(ticket)?.event.orderingKey
-        if outcome.brokerFailed {
-            consecutiveFailures += 1
-            if circuitBreakerThreshold > 0 && consecutiveFailures >= circuitBreakerThreshold {
+        defer {
+            // After the disposition: an endpoint that is gone stops the pass for that reason, not as a failure.
+            if breaker.record(outcome.primary, now: clock.now) {
                 stop(.circuitOpen)
             }
-        } else {
-            consecutiveFailures = 0
         }
         switch outcome.disposition {
         case .delivered:

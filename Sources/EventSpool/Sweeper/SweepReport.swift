@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolPolicy
 
 public import struct Foundation.Date
 

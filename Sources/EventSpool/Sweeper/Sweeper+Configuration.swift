@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolPolicy
 
 extension Sweeper {
     /// Everything a sweeper needs: where to deliver, which spool to drain, and how to treat failures.
@@ -17,7 +18,7 @@ extension Sweeper {
         public var classification: DeliveryClassification
         /// The most deliveries in flight at once.
         public var concurrency: Int
-        /// Consecutive retryable failures after which a pass stops attempting (the broker is clearly
+        /// Consecutive failures (retryable, or the endpoint gone) after which a pass stops attempting (the broker is clearly
         /// down); 0 never stops.
         public var circuitBreakerThreshold: Int
         /// The wait between two passes of the long-running form (``Sweeper/run()``).
@@ -35,7 +36,7 @@ extension Sweeper {
         ///   - fallback: What happens to a given-up event; ``FallbackPolicy/deadLetter`` by default.
         ///   - classification: How a broker's answer is classified.
         ///   - concurrency: The most deliveries in flight at once (16).
-        ///   - circuitBreakerThreshold: Consecutive retryable failures that end a pass early (10).
+        ///   - circuitBreakerThreshold: Consecutive failures (retryable, or the endpoint gone) that end a pass early (10).
         ///   - interval: The wait between passes of ``Sweeper/run()`` (30 s).
         ///   - alert: The backlog past which a sweep alerts (an hour's wait, or 80 % of a spool limit).
         public init(

@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolPolicy
 import EventSpoolSystem
 public import Logging
 
@@ -41,8 +42,8 @@ public final class Sweeper: Sendable {
     let spool: DirectorySpool
     /// The spool this sweeper opened itself, and so shuts down.
     private let ownedSpool: DirectorySpool?
-    private let primary: BrokerClient
-    private let secondary: BrokerClient?
+    private let primary: Broker
+    private let secondary: Broker?
     let clock: any WallClock
     private let jitter: JitterSource
     private let metrics = SweeperMetrics()
@@ -64,7 +65,7 @@ public final class Sweeper: Sendable {
         logger: Logger
     ) throws {
         // The clients first: they hold nothing until the first delivery, so a spool error leaks nothing.
-        let (primary, secondary) = try Self.makeClients(configuration, clock: clock, logger: logger)
+        let (primary, secondary) = try Self.makeBrokers(configuration, clock: clock, logger: logger)
         let spool = try DirectorySpool(configuration: configuration.spool, clock: clock, logger: logger)
         self.init(
             configuration: configuration,
@@ -89,7 +90,7 @@ public final class Sweeper: Sendable {
         randomNumberGenerator: (any RandomNumberGenerator & Sendable)? = nil,
         logger: Logger
     ) throws {
-        let (primary, secondary) = try Self.makeClients(configuration, clock: clock, logger: logger)
+        let (primary, secondary) = try Self.makeBrokers(configuration, clock: clock, logger: logger)
         self.init(
             configuration: configuration,
             spool: spool,
@@ -106,8 +107,8 @@ public final class Sweeper: Sendable {
         configuration: Configuration,
         spool: DirectorySpool,
         ownedSpool: DirectorySpool?,
-        primary: BrokerClient,
-        secondary: BrokerClient?,
+        primary: Broker,
+        secondary: Broker?,
         clock: any WallClock,
         randomNumberGenerator: (any RandomNumberGenerator & Sendable)?,
         logger: Logger
@@ -125,12 +126,12 @@ public final class Sweeper: Sendable {
         }
     }
 
-    private static func makeClients(
+    private static func makeBrokers(
         _ configuration: Configuration,
         clock: any WallClock,
         logger: Logger
-    ) throws(BrokerClientError) -> (BrokerClient, BrokerClient?) {
-        let primary = try BrokerClient(
+    ) throws(BrokerClientError) -> (Broker, Broker?) {
+        let primary = try Broker(
             configuration: configuration.broker,
             classification: configuration.classification,
             clock: clock,
@@ -141,7 +142,7 @@ public final class Sweeper: Sendable {
         else {
             return (primary, nil)
         }
-        let secondary = try BrokerClient(
+        let secondary = try Broker(
             configuration: secondaryConfiguration,
             classification: configuration.classification,
             clock: clock,

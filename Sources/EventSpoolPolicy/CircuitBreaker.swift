@@ -3,11 +3,15 @@ import EventSpoolModel
 import struct Foundation.Date
 
 /// Stops sending to a broker that keeps failing: after `failureThreshold` consecutive failures the
-/// circuit opens and publishes go straight to the spool for `breakDuration`; then one probe is let
-/// through (half-open), which closes the circuit on success or opens it again on failure.
-struct CircuitBreaker: Sendable {
+/// circuit opens. The one breaker of the publisher and the sweeper, with one rule for what a failure is
+/// (``record(_:now:)``); each configures its own threshold.
+///
+/// The publisher asks it before every send (``decide(now:)``): while open, publishes go straight to the spool
+/// for `breakDuration`; then one probe is let through (half-open), which closes the circuit on success or
+/// opens it again on failure. A sweeper pass only records its attempts and stops when the circuit opens.
+package struct CircuitBreaker: Sendable {
     /// What a caller may do now.
-    enum Decision: Equatable {
+    package enum Decision: Equatable {
         /// Send to the broker.
         case send
         /// Send to the broker as the one half-open probe; report the result with `record`.
@@ -22,21 +26,21 @@ struct CircuitBreaker: Sendable {
         case halfOpen
     }
 
-    let configuration: CircuitBreakerConfiguration
+    package let configuration: CircuitBreakerConfiguration
     private var state: State = .closed(consecutiveFailures: 0)
 
-    init(configuration: CircuitBreakerConfiguration) {
+    package init(configuration: CircuitBreakerConfiguration) {
         self.configuration = configuration
     }
 
     /// Whether the circuit is open (no probe in flight counts as open too).
-    var isOpen: Bool {
+    package var isOpen: Bool {
         if case .closed = state { return false }
         return true
     }
 
     /// Decides whether a publish at `now` may use the network.
-    mutating func decide(now: Date) -> Decision {
+    package mutating func decide(now: Date) -> Decision {
         switch state {
         case .closed:
             return .send
@@ -49,9 +53,20 @@ struct CircuitBreaker: Sendable {
         }
     }
 
-    /// Records the result of an attempt that `decide` allowed. Returns `true` when this result opened the circuit.
+    /// Records the classified answer of an attempt. Returns `true` when this answer opened the circuit.
+    ///
+    /// The one rule: a retryable failure (the broker is down, slow or overloaded) and an endpoint that is gone
+    /// count as failures; a delivery and a permanent failure (the broker answered, and will answer the same
+    /// to the next event) close the circuit.
     @discardableResult
-    mutating func record(success: Bool, now: Date) -> Bool {
+    package mutating func record(_ outcome: DeliveryResult.Outcome, now: Date) -> Bool {
+        switch outcome {
+        case .delivered, .permanent: record(success: true, now: now)
+        case .retryable, .endpointGone: record(success: false, now: now)
+        }
+    }
+
+    private mutating func record(success: Bool, now: Date) -> Bool {
         guard configuration.failureThreshold > 0 else { return false }
         switch (state, success) {
         case (_, true):
@@ -71,18 +86,5 @@ struct CircuitBreaker: Sendable {
             // A send that started before the circuit opened: it is open already.
             return false
         }
-    }
-}
-
-/// When a publisher's circuit breaker opens and for how long.
-public struct CircuitBreakerConfiguration: Sendable, Hashable {
-    /// Consecutive retryable failures that open the circuit; 0 disables the breaker.
-    public var failureThreshold: Int
-    /// How long the circuit stays open before one probe is let through.
-    public var breakDuration: Duration
-
-    public init(failureThreshold: Int = 5, breakDuration: Duration = .seconds(30)) {
-        self.failureThreshold = failureThreshold
-        self.breakDuration = breakDuration
     }
 }

@@ -34,4 +34,10 @@ public struct DeliveryResult: Sendable, Hashable {
 
     /// Whether the broker took the event.
     public var isDelivered: Bool { outcome == .delivered }
+
+    /// Why the attempt failed, as it is recorded with the event: ``error``, which classification sets for
+    /// every result that is not delivered (the one place that says so otherwise).
+    package var failure: AttemptError {
+        error ?? AttemptError(status: status, message: "not delivered")
+    }
 }

@@ -4,7 +4,7 @@ public import struct Foundation.Date
 
 /// How a broker's answer is classified: which statuses are retried, which mean the endpoint is gone,
 /// and how `Retry-After` is bounded. This is the one place a delivery attempt becomes a
-/// ``DeliveryResult``.
+/// ``DeliveryResult`` (``result(for:now:)``).
 ///
 /// | answer | outcome |
 /// |---|---|
@@ -14,6 +14,7 @@ public import struct Foundation.Date
 /// | any other status from 100 to 599 (other 4xx, 501, 3xx, a final 1xx) | ``DeliveryResult/Outcome/permanent`` |
 /// | a status outside 100–599 | retryable: not a valid HTTP answer |
 /// | no answer: refused, reset, DNS, TLS, timeouts, closed early, not HTTP, cancelled | retryable, no `Retry-After` |
+/// | not sent: the event fails validation | ``DeliveryResult/Outcome/permanent`` |
 ///
 /// A 2xx is always delivered, even when a configuration lists it elsewhere: the broker has the
 /// event, and sending it again would only make a duplicate.
@@ -96,76 +97,27 @@ public struct DeliveryClassification: Sendable, Hashable {
         return min(max(delay, .zero), maxRetryAfter)
     }
 
-    /// Classifies a final HTTP answer and says what went wrong in words for people:
-    /// `HTTP 503 from http://127.0.0.1:5555/events: overloaded` (the status and the first line of
-    /// the body).
+    /// Classifies what a broker said to one attempt. A pure function of its arguments.
+    ///
+    /// A final answer is classified by its status (``outcome(status:retryAfter:now:)``); no usable answer is
+    /// retryable without a wait; an event that could not be sent as it is, permanent. The answer's words
+    /// become the result's ``DeliveryResult/error`` unless it is delivered.
     ///
     /// - Parameters:
-    ///   - status: The final status code.
-    ///   - retryAfter: The raw `Retry-After` value, `nil` when absent.
-    ///   - body: The start of the response body (it may have been cut at a cap).
-    ///   - url: The broker URL, already free of credentials.
-    ///   - duration: How long the attempt took.
-    ///   - now: The current wall-clock time.
-    public func result(
-        status: Int,
-        retryAfter: String?,
-        body: some Collection<UInt8>,
-        url: String,
-        duration: Duration,
-        now: Date
-    ) -> DeliveryResult {
-        let outcome = outcome(status: status, retryAfter: retryAfter, now: now)
-        guard outcome != .delivered else {
-            return DeliveryResult(outcome: .delivered, status: status, error: nil, duration: duration)
+    ///   - answer: What the broker said, unclassified.
+    ///   - now: The current wall-clock time, against which an HTTP-date `Retry-After` is measured.
+    package func result(for answer: DeliveryAnswer, now: Date) -> DeliveryResult {
+        let outcome: DeliveryResult.Outcome
+        switch answer.reply {
+        case .answered(let status, let retryAfter):
+            outcome = self.outcome(status: status, retryAfter: retryAfter, now: now)
+        case .failed:
+            outcome = .retryable(retryAfter: nil)
+        case .notSent:
+            outcome = .permanent
         }
-        var message = "HTTP \(status) from \(url)"
-        if (300...399).contains(status) {
-            message += " (redirects are not followed)"
-        } else if !(100...599).contains(status) {
-            message += " (not a valid HTTP status)"
-        }
-        let firstLine = Self.firstLine(of: body)
-        if !firstLine.isEmpty {
-            message += ": " + firstLine
-        }
-        return DeliveryResult(
-            outcome: outcome,
-            status: status,
-            error: AttemptError(status: status, message: message),
-            duration: duration
-        )
-    }
-
-    /// Classifies a request that got no usable HTTP answer: always retryable, without a wait.
-    func result(for failure: TransportFailure, url: String, duration: Duration) -> DeliveryResult {
-        var status: Int?
-        if case .closedMidResponse(let received) = failure {
-            status = received
-        }
-        return DeliveryResult(
-            outcome: .retryable(retryAfter: nil),
-            status: status,
-            error: AttemptError(status: status, message: failure.message(url: url)),
-            duration: duration
-        )
-    }
-
-    /// The first non-empty line of a body, as printable text: invalid UTF-8 and control characters
-    /// become U+FFFD or spaces, so a binary or hostile body cannot break a log line or a report.
-    static func firstLine(of body: some Collection<UInt8>) -> String {
-        let prefix = body.prefix(AttemptError.maxMessageBytes * 2)
-        let text = String(decoding: prefix, as: UTF8.self)
-        let line =
-            text.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
-            .first { !$0.allSatisfy(\.isWhitespace) } ?? ""
-        let printable = String(
-            String.UnicodeScalarView(
-                line.unicodeScalars.map { scalar in
-                    scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? " " : scalar
-                }
-            )
-        )
-        return printable.trimmingWhitespace()
+        let error =
+            outcome == .delivered ? nil : answer.problem.map { AttemptError(status: answer.status, message: $0) }
+        return DeliveryResult(outcome: outcome, status: answer.status, error: error, duration: answer.duration)
     }
 }
