@@ -48,6 +48,12 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system")
             ]
         ),
+        // A generic HTTP transport on libcurl's multi interface: any method, URL, headers and body; the whole
+        // answer back. Knows nothing of events, CloudEvents or webhooks.
+        .target(
+            name: "EventSpoolHTTP",
+            dependencies: ["CCurl", "EventSpoolModel"]
+        ),
         // Pure policies, no I/O: how an answer is classified, when to retry, when to give up, the circuit breaker.
         .target(
             name: "EventSpoolPolicy",
@@ -56,6 +62,7 @@ let package = Package(
         .target(
             name: "EventSpool",
             dependencies: [
+                "EventSpoolHTTP",
                 "EventSpoolModel",
                 "EventSpoolPolicy",
                 "EventSpoolSystem",
@@ -82,6 +89,7 @@ let package = Package(
             name: "spoolctl",
             dependencies: [
                 "EventSpool",
+                "EventSpoolHTTP",
                 "EventSpoolSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -122,6 +130,7 @@ let package = Package(
             name: "EventSpoolTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolHTTP",
                 "EventSpoolModel",
                 "EventSpoolPolicy",
                 "EventSpoolSystem",
@@ -137,6 +146,7 @@ let package = Package(
             name: "EventSpoolTestingTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolHTTP",
                 "EventSpoolModel",
                 "EventSpoolPolicy",
                 "EventSpoolSystem",
@@ -150,6 +160,7 @@ let package = Package(
             name: "SpoolctlTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolHTTP",
                 "EventSpoolModel",
                 "EventSpoolPolicy",
                 "EventSpoolSystem",
@@ -163,6 +174,7 @@ let package = Package(
             name: "ReliabilityTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolHTTP",
                 "EventSpoolModel",
                 "EventSpoolPolicy",
                 "EventSpoolSystem",

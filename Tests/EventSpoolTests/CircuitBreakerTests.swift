@@ -12,9 +12,11 @@ import Testing
     ])
     func aRetryableFailureAndAGoneEndpointCountAsFailures(outcome: DeliveryResult.Outcome) {
         var breaker = CircuitBreaker(configuration: CircuitBreakerConfiguration(failureThreshold: 2))
-        #expect(!breaker.record(outcome, now: start))
+        let firstOpens = breaker.record(outcome, now: start)
+        #expect(!firstOpens)
         #expect(!breaker.isOpen)
-        #expect(breaker.record(outcome, now: start), "the second failure in a row opens the circuit")
+        let secondOpens = breaker.record(outcome, now: start)
+        #expect(secondOpens, "the second failure in a row opens the circuit")
         #expect(breaker.isOpen)
     }
 
@@ -23,7 +25,8 @@ import Testing
         var breaker = CircuitBreaker(configuration: CircuitBreakerConfiguration(failureThreshold: 2))
         breaker.record(.endpointGone, now: start)
         breaker.record(outcome, now: start)
-        #expect(!breaker.record(.retryable(retryAfter: nil), now: start), "the count started again")
+        let opensAgain = breaker.record(.retryable(retryAfter: nil), now: start)
+        #expect(!opensAgain, "the count started again")
         #expect(!breaker.isOpen)
     }
 
@@ -31,19 +34,26 @@ import Testing
         var breaker = CircuitBreaker(
             configuration: CircuitBreakerConfiguration(failureThreshold: 1, breakDuration: .seconds(30))
         )
-        #expect(breaker.record(.endpointGone, now: start))
-        #expect(breaker.decide(now: start.addingTimeInterval(29)) == .reject)
-        #expect(breaker.decide(now: start.addingTimeInterval(30)) == .probe)
-        #expect(breaker.decide(now: start.addingTimeInterval(30)) == .reject, "one probe at a time")
+        let opens = breaker.record(.endpointGone, now: start)
+        #expect(opens)
+        let beforeTheBreakEnds = breaker.decide(now: start.addingTimeInterval(29))
+        #expect(beforeTheBreakEnds == .reject)
+        let whenItEnds = breaker.decide(now: start.addingTimeInterval(30))
+        #expect(whenItEnds == .probe)
+        let duringTheProbe = breaker.decide(now: start.addingTimeInterval(30))
+        #expect(duringTheProbe == .reject, "one probe at a time")
         breaker.record(.delivered, now: start.addingTimeInterval(31))
-        #expect(breaker.decide(now: start.addingTimeInterval(31)) == .send)
+        let afterTheProbe = breaker.decide(now: start.addingTimeInterval(31))
+        #expect(afterTheProbe == .send)
     }
 
     @Test func aThresholdOfZeroNeverOpens() {
         var breaker = CircuitBreaker(configuration: CircuitBreakerConfiguration(failureThreshold: 0))
         for _ in 0..<100 {
-            #expect(!breaker.record(.retryable(retryAfter: nil), now: start))
+            let opens = breaker.record(.retryable(retryAfter: nil), now: start)
+            #expect(!opens)
         }
-        #expect(breaker.decide(now: start) == .send)
+        let decision5 = breaker.decide(now: start)
+        #expect(decision5 == .send)
     }
 }

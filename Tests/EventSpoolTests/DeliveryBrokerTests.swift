@@ -5,6 +5,7 @@ import Logging
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolHTTP
 
 /// ``BrokerClient`` against the real loopback ``TestBroker``: what arrives on the wire, connection
 /// reuse, and how every kind of answer — and non-answer — is classified.
@@ -340,24 +341,32 @@ struct DeliveryBrokerTests {
         try await withTestBroker { broker in
             broker.enqueue(.largeBody(status: 503, size: 10 << 20), .status(500, body: "small"))
             let transport = try CurlTransport(
-                settings: .init(
-                    url: try BrokerURL(broker.url),
-                    connectTimeout: .seconds(2),
-                    totalTimeout: .seconds(10),
-                    maxConnections: 1,
-                    maxResponseBodyBytes: 64 * 1024
-                )
+                settings: .init(connectTimeout: .seconds(2), totalTimeout: .seconds(10), maxConnections: 1)
             )
-            let request = BrokerRequest(event: event(), format: .binary, headers: [])
+            let event = BrokerRequest(event: event(), format: .binary, headers: [])
+            let request = HTTPRequest(
+                method: .post,
+                url: try HTTPURL(broker.url),
+                headerBlock: event.headerBlock,
+                body: event.body,
+                maxResponseBodyBytes: 64 * 1024
+            )
             let large = await transport.perform(request)
             let small = await transport.perform(request)
             await transport.shutdown()
-            guard case .answered(503, nil, let body) = large else {
+            guard case .answered(let response) = large, response.status == 503 else {
                 Issue.record("unexpected outcome \(large)")
                 return
             }
-            #expect(body.count == 64 * 1024)
-            #expect(small == .answered(status: 500, retryAfter: nil, body: Array("small".utf8)))
+            #expect(response.body.count == 64 * 1024)
+            #expect(response.isBodyCut)
+            guard case .answered(let smallResponse) = small else {
+                Issue.record("unexpected outcome \(small)")
+                return
+            }
+            #expect(smallResponse.status == 500)
+            #expect(smallResponse.body == Array("small".utf8))
+            #expect(!smallResponse.isBodyCut)
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolHTTP
 @testable import EventSpoolPolicy
 
 @Suite struct DeliveryClassificationTests {

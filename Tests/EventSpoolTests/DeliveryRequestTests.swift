@@ -3,6 +3,7 @@ import Logging
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolHTTP
 
 @Suite struct DeliveryRequestTests {
     static let time = Date(timeIntervalSince1970: 1_714_564_800)  // 2024-05-01T12:00:00Z
@@ -186,15 +187,15 @@ import Testing
     }
 
     @Test func urlsAreCheckedAndCredentialsNeverShown() throws {
-        let url = try BrokerURL("http://user:p4ssw0rd@127.0.0.1:5555/events?x=1")
+        let url = try HTTPURL("http://user:p4ssw0rd@127.0.0.1:5555/events?x=1")
         #expect(url.redacted == "http://127.0.0.1:5555/events?x=1")
         #expect(url.host == "127.0.0.1")
         #expect(Set(url.credentials) == ["user", "p4ssw0rd"])
 
-        #expect(throws: BrokerClientError.self) { try BrokerURL("ftp://127.0.0.1/x") }
-        #expect(throws: BrokerClientError.self) { try BrokerURL("not a url") }
+        #expect(throws: TransportSetupError.self) { try HTTPURL("ftp://127.0.0.1/x") }
+        #expect(throws: TransportSetupError.self) { try HTTPURL("not a url") }
         do {
-            _ = try BrokerURL("http://user:p4ssw0rd@[bad/events")
+            _ = try HTTPURL("http://user:p4ssw0rd@[bad/events")
             Issue.record("a broken URL was accepted")
         } catch {
             #expect(!error.description.contains("p4ssw0rd"))

@@ -1,4 +1,5 @@
 public import Configuration
+import EventSpoolHTTP
 import EventSpoolModel
 
 extension BrokerConfiguration {
@@ -35,7 +36,7 @@ extension BrokerConfiguration {
         guard lowercased.hasPrefix("http://") || lowercased.hasPrefix("https://") else {
             throw ConfigurationError(
                 key: "url",
-                found: "'\(BrokerURL.masked(url))'",
+                found: "'\(HTTPURL.masked(url))'",
                 expected: "an http:// or https:// URL"
             )
         }

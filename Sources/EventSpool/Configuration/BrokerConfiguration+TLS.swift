@@ -1,3 +1,4 @@
+import EventSpoolHTTP
 import EventSpoolModel
 
 extension BrokerConfiguration {
@@ -89,5 +90,17 @@ extension BrokerConfiguration {
                 lhs.base.rawValue < rhs.base.rawValue
             }
         }
+    }
+}
+
+extension BrokerConfiguration.TLS {
+    /// The transport's TLS settings.
+    var settings: TLSSettings {
+        TLSSettings(
+            caFile: caFile,
+            certificateFile: certificateFile,
+            keyFile: keyFile,
+            minimumVersion: minimumVersion >= .v1_3 ? .tls1_3 : .tls1_2
+        )
     }
 }

@@ -1,3 +1,4 @@
+import EventSpoolHTTP
 import EventSpoolModel
 
 /// How to reach one webhook broker.
@@ -123,7 +124,7 @@ extension BrokerConfiguration: CustomStringConvertible, CustomDebugStringConvert
     public var description: String {
         let headerList = headers.keys.sorted().map { "\($0): <redacted>" }.joined(separator: ", ")
         return
-            "BrokerConfiguration(url: \(BrokerURL.masked(url)), timeout: \(timeout.connect)/\(timeout.total), "
+            "BrokerConfiguration(url: \(HTTPURL.masked(url)), timeout: \(timeout.connect)/\(timeout.total), "
             + "headers: [\(headerList)], auth: \(auth), signing: \(signing), tls: \(tls), "
             + "eventFormat: \(eventFormat), maxConnections: \(maxConnections), "
             + "maxResponseBodyBytes: \(maxResponseBodyBytes), allowInsecureCredentials: \(allowInsecureCredentials))"
@@ -136,7 +137,7 @@ extension BrokerConfiguration: CustomStringConvertible, CustomDebugStringConvert
         Mirror(
             self,
             children: [
-                "url": BrokerURL.masked(url),
+                "url": HTTPURL.masked(url),
                 "timeout": timeout,
                 "headers": headers.mapValues { _ in "<redacted>" },
                 "auth": auth,

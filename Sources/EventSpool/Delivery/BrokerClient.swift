@@ -1,3 +1,4 @@
+import EventSpoolHTTP
 import EventSpoolModel
 import EventSpoolPolicy
 import EventSpoolSystem
@@ -20,7 +21,9 @@ package final class BrokerClient: Sendable {
     package let url: String
 
     private let transport: CurlTransport
-    private let brokerURL: BrokerURL
+    private let brokerURL: HTTPURL
+    /// Where libcurl cuts a response body: a body this long may have been cut in the middle of a secret.
+    private let maxResponseBodyBytes: Int
     private let format: BrokerConfiguration.EventFormat
     /// Configured headers, then `Authorization`: added to each request at send time only.
     private let headers: [(name: String, value: String)]
@@ -28,8 +31,6 @@ package final class BrokerClient: Sendable {
     private let headerNames: Set<String>
     /// The signer, the `Authorization` value and every secret to cut out of messages.
     private let credentials: BrokerCredentials
-    /// Where libcurl cuts a response body: a body this long may have been cut in the middle of a secret.
-    private let maxResponseBodyBytes: Int
     private let clock: any WallClock
     private let logger: Logger
 
@@ -48,7 +49,12 @@ package final class BrokerClient: Sendable {
         clock: any WallClock = SystemWallClock(),
         logger: Logger
     ) throws(BrokerClientError) {
-        let brokerURL = try BrokerURL(configuration.url)
+        let brokerURL: HTTPURL
+        do {
+            brokerURL = try HTTPURL(configuration.url)
+        } catch {
+            throw BrokerClientError(url: error.url ?? HTTPURL.masked(configuration.url), message: error.message)
+        }
         func invalid(_ message: String) -> BrokerClientError {
             BrokerClientError(url: brokerURL.redacted, message: message)
         }
@@ -97,16 +103,18 @@ package final class BrokerClient: Sendable {
         self.maxResponseBodyBytes = configuration.maxResponseBodyBytes
         self.clock = clock
         self.logger = logger
-        self.transport = try CurlTransport(
-            settings: CurlTransport.Settings(
-                url: brokerURL,
-                connectTimeout: configuration.timeout.connect,
-                totalTimeout: configuration.timeout.total,
-                maxConnections: configuration.maxConnections,
-                maxResponseBodyBytes: configuration.maxResponseBodyBytes,
-                tls: configuration.tls
+        do {
+            self.transport = try CurlTransport(
+                settings: CurlTransport.Settings(
+                    connectTimeout: configuration.timeout.connect,
+                    totalTimeout: configuration.timeout.total,
+                    maxConnections: configuration.maxConnections,
+                    tls: configuration.tls.settings
+                )
             )
-        )
+        } catch {
+            throw BrokerClientError(url: brokerURL.redacted, message: error.message)
+        }
     }
 
     /// Sends one event and returns the broker's answer, unclassified. Never throws: every failure is an answer.
@@ -135,16 +143,25 @@ package final class BrokerClient: Sendable {
             // The time of this attempt, never stored: a retry or a replay is signed afresh.
             signature: credentials.signer.map { ($0, Int64(clock.now.timeIntervalSince1970.rounded(.down))) }
         )
-        let outcome = await transport.perform(request)
+        let outcome = await transport.perform(
+            HTTPRequest(
+                method: .post,
+                url: brokerURL,
+                headerBlock: request.headerBlock,
+                body: request.body,
+                maxResponseBodyBytes: maxResponseBodyBytes
+            )
+        )
         let duration = ContinuousClock.now - started
 
         var answer: DeliveryAnswer
         switch outcome {
-        case .answered(let status, let retryAfter, let body):
+        case .answered(let response):
+            let status = response.status
             answer = DeliveryAnswer(
                 status: status,
-                retryAfter: retryAfter,
-                body: (200..<300).contains(status) ? body : redactedForMessages(body),
+                retryAfter: response.headers.first("retry-after"),
+                body: (200..<300).contains(status) ? response.body : redactedForMessages(response.body),
                 url: url,
                 duration: duration
             )
@@ -198,7 +215,7 @@ package final class BrokerClient: Sendable {
 
     /// Checks that each configured TLS file can be read, so a typo fails at start-up with the key and
     /// the path, not at the first handshake with libcurl's terser words.
-    private static func checkTLSFiles(_ tls: BrokerConfiguration.TLS, url: BrokerURL) throws(BrokerClientError) {
+    private static func checkTLSFiles(_ tls: BrokerConfiguration.TLS, url: HTTPURL) throws(BrokerClientError) {
         if tls.keyFile != nil && tls.certificateFile == nil {
             throw BrokerClientError(url: url.redacted, message: "tls.keyFile is set without tls.certificateFile")
         }
@@ -218,11 +235,11 @@ package final class BrokerClient: Sendable {
     /// Refuses credentials that plain `http` would carry in clear text to another machine, unless
     /// `allowed`; then says so once, at info level (a cron sweep stays silent).
     ///
-    /// This machine (``BrokerURL/isLoopback``) is exempt: a sidecar or a local proxy that adds TLS. A
+    /// This machine (``HTTPURL/isLoopback``) is exempt: a sidecar or a local proxy that adds TLS. A
     /// signing secret never travels, only each request's signature: it does not count.
     private static func checkClearText(
         of credentials: BrokerCredentials,
-        to url: BrokerURL,
+        to url: HTTPURL,
         allowed: Bool,
         logger: Logger
     ) throws(BrokerClientError) {

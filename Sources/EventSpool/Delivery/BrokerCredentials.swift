@@ -1,4 +1,5 @@
 import Crypto
+import EventSpoolHTTP
 import EventSpoolModel
 
 import struct Foundation.Data
@@ -27,7 +28,7 @@ struct BrokerCredentials: Sendable {
     /// - Throws: ``BrokerClientError`` naming the configuration key (and file) at fault, never a secret.
     init(
         configuration: BrokerConfiguration,
-        url: BrokerURL,
+        url: HTTPURL,
         headers: [(name: String, value: String)]
     )
         throws(BrokerClientError)

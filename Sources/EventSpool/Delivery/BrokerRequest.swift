@@ -1,3 +1,4 @@
+import EventSpoolHTTP
 import EventSpoolModel
 
 import struct Foundation.Data
@@ -5,7 +6,7 @@ import struct Foundation.Date
 import class Foundation.JSONSerialization
 
 /// The HTTP request that carries one event to a broker: header lines and a body, ready for the
-/// transport. Always a `POST` to the configured URL.
+/// transport (``HTTPRequest``). Always a `POST` to the configured URL.
 ///
 /// The mapping is the CloudEvents 1.0 HTTP protocol binding
 /// (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/http-protocol-binding.md):
@@ -28,15 +29,15 @@ import class Foundation.JSONSerialization
 /// `ce-*` values are percent-encoded as the binding requires (§3.1.3.2). In structured mode the
 /// `ce-*` headers are left out and the attributes travel in an `application/cloudevents+json` body.
 struct BrokerRequest: Sendable, Hashable {
-    /// The header lines, each `Name: value` followed by a NUL byte: the layout libcurl's header list
-    /// needs, built in one buffer so that a request costs no allocation per header.
+    /// The header lines in ``HTTPRequest/headerBlock``'s layout, built in one buffer so that a request costs
+    /// no allocation per header.
     var headerBlock: [UInt8]
     /// The request body.
     var body: [UInt8]
 
     /// The header lines in the order they are sent.
     var headerLines: [String] {
-        headerBlock.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        HTTPRequest.headerLines(of: headerBlock)
     }
 
     /// Lays out `event` in `format`, then appends `headers` (configured, already validated).
@@ -58,13 +59,13 @@ struct BrokerRequest: Sendable, Hashable {
         var block: [UInt8] = []
         block.reserveCapacity(512)
         func append(_ name: String, _ value: String, percentEncoded: Bool = false) {
-            Self.appendUTF8(name, to: &block)
+            HTTPRequest.appendUTF8(name, to: &block)
             block.append(UInt8(ascii: ":"))
             block.append(UInt8(ascii: " "))
             if percentEncoded {
                 Self.appendPercentEncoded(value, to: &block)
             } else {
-                Self.appendUTF8(value, to: &block)
+                HTTPRequest.appendUTF8(value, to: &block)
             }
             block.append(0)
         }
@@ -144,12 +145,6 @@ struct BrokerRequest: Sendable, Hashable {
                 }
             }
         }
-    }
-
-    /// Appends the UTF-8 of `text` with one copy (`Array.append(contentsOf: text.utf8)` goes byte by byte).
-    private static func appendUTF8(_ text: String, to bytes: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
     private static let upperHexDigits = Array("0123456789ABCDEF".utf8)

@@ -1,3 +1,4 @@
+import EventSpoolHTTP
 import EventSpoolModel
 
 extension DeliveryAnswer {

@@ -1,11 +1,10 @@
 import EventSpoolModel
 import Synchronization
 
-/// What a transfer came to: the broker's final answer, or why there was none.
-enum TransferOutcome: Sendable, Hashable {
-    /// A complete HTTP answer, or one whose body was cut at the cap: the status, the raw
-    /// `Retry-After` value (`nil` when absent) and the start of the body.
-    case answered(status: Int, retryAfter: String?, body: [UInt8])
+/// What a transfer came to: the server's final answer, or why there was none.
+package enum TransferOutcome: Sendable, Hashable {
+    /// A complete HTTP answer, or one whose body was cut at the request's cap.
+    case answered(HTTPResponse)
     /// No usable answer.
     case failed(TransportFailure)
 }
@@ -25,10 +24,10 @@ final class TransferJob: Sendable {
         case finished
     }
 
-    let request: BrokerRequest
+    let request: HTTPRequest
     private let state = Mutex(State.created(cancelRequested: false))
 
-    init(request: BrokerRequest) {
+    init(request: HTTPRequest) {
         self.request = request
     }
 

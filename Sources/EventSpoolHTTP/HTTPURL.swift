@@ -9,57 +9,57 @@ import Musl
 import Darwin
 #endif
 
-/// A broker URL checked by libcurl's own URL parser (so it is read exactly as libcurl will read it),
-/// with the forms that are safe to show: credentials never appear in a message or a log.
-struct BrokerURL: Sendable, Hashable {
+/// An `http` or `https` URL checked by libcurl's own URL parser (so it is read exactly as libcurl will read
+/// it), with the forms that are safe to show: credentials never appear in a message or a log.
+package struct HTTPURL: Sendable, Hashable {
     /// The user name and password in a URL's userinfo, percent-decoded: what libcurl sends as
     /// `Authorization: Basic base64(username:password)`.
-    struct Userinfo: Sendable, Hashable {
-        var username: String
-        var password: String
+    package struct Userinfo: Sendable, Hashable {
+        package var username: String
+        package var password: String
     }
 
     /// The URL as configured, userinfo included, for libcurl only.
-    let full: String
+    package let full: String
     /// The URL without userinfo, for messages and logs.
-    let redacted: String
+    package let redacted: String
     /// The host name, for messages.
-    let host: String
+    package let host: String
     /// Whether the scheme is plain `http`, which sends everything in clear text.
-    let isPlainHTTP: Bool
+    package let isPlainHTTP: Bool
     /// The decoded user name and password, when the URL has userinfo.
-    let userinfo: Userinfo?
+    package let userinfo: Userinfo?
     /// The user name and password as written in the URL and decoded: strings to scrub from any text that
     /// libcurl or the broker hands back.
-    let credentials: [String]
+    package let credentials: [String]
 
     /// Parses and checks `text`: an absolute `http` or `https` URL with a host.
     ///
-    /// - Throws: ``BrokerClientError`` naming the URL (with any credentials cut out).
-    init(_ text: String) throws(BrokerClientError) {
+    /// - Throws: ``TransportSetupError`` naming the URL (with any credentials cut out).
+    package init(_ text: String) throws(TransportSetupError) {
         let shown = Self.masked(text)
         guard let handle = curl_url() else {
-            throw BrokerClientError(url: shown, message: "libcurl could not allocate a URL handle")
+            throw TransportSetupError(url: shown, message: "libcurl could not allocate a URL handle")
         }
         defer { curl_url_cleanup(handle) }
 
         let parsed = curl_url_set(handle, CURLUPART_URL, text, 0)
         guard parsed == CURLUE_OK else {
             let reason = curl_url_strerror(parsed).map { String(cString: $0) } ?? "code \(parsed.rawValue)"
-            throw BrokerClientError(url: shown, message: "is not a valid URL (\(reason))")
+            throw TransportSetupError(url: shown, message: "is not a valid URL (\(reason))")
         }
         let scheme = Self.part(handle, CURLUPART_SCHEME)?.lowercased() ?? ""
         guard scheme == "http" || scheme == "https" else {
-            throw BrokerClientError(url: shown, message: "must be an http or https URL, not '\(scheme)'")
+            throw TransportSetupError(url: shown, message: "must be an http or https URL, not '\(scheme)'")
         }
         guard let host = Self.part(handle, CURLUPART_HOST), !host.isEmpty else {
-            throw BrokerClientError(url: shown, message: "has no host")
+            throw TransportSetupError(url: shown, message: "has no host")
         }
         let user = Self.part(handle, CURLUPART_USER)
         let password = Self.part(handle, CURLUPART_PASSWORD)
         guard user != nil || password != nil || !Self.hasUserinfoSeparator(text) else {
             // `https://user:pa#ss@host` reads as host `user`, port `pa`: the password would go out as a path.
-            throw BrokerClientError(
+            throw TransportSetupError(
                 url: shown,
                 message: "has an '@' libcurl does not read as the end of a user name and password; "
                     + "percent-encode '/', '?' and '#' in them (%2F, %3F, %23)"
@@ -82,7 +82,7 @@ struct BrokerURL: Sendable, Hashable {
 
     /// Whether the host is this machine: `localhost` (and `*.localhost`, RFC 6761), 127.0.0.0/8, `::1`, or
     /// `::ffff:127.0.0.0/104`. Anything else may be reached over a network.
-    var isLoopback: Bool {
+    package var isLoopback: Bool {
         var name = host.lowercased()
         if name.hasSuffix(".") { name.removeLast() }
         if name == "localhost" || name.hasSuffix(".localhost") { return true }
@@ -113,7 +113,7 @@ struct BrokerURL: Sendable, Hashable {
     /// cannot read may still hold a password, maybe in a place libcurl would not look for it
     /// (`https://user:pa/ss@host`): everything from the end of `scheme://` (or the start) to the last `@`
     /// is masked.
-    static func masked(_ text: String) -> String {
+    package static func masked(_ text: String) -> String {
         guard text.contains("@") else { return printable(text) }
         guard let handle = curl_url() else { return printable(roughlyMasked(text)) }
         defer { curl_url_cleanup(handle) }

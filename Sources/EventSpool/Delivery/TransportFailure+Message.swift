@@ -1,40 +1,6 @@
-import EventSpoolModel
-import EventSpoolPolicy
+import EventSpoolHTTP
 
-/// Why a request got no usable HTTP answer, independent of the HTTP library underneath.
-///
-/// ``DeliveryClassification`` classifies every one of these as retryable; ``message(url:)`` says
-/// what happened in words an operator can act on.
-enum TransportFailure: Sendable, Hashable {
-    /// Nothing listens on the broker's port.
-    case connectionRefused
-    /// The connection could not be made for another reason (unreachable network, …).
-    case couldNotConnect(reason: String)
-    /// The broker's host name did not resolve.
-    case hostNotFound(host: String)
-    /// No connection within the connect timeout.
-    case connectTimedOut(after: Duration)
-    /// No complete answer within the total timeout.
-    case timedOut(after: Duration)
-    /// The broker reset the connection.
-    case connectionReset
-    /// The broker closed the connection before sending a status line.
-    case closedBeforeResponse
-    /// The broker closed the connection in the middle of its answer.
-    case closedMidResponse(status: Int?)
-    /// The broker answered with something that is not HTTP.
-    case notHTTP
-    /// The TLS handshake or the certificate check failed.
-    case tls(reason: String)
-    /// Sending or receiving failed for another reason.
-    case connectionError(reason: String)
-    /// The caller's task was cancelled before the answer arrived.
-    case cancelled
-    /// The client was shut down before the request could be completed.
-    case shutDown
-    /// Anything else the HTTP library reported.
-    case other(reason: String)
-
+extension TransportFailure {
     /// A one-line description naming the broker URL (which must already be free of credentials).
     func message(url: String) -> String {
         switch self {
