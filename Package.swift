@@ -54,6 +54,20 @@ let package = Package(
             name: "EventSpoolHTTP",
             dependencies: ["CCurl", "EventSpoolModel"]
         ),
+        // The webhook delivery on that transport: CloudEvents requests, Standard Webhooks signing, credentials and
+        // their redaction, the broker configuration. Returns what a broker answered, unclassified.
+        .target(
+            name: "EventSpoolWebhook",
+            dependencies: [
+                "EventSpoolHTTP",
+                "EventSpoolModel",
+                "EventSpoolSystem",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+            ]
+        ),
         // Pure policies, no I/O: how an answer is classified, when to retry, when to give up, the circuit breaker.
         .target(
             name: "EventSpoolPolicy",
@@ -66,6 +80,7 @@ let package = Package(
                 "EventSpoolModel",
                 "EventSpoolPolicy",
                 "EventSpoolSystem",
+                "EventSpoolWebhook",
                 "CCurl",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
@@ -130,6 +145,7 @@ let package = Package(
             name: "EventSpoolTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolWebhook",
                 "EventSpoolHTTP",
                 "EventSpoolModel",
                 "EventSpoolPolicy",
@@ -146,6 +162,7 @@ let package = Package(
             name: "EventSpoolTestingTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolWebhook",
                 "EventSpoolHTTP",
                 "EventSpoolModel",
                 "EventSpoolPolicy",
@@ -160,6 +177,7 @@ let package = Package(
             name: "SpoolctlTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolWebhook",
                 "EventSpoolHTTP",
                 "EventSpoolModel",
                 "EventSpoolPolicy",
@@ -174,6 +192,7 @@ let package = Package(
             name: "ReliabilityTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolWebhook",
                 "EventSpoolHTTP",
                 "EventSpoolModel",
                 "EventSpoolPolicy",

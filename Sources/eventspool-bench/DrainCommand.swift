@@ -1,4 +1,5 @@
 import EventSpool
+import EventSpoolWebhook
 import Logging
 
 /// `eventspool-bench drain --dir <spool> --url <sink>`: the drain row's child process. Runs one sweeper

@@ -1,4 +1,5 @@
 import EventSpool
+import EventSpoolWebhook
 import Foundation
 import Logging
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventSpool
+import EventSpoolWebhook
 import Logging
 
 extension CrashTest {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventSpool
 import EventSpoolTesting
+import EventSpoolWebhook
 import Foundation
 import Logging
 import Synchronization

@@ -1,5 +1,6 @@
 import Configuration
 import EventSpool
+import EventSpoolWebhook
 import Foundation
 import Logging
 import SystemPackage

@@ -6,6 +6,7 @@ import Testing
 
 @testable import EventSpool
 @testable import EventSpoolHTTP
+@testable import EventSpoolWebhook
 
 /// ``BrokerClient`` against the real loopback ``TestBroker``: what arrives on the wire, connection
 /// reuse, and how every kind of answer — and non-answer — is classified.

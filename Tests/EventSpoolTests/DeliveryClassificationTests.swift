@@ -4,6 +4,7 @@ import Testing
 @testable import EventSpool
 @testable import EventSpoolHTTP
 @testable import EventSpoolPolicy
+@testable import EventSpoolWebhook
 
 @Suite struct DeliveryClassificationTests {
     let classification = DeliveryClassification()

@@ -4,6 +4,7 @@ import Testing
 
 @testable import EventSpool
 @testable import EventSpoolHTTP
+@testable import EventSpoolWebhook
 
 @Suite struct DeliveryRequestTests {
     static let time = Date(timeIntervalSince1970: 1_714_564_800)  // 2024-05-01T12:00:00Z

@@ -2,6 +2,7 @@ import EventSpoolTesting
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolWebhook
 
 /// The redaction itself, on texts built to defeat it: mixed and nested escapes, a secret cut inside an escape or
 /// a multi-byte character, overlapping secrets — and ordinary text, which must come out unchanged.

@@ -5,6 +5,7 @@ import Logging
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolWebhook
 
 /// Auth headers from values and secret files, added at send time; configuration descriptions and
 /// errors that never show a secret.

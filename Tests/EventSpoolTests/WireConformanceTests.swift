@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolWebhook
 
 /// EventSpool's real requests, parsed by the official CloudEvents Python SDK and verified by the
 /// official Standard Webhooks library in a real receiver (`Tests/Conformance/receiver.py`).

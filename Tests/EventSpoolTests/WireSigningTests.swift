@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolWebhook
 
 /// Standard Webhooks signing: the specification's test vector, rotation, a fresh timestamp per attempt,
 /// and clear errors for unusable secrets.

@@ -3,6 +3,7 @@ import Instrumentation
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolWebhook
 
 /// A W3C Trace Context instrument for tests: it injects the `traceparent` (and `tracestate`) held in
 /// the context under ``TestTraceKey``, and nothing when the context has none. A real `Instrument`,

@@ -1,6 +1,7 @@
 public import Configuration
 import EventSpoolHTTP
 import EventSpoolModel
+import EventSpoolWebhook
 
 extension BrokerConfiguration {
     /// Creates a broker configuration from `config`, scoped to one broker (`broker` or `secondaryBroker`).

@@ -1,5 +1,6 @@
 import Configuration
 import EventSpoolModel
+import EventSpoolWebhook
 
 // Strict readers shared by the `init(config:)` extensions.
 //

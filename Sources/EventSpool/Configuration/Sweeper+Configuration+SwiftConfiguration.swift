@@ -1,6 +1,7 @@
 public import Configuration
 import EventSpoolModel
 import EventSpoolPolicy
+import EventSpoolWebhook
 
 extension Sweeper.Configuration {
     /// Creates a sweeper configuration from `config`, read from the root of the key space.

@@ -1,5 +1,6 @@
 import EventSpoolModel
 import EventSpoolPolicy
+import EventSpoolWebhook
 import Logging
 
 /// One broker as the publisher and the sweeper use it: its webhook client, and the policy that judges its

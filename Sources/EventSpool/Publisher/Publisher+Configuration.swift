@@ -1,5 +1,6 @@
 import EventSpoolModel
 import EventSpoolPolicy
+import EventSpoolWebhook
 
 extension Publisher {
     /// Everything a publisher needs: where to send, where to spool, and how to behave when the

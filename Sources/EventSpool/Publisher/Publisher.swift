@@ -1,5 +1,6 @@
 import EventSpoolModel
 import EventSpoolPolicy
+import EventSpoolWebhook
 public import Logging
 import Metrics
 import Synchronization

@@ -1,5 +1,6 @@
 import EventSpoolModel
 import EventSpoolPolicy
+import EventSpoolWebhook
 
 extension Sweeper {
     /// Everything a sweeper needs: where to deliver, which spool to drain, and how to treat failures.

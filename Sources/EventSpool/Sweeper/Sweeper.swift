@@ -1,6 +1,7 @@
 import EventSpoolModel
 import EventSpoolPolicy
 import EventSpoolSystem
+import EventSpoolWebhook
 public import Logging
 
 import struct Foundation.Date

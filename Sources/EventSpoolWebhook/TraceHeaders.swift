@@ -7,7 +7,7 @@ import Instrumentation
 ///
 /// Used only for an event that carries no `traceparent` of its own: a trace context given at publish
 /// time always wins.
-enum TraceHeaders {
+package enum TraceHeaders {
     /// The headers the instrument injects for the current `ServiceContext`, or none when the task has no
     /// context. A header the client sets itself, a configured one, a malformed one, a `traceparent` that
     /// is not W3C Trace Context or a `tracestate` without one is left out.
@@ -48,7 +48,7 @@ enum TraceHeaders {
     /// `event` with the current trace context as its `traceparent` and `tracestate`, when it has none:
     /// so that the context of the task that published an event travels with it into the spool and on
     /// every later attempt.
-    static func adoptingCurrentContext(_ event: Event) -> Event {
+    package static func adoptingCurrentContext(_ event: Event) -> Event {
         guard event.traceparent == nil else { return event }
         let headers = current()
         guard let traceparent = headers.first(where: { $0.name.lowercased() == "traceparent" })?.value else {

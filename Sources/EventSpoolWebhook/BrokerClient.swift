@@ -128,7 +128,7 @@ package final class BrokerClient: Sendable {
 
     /// ``deliver(_:)``, without validating the event again when the caller has just done so
     /// (`validating: false`): the publisher validates every event against its own body limit.
-    func deliver(_ event: Event, validating: Bool) async -> DeliveryAnswer {
+    package func deliver(_ event: Event, validating: Bool) async -> DeliveryAnswer {
         let started = ContinuousClock.now
         do {
             if validating { try event.validate(maxBodyBytes: .max) }
@@ -282,19 +282,4 @@ package final class BrokerClient: Sendable {
     private static func printable(_ text: String) -> String {
         String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
     }
-}
-
-/// A broker configuration that cannot be used.
-public struct BrokerClientError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The URL concerned.
-    public var url: String
-    /// What is wrong.
-    public var message: String
-
-    public init(url: String, message: String) {
-        self.url = url
-        self.message = message
-    }
-
-    public var description: String { "broker \(url): \(message)" }
 }
