@@ -68,6 +68,16 @@ let package = Package(
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ]
         ),
+        // Storage: the Spool protocol, the object format and DirectorySpool. Never sees delivery.
+        .target(
+            name: "EventSpoolStorage",
+            dependencies: [
+                "EventSpoolModel",
+                "EventSpoolSystem",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Pure policies, no I/O: how an answer is classified, when to retry, when to give up, the circuit breaker.
         .target(
             name: "EventSpoolPolicy",
@@ -79,6 +89,7 @@ let package = Package(
                 "EventSpoolHTTP",
                 "EventSpoolModel",
                 "EventSpoolPolicy",
+                "EventSpoolStorage",
                 "EventSpoolSystem",
                 "EventSpoolWebhook",
                 "CCurl",
@@ -145,6 +156,7 @@ let package = Package(
             name: "EventSpoolTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolStorage",
                 "EventSpoolWebhook",
                 "EventSpoolHTTP",
                 "EventSpoolModel",
@@ -162,6 +174,7 @@ let package = Package(
             name: "EventSpoolTestingTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolStorage",
                 "EventSpoolWebhook",
                 "EventSpoolHTTP",
                 "EventSpoolModel",
@@ -177,6 +190,7 @@ let package = Package(
             name: "SpoolctlTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolStorage",
                 "EventSpoolWebhook",
                 "EventSpoolHTTP",
                 "EventSpoolModel",
@@ -192,6 +206,7 @@ let package = Package(
             name: "ReliabilityTests",
             dependencies: [
                 "EventSpool",
+                "EventSpoolStorage",
                 "EventSpoolWebhook",
                 "EventSpoolHTTP",
                 "EventSpoolModel",

@@ -1,4 +1,5 @@
 import CCurl
+import EventSpoolStorage
 import EventSpoolWebhook
 
 /// The serial baseline: `curl_easy_perform` in a loop on one reused handle (so one keep-alive

@@ -1,3 +1,4 @@
+import EventSpoolStorage
 import Foundation
 import Logging
 

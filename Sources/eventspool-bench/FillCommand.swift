@@ -1,3 +1,4 @@
+import EventSpoolStorage
 import Logging
 
 /// `eventspool-bench fill --dir <spool> --events <n> [--events-per-object <n>]`: fills a spool the way the

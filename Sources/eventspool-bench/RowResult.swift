@@ -1,3 +1,5 @@
+import EventSpoolStorage
+
 /// One line of the table, and the raw numbers behind it.
 struct RowResult: Sendable {
     var kind: BenchRowKind

@@ -1,4 +1,5 @@
 import EventSpool
+import EventSpoolStorage
 import Foundation
 import Logging
 

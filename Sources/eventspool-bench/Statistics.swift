@@ -1,3 +1,4 @@
+import EventSpoolStorage
 import Foundation
 
 /// One side of one round: how many operations finished in how long, and (when recorded) how long each took.

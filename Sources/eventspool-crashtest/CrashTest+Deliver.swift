@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventSpool
+import EventSpoolStorage
 import EventSpoolWebhook
 import Foundation
 import Logging

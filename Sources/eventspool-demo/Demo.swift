@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventSpool
+import EventSpoolStorage
 import EventSpoolTesting
 import EventSpoolWebhook
 import Foundation

@@ -1,4 +1,5 @@
 import EventSpool
+import EventSpoolStorage
 import Foundation
 
 /// How `purge`, `hold`, `release` and `requeue` pick what they change — the ids or keys on the command line

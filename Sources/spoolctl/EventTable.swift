@@ -1,4 +1,5 @@
 import EventSpool
+import EventSpoolStorage
 import Foundation
 
 /// The fixed-width table `list` and `replay --dry-run` print; fixed widths because rows are printed as they

@@ -1,5 +1,6 @@
 import Configuration
 import EventSpool
+import EventSpoolStorage
 import EventSpoolWebhook
 import Foundation
 import Logging

@@ -1,4 +1,5 @@
 import EventSpool
+import EventSpoolStorage
 import Foundation
 
 /// What `show` prints for an object that does not read as a whole — a quarantined one, say: where it is,

@@ -1,5 +1,6 @@
 import CoreMetrics
 import EventSpool
+import EventSpoolStorage
 import Foundation
 import Prometheus
 

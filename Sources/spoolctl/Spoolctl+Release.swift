@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventSpool
+import EventSpoolStorage
 
 extension Spoolctl {
     struct Release: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventSpool
+import EventSpoolStorage
 import Logging
 
 extension Spoolctl {

@@ -1,4 +1,5 @@
 import EventSpool
+import EventSpoolStorage
 import Foundation
 
 /// Short human forms of times for tables and JSON: the one place spoolctl turns times into text or numbers.

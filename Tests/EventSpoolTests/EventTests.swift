@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 
 @Suite struct EventTests {
     @Test func generatedIDsAreTimeOrderedUUIDv7() {

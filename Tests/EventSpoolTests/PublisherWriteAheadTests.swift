@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 
 /// Write-ahead mode: the event is in `pending/` before it is sent, and an object shared by several
 /// publishes is settled once all of them have ended — whatever else group commit put into it.

@@ -5,6 +5,7 @@ import Logging
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 
 /// Secrets and hostile input against a real spool directory: credentials never reach a spool object or
 /// a log, and an id that looks like a path is refused before anything is written.

@@ -4,6 +4,7 @@ import SystemPackage
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 @testable import EventSpoolSystem
 
 /// The write protocol, observed through the syscall seam: the order of the durability steps, and what a

@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 
 /// Keys sort in the order their objects were made — also across spool instances (processes) sharing a
 /// spool, and when the wall clock steps backwards (an NTP correction): otherwise the sweeper would deliver

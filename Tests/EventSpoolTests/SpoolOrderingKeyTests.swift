@@ -4,6 +4,7 @@ import SystemPackage
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 
 /// Ordering-key marks: a put marks its events' keys durably before writing them; a sweeper's release
 /// removes only marks of keys it saw no event for that no put set since its pass began (races:

@@ -4,6 +4,7 @@ import SystemPackage
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 
 /// Ordering-key marks under races: a sweep and a put, or a release and a put, interleaved at every system
 /// call of one of them. Whenever an event of the key is in `pending/`, its mark must exist — or a publisher

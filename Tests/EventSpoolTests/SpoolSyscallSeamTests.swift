@@ -3,6 +3,7 @@ import SystemPackage
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 @testable import EventSpoolSystem
 
 /// The syscall seam itself, and the calls a spool makes when it opens: the recorder proves the spool asks for

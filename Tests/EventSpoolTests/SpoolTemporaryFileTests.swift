@@ -6,6 +6,7 @@ import SystemPackage
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 
 /// `tmp/` and the folders a put makes: a file a writer still holds is never removed, whichever process (or
 /// PID namespace) it belongs to; a link planted where a folder should be is never followed.

@@ -5,6 +5,7 @@ import Synchronization
 import SystemPackage
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 @testable import EventSpoolSystem
 
 /// A temporary directory for one spool test, with captured logs; `remove()` deletes it.

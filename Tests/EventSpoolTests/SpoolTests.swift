@@ -5,6 +5,7 @@ import SystemPackage
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 
 @Suite struct SpoolTests {
     // MARK: Round trips

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 
 /// Scenario 3b of `docs/reliability.md`: objects whose framing and CRC-32C are valid but whose values are
 /// absurd — times of ±1e300 or beyond the year 9999, attempts of `Int64.max` or below zero, statuses that no

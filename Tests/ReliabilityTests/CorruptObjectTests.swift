@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 
 #if canImport(Glibc)
 import Glibc

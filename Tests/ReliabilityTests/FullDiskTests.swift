@@ -4,6 +4,7 @@ import SystemPackage
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 
 #if canImport(Glibc)
 import Glibc

@@ -3,6 +3,7 @@ import EventSpoolTesting
 import struct Foundation.Date
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 
 /// Spool objects whose framing is valid — every length right, every CRC-32C right — but whose values are
 /// absurd: what a writer of another version, a hand-edited file or a crafted one could leave in a spool.

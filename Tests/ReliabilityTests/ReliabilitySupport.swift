@@ -2,6 +2,7 @@ import Foundation
 import Logging
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 
 #if canImport(Glibc)
 import Glibc

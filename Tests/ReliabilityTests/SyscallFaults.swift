@@ -2,6 +2,7 @@ import Synchronization
 import SystemPackage
 
 @testable import EventSpool
+@testable import EventSpoolStorage
 @testable import EventSpoolSystem
 
 /// The spool's real system calls with scripted failures — a disk that fills up or fails under the spool —

@@ -1,6 +1,7 @@
 public import Configuration
 import EventSpoolHTTP
 import EventSpoolModel
+import EventSpoolStorage
 import EventSpoolWebhook
 
 extension BrokerConfiguration {

@@ -1,6 +1,7 @@
 public import Configuration
 import EventSpoolModel
 import EventSpoolPolicy
+import EventSpoolStorage
 
 extension CircuitBreakerConfiguration {
     /// Creates a circuit breaker configuration from `config`, scoped to its keys (`circuitBreaker`).

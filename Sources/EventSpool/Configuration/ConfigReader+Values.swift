@@ -1,5 +1,6 @@
 import Configuration
 import EventSpoolModel
+import EventSpoolStorage
 import EventSpoolWebhook
 
 // Strict readers shared by the `init(config:)` extensions.

@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 
 /// A configuration value that cannot be used: it names the key, what was found and what was expected.
 ///

@@ -1,6 +1,7 @@
 public import Configuration
 import EventSpoolModel
 import EventSpoolPolicy
+import EventSpoolStorage
 
 extension DeliveryClassification {
     /// Creates a delivery classification from `config`, scoped to its keys (`classification`).

@@ -1,6 +1,7 @@
 public import Configuration
 import EventSpoolModel
 import EventSpoolPolicy
+import EventSpoolStorage
 
 extension RetryPolicy {
     /// Creates a retry policy from `config`, scoped to the policy's keys (`retry`).

@@ -1,5 +1,6 @@
 public import Configuration
 import EventSpoolModel
+import EventSpoolStorage
 
 extension SpoolConfiguration {
     /// Creates a spool configuration from `config`, scoped to the spool's keys (`spool`).

@@ -1,5 +1,6 @@
 public import Configuration
 import EventSpoolModel
+import EventSpoolStorage
 
 extension SweepAlert.Thresholds {
     /// Reads alert thresholds from `config`, scoped to `sweeper.alert`.

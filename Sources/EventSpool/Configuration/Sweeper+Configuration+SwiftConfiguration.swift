@@ -1,6 +1,7 @@
 public import Configuration
 import EventSpoolModel
 import EventSpoolPolicy
+import EventSpoolStorage
 import EventSpoolWebhook
 
 extension Sweeper.Configuration {

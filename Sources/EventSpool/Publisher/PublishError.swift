@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 
 /// An event that is neither delivered nor durably spooled. It carries the whole event, so the caller
 /// can still act on it; the publisher has also logged it at error level, body included, as a last resort.

@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 
 /// What ``Publisher/publish(_:)`` did with an event. Either way the event is safe.
 public enum PublishOutcome: Sendable, Hashable, CustomStringConvertible {

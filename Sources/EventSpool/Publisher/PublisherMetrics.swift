@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 import Metrics
 
 /// The publisher's metrics; dimensions are bounded (no event ids).

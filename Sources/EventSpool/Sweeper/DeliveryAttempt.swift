@@ -1,5 +1,6 @@
 import EventSpoolModel
 import EventSpoolPolicy
+import EventSpoolStorage
 import Logging
 
 /// One delivery attempt of one spooled event, and what the retry and fallback policies make of the

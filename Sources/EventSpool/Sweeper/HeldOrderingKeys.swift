@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 import Logging
 
 /// The ordering keys of the events an operator holds in `held/` (`spoolctl hold`): while one is held, the

@@ -1,5 +1,6 @@
 import EventSpoolModel
 import EventSpoolPolicy
+import EventSpoolStorage
 import Synchronization
 
 import struct Foundation.Date

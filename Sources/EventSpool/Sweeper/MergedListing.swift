@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 
 /// The objects of several states of a spool as one listing in key order, streaming like each of them; for
 /// one key, in the order of `states`. A replay walks `pending/` and `dead/` together this way, so that an

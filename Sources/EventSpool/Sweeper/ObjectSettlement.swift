@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 import Logging
 
 /// The spool writes that end one object's part in a pass, once every event in it has a fate.

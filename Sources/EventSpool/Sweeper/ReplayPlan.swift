@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 
 /// What a replay learns before it sends anything: how many events it selected and, for each ordering key of a
 /// selected event, where the last selected event of that key is.

@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 
 public import struct Foundation.Date
 

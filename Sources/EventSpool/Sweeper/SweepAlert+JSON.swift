@@ -1,5 +1,6 @@
-// The JSON field names are part of the interface: they are listed in `docs/sweeper.md`.
 import EventSpoolModel
+// The JSON field names are part of the interface: they are listed in `docs/sweeper.md`.
+import EventSpoolStorage
 
 extension SweepAlert: Codable {
     enum CodingKeys: String, CodingKey {

@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 
 extension SweepAlert {
     /// A few words for the report's first line:

@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 
 /// A backlog past an alert threshold after a sweep: events wait too long, or `pending/` nears a limit.
 ///

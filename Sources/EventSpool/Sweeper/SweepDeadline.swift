@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 
 /// When a pass stops starting deliveries (those in flight finish): an instant of the continuous clock, the
 /// `--max-time` of `spoolctl sweep` — or, in tests, a moment an event decides, such as the broker receiving a

@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 
 import struct Foundation.Data
 import struct Foundation.Date

@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 
 extension SweepReport {
     /// The report for people.

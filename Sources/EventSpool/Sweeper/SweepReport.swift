@@ -1,5 +1,6 @@
 import EventSpoolModel
 import EventSpoolPolicy
+import EventSpoolStorage
 
 public import struct Foundation.Date
 

@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 import Logging
 
 import struct Foundation.Date

@@ -1,5 +1,6 @@
 import EventSpoolModel
 import EventSpoolPolicy
+import EventSpoolStorage
 import EventSpoolSystem
 import EventSpoolWebhook
 public import Logging

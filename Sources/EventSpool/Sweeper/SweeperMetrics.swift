@@ -1,4 +1,5 @@
 import EventSpoolModel
+import EventSpoolStorage
 import Metrics
 
 /// The sweeper's metrics. Dimensions are bounded: no event ids, keys or URLs.
