@@ -13,8 +13,12 @@ deps:
 python-deps:
 	@scripts/ensure-python-deps.sh
 
+# Each target may import only the targets it declares (Package.swift): the layers of docs/architecture.md. SwiftPM
+# does not check that unless asked — a module built earlier would otherwise satisfy an undeclared import.
+LAYERS = --explicit-target-dependency-import-check error
+
 build: deps
-	$(SWIFT) build
+	$(SWIFT) build $(LAYERS)
 
 # Every test: warnings are errors, formatting is checked, then the whole suite runs (the conformance
 # tests need the Python packages python-deps installs). The reliability suite runs on its own after the
@@ -24,16 +28,16 @@ build: deps
 # Then a release build of every product: some errors (imports under MemberImportVisibility) appear only
 # there, and `make bench` needs one. Last, `make install` into temporary directories from that build.
 test: deps python-deps lint
-	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
+	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests $(LAYERS)
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --skip ReliabilityTests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --no-parallel --filter ReliabilityTests
-	EVENTSPOOL_WERROR=1 $(SWIFT) build -c release
+	EVENTSPOOL_WERROR=1 $(SWIFT) build -c release $(LAYERS)
 	EVENTSPOOL_WERROR=1 $(MAKE) --no-print-directory test-install
 
 # Only the reliability suite: crashes, full disks, corrupt objects, racing processes, a hostile broker
 # (docs/reliability.md).
 test-reliability: deps
-	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests
+	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests $(LAYERS)
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --no-parallel --filter ReliabilityTests
 
 # The house style (.swift-format): 4 spaces, 120 columns, ordered imports.

@@ -76,6 +76,8 @@ let package = Package(
                 "EventSpoolSystem",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
+                // SHA-256 names the ordering-key marks.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Pure policies, no I/O: how an answer is classified, when to retry, when to give up, the circuit breaker.

@@ -1,6 +1,5 @@
 import EventSpoolHTTP
 import EventSpoolModel
-import EventSpoolPolicy
 import EventSpoolSystem
 public import Logging
 import SystemPackage
