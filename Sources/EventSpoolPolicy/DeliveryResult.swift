@@ -16,16 +16,16 @@ public struct DeliveryResult: Sendable, Hashable {
     }
 
     /// The class of the result.
-    public var outcome: Outcome
+    public let outcome: Outcome
     /// The HTTP status, when the broker answered.
-    public var status: Int?
+    public let status: Int?
     /// Why the attempt failed (status and the first line of the body, or the transport error);
     /// `nil` when delivered.
-    public var error: AttemptError?
+    public let error: AttemptError?
     /// How long the attempt took.
-    public var duration: Duration
+    public let duration: Duration
 
-    public init(outcome: Outcome, status: Int?, error: AttemptError?, duration: Duration) {
+    package init(outcome: Outcome, status: Int?, error: AttemptError?, duration: Duration) {
         self.outcome = outcome
         self.status = status
         self.error = error

@@ -6,7 +6,7 @@ extension DirectorySpool {
     ///
     /// - Throws: ``SpoolError`` when the object cannot be read at all: `.notFound`, `.unsafe` (a symbolic
     ///   link or other non-regular file, never followed), `.corrupt` (larger than any object), or `.io`.
-    public func inspect(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError) -> SpoolObjectDump {
+    package func inspect(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError) -> SpoolObjectDump {
         let bytes = try await onIOThread("read") { [directory] () throws(SpoolError) in
             try directory.readBytes(key, in: state)
         }

@@ -1,6 +1,6 @@
 import EventSpoolModel
 import EventSpoolSystem
-public import Logging
+import Logging
 
 extension DirectorySpool {
     /// Opens an existing spool to read it only — `list`, `get`, `header` and ``inspect(_:in:)`` — creating and
@@ -11,7 +11,7 @@ extension DirectorySpool {
     ///
     /// - Throws: ``SpoolError`` with code `.notFound` ("no spool at …") when the directory does not exist or is
     ///   not a spool (it has no `pending/` folder); `.io` when it cannot be opened (the errno says why).
-    public static func openForReading(
+    package static func openForReading(
         configuration: SpoolConfiguration,
         logger: Logger
     ) throws(SpoolError)

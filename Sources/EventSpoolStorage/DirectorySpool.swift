@@ -221,7 +221,7 @@ public final class DirectorySpool: Spool {
     ///
     /// - Returns: How many folders were removed.
     @discardableResult
-    public func removeEmptyFolders(before cutoff: Date) async throws(SpoolError) -> Int {
+    package func removeEmptyFolders(before cutoff: Date) async throws(SpoolError) -> Int {
         try requireWritable("rmdir")
         return try await onIOThread("rmdir") { [directory] () throws(SpoolError) in
             try directory.removeEmptyFolders(in: .pending, before: cutoff)
@@ -261,13 +261,13 @@ public final class DirectorySpool: Spool {
     ///
     /// - Returns: The lock, or `nil` when another holder (in this or another process) has it.
     /// - Throws: ``SpoolError`` when the lock file cannot be opened, or `name` is not a plain file name.
-    public func tryLock(named name: String = "sweeper.lock") throws(SpoolError) -> SpoolLock? {
+    package func tryLock(named name: String = "sweeper.lock") throws(SpoolError) -> SpoolLock? {
         try requireWritable("lock")
         return try directory.tryLock(named: name)
     }
 
     /// The path of the object `key` in `state`, as configured (for messages and tools).
-    public func path(of key: SpoolKey, in state: SpoolState) -> String {
+    package func path(of key: SpoolKey, in state: SpoolState) -> String {
         directory.displayPath(SpoolDirectory.objectPath(key, in: state))
     }
 

@@ -44,21 +44,21 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
     }
 
     /// What kind of failure this is.
-    public var code: Code
+    public let code: Code
 
     /// Whether the object itself is bad — corrupt, or not a regular file of ours — and belongs in
     /// `quarantine/`. Any other read error (I/O, gone, permissions) may pass; the object stays.
     public var isDamage: Bool { code == .corrupt || code == .unsafe }
     /// What was being done, for example `fsync` or `rename`.
-    public var operation: String
+    public let operation: String
     /// The path involved.
-    public var path: String
+    public let path: String
     /// What went wrong, in words.
-    public var message: String
+    public let message: String
     /// The system error, when a system call failed.
-    public var errno: Errno?
+    public let errno: Errno?
 
-    public init(code: Code, operation: String, path: String, message: String, errno: Errno? = nil) {
+    package init(code: Code, operation: String, path: String, message: String, errno: Errno? = nil) {
         self.code = code
         self.operation = operation
         self.path = path

@@ -31,7 +31,7 @@ public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible 
     }
 
     /// Accepts `<key>.evs` and returns the key, or `nil` for any other name.
-    public init?(fileName: String) {
+    package init?(fileName: String) {
         guard fileName.hasSuffix(Self.fileExtension) else { return nil }
         self.init(String(fileName.dropLast(Self.fileExtension.count)))
     }
@@ -47,17 +47,17 @@ public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible 
     }
 
     /// The file name of the object: `<key>.evs`.
-    public var fileName: String { rawValue + Self.fileExtension }
+    package var fileName: String { rawValue + Self.fileExtension }
 
     /// The folder of the object below its state folder: `YYYY/MM/DD/HH/MM`.
-    public var folder: String {
+    package var folder: String {
         let utf8 = Array(rawValue.utf8)
         func part(_ range: Range<Int>) -> String { String(decoding: utf8[range], as: UTF8.self) }
         return "\(part(0..<4))/\(part(4..<6))/\(part(6..<8))/\(part(9..<11))/\(part(11..<13))"
     }
 
     /// The object's path relative to its state folder: `YYYY/MM/DD/HH/MM/<key>.evs`.
-    public var relativePath: String { folder + "/" + fileName }
+    package var relativePath: String { folder + "/" + fileName }
 
     /// The number after `~` of a second, third, … object of this key in `quarantine/`; `nil` for every key a
     /// writer makes, and for the first object of a key in quarantine.

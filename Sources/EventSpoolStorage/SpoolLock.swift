@@ -7,9 +7,9 @@ import SystemPackage
 ///
 /// It is a `flock` on a file in the spool directory: the kernel releases it when the holder's process
 /// ends, however it ends, so a crashed sweeper never leaves a stale lock behind.
-public final class SpoolLock: Sendable {
+package final class SpoolLock: Sendable {
     /// The lock file.
-    public let path: String
+    package let path: String
     private let file: Mutex<FileDescriptor?>
 
     init(path: String, file: FileDescriptor) {
@@ -18,7 +18,7 @@ public final class SpoolLock: Sendable {
     }
 
     /// Releases the lock; calling it again does nothing. Also happens when the lock is deinitialized.
-    public func release() {
+    package func release() {
         let file = self.file.withLock { file in
             defer { file = nil }
             return file

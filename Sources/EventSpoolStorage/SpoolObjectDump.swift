@@ -2,21 +2,21 @@ import EventSpoolModel
 
 /// An object read as it is, for a person inspecting it — `spoolctl show` of a quarantined object, as
 /// `postcat` shows a queue file: its bytes unchanged, and whatever of them still decodes.
-public struct SpoolObjectDump: Sendable, Hashable {
+package struct SpoolObjectDump: Sendable, Hashable {
     /// The object's key.
-    public var key: SpoolKey
+    package var key: SpoolKey
     /// Where the object is.
-    public var state: SpoolState
+    package var state: SpoolState
     /// The object's bytes, unchanged.
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
     /// The header, when it is valid.
-    public var header: SpoolObjectHeader?
+    package var header: SpoolObjectHeader?
     /// The events that decode, in order, up to the first damaged record.
-    public var events: [SpooledEvent]
+    package var events: [SpooledEvent]
     /// What is wrong with the object, in the order found; empty for a valid object.
-    public var problems: [String]
+    package var problems: [String]
 
-    public init(
+    package init(
         key: SpoolKey,
         state: SpoolState,
         bytes: [UInt8],

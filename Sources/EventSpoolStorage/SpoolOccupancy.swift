@@ -2,19 +2,19 @@ import EventSpoolModel
 
 /// What one state of a spool holds, counted the way the limits count it: objects, and their file sizes
 /// (`st_size`) in bytes.
-public struct SpoolOccupancy: Sendable, Hashable, Codable {
+package struct SpoolOccupancy: Sendable, Hashable, Codable {
     /// Objects (files) in the state.
-    public var objects: Int
+    package var objects: Int
     /// Their sizes added up.
-    public var bytes: Int64
+    package var bytes: Int64
 
-    public init(objects: Int, bytes: Int64) {
+    package init(objects: Int, bytes: Int64) {
         self.objects = objects
         self.bytes = bytes
     }
 
     /// Nothing.
-    public static let empty = SpoolOccupancy(objects: 0, bytes: 0)
+    package static let empty = SpoolOccupancy(objects: 0, bytes: 0)
 }
 
 extension SpoolDirectory {
@@ -40,7 +40,7 @@ extension DirectorySpool {
     /// file sizes, one `lstat` per object and no object read (cheap next to a sweep's header reads).
     ///
     /// - Throws: ``SpoolError`` when a folder cannot be listed.
-    public func occupancy(of state: SpoolState) async throws(SpoolError) -> SpoolOccupancy {
+    package func occupancy(of state: SpoolState) async throws(SpoolError) -> SpoolOccupancy {
         try await onIOThread("list") { [directory] () throws(SpoolError) in
             try directory.occupancy(of: state)
         }

@@ -1,6 +1,6 @@
 import EventSpoolModel
 
-public import struct Foundation.Date
+import struct Foundation.Date
 
 /// An operator's changes to a spool besides delivery — what `postsuper` does to postfix's queue: remove
 /// events for good, hold events out of sweeps and release them, requeue dead events.
@@ -15,18 +15,18 @@ public import struct Foundation.Date
 /// also holds the later events of its ordering key in the same object, and releasing one releases the
 /// earlier held events of its key in that object: in every object, the held events of a key always come
 /// after its pending ones, and a released event goes back behind them, in publish order.
-public struct SpoolSurgery: Sendable {
+package struct SpoolSurgery: Sendable {
     /// The spool changed.
-    public let spool: any Spool
+    package let spool: any Spool
 
-    public init(spool: any Spool) {
+    package init(spool: any Spool) {
         self.spool = spool
     }
 
     /// Removes the selected events of `object` for good; the object is rewritten with the others, or deleted.
     ///
     /// - Returns: The events removed, in order.
-    public func remove(
+    package func remove(
         from object: SpoolObject,
         where selected: (SpooledEvent) -> Bool
     ) async throws(SpoolError) -> [SpooledEvent] {
@@ -40,7 +40,7 @@ public struct SpoolSurgery: Sendable {
     /// their ordering keys in the object.
     ///
     /// - Returns: The events now held, in order.
-    public func hold(
+    package func hold(
         from object: SpoolObject,
         where selected: (SpooledEvent) -> Bool
     ) async throws(SpoolError) -> [SpooledEvent] {
@@ -52,7 +52,7 @@ public struct SpoolSurgery: Sendable {
     /// events of their ordering keys in the object. Their delivery records are kept: each is due when it was.
     ///
     /// - Returns: The events released, in order.
-    public func release(
+    package func release(
         from object: SpoolObject,
         where selected: (SpooledEvent) -> Bool
     ) async throws(SpoolError) -> [SpooledEvent] {
@@ -66,7 +66,7 @@ public struct SpoolSurgery: Sendable {
     /// at once; then they are removed from `dead/`. Their attempt history is kept.
     ///
     /// - Returns: The key of the new pending object (`nil` when nothing was selected) and the events.
-    public func requeue(
+    package func requeue(
         from object: SpoolObject,
         where selected: (SpooledEvent) -> Bool,
         now: Date

@@ -112,7 +112,7 @@ package final class BrokerClient: Sendable {
                 )
             )
         } catch {
-            throw BrokerClientError(url: brokerURL.redacted, message: error.message)
+            throw BrokerClientError(url: brokerURL.redacted, message: error.message, code: .transportUnavailable)
         }
     }
 

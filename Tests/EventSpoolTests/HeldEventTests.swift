@@ -1,8 +1,9 @@
-import EventSpool
 import EventSpoolTesting
 import Foundation
 import Logging
 import Testing
+
+@testable import EventSpool
 
 /// Held events (`SpoolState.held`, `SpoolSurgery`): out of sweeps and replays until released, and still
 /// holding their ordering keys, in the pass and in the publishers' marks.

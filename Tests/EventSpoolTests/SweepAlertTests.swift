@@ -1,8 +1,9 @@
 import Configuration
-import EventSpool
 import EventSpoolTesting
 import Foundation
 import Testing
+
+@testable import EventSpool
 
 /// The backlog alert: the pure decision, its configuration, its report fields, and a real pass.
 @Suite("Sweep alert")

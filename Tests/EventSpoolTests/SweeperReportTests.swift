@@ -1,9 +1,10 @@
-import EventSpool
 import EventSpoolTesting
 import Foundation
 import Logging
 import ServiceLifecycle
 import Testing
+
+@testable import EventSpool
 
 /// The report's renderings, the secondary-broker fallback, and the long-running service form.
 @Suite struct SweeperReportTests {

@@ -26,15 +26,15 @@ public struct PublishError: Error, Sendable, CustomStringConvertible {
     }
 
     /// What kind of failure this is.
-    public var code: Code
+    public internal(set) var code: Code
     /// The event that is not safe.
-    public var event: Event
+    public internal(set) var event: Event
     /// Why the broker did not take the event, when it was tried.
-    public var deliveryError: AttemptError?
+    public internal(set) var deliveryError: AttemptError?
     /// The underlying error: an ``EventValidationError`` or a ``SpoolError``.
-    public var cause: (any Error)?
+    public internal(set) var cause: (any Error)?
 
-    public init(code: Code, event: Event, deliveryError: AttemptError? = nil, cause: (any Error)? = nil) {
+    init(code: Code, event: Event, deliveryError: AttemptError? = nil, cause: (any Error)? = nil) {
         self.code = code
         self.event = event
         self.deliveryError = deliveryError

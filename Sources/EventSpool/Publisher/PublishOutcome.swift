@@ -21,9 +21,7 @@ public struct SpoolReason: Sendable, Hashable, CustomStringConvertible {
     private enum Base: Sendable, Hashable {
         case deliveryFailed(AttemptError)
         case circuitOpen
-        case writeAhead
         case orderingKeyWaiting(String)
-        case shuttingDown
     }
 
     private let base: Base
@@ -33,12 +31,8 @@ public struct SpoolReason: Sendable, Hashable, CustomStringConvertible {
     public static func deliveryFailed(_ error: AttemptError) -> SpoolReason { SpoolReason(.deliveryFailed(error)) }
     /// The circuit breaker is open: the broker was not tried.
     public static let circuitOpen = SpoolReason(.circuitOpen)
-    /// Write-ahead mode, and the broker did not take the event after it was spooled.
-    public static let writeAhead = SpoolReason(.writeAhead)
     /// Earlier events with the same ordering key are waiting in the spool; this one must not overtake them.
     public static func orderingKeyWaiting(_ key: String) -> SpoolReason { SpoolReason(.orderingKeyWaiting(key)) }
-    /// The publisher is shutting down and stopped sending.
-    public static let shuttingDown = SpoolReason(.shuttingDown)
 
     /// The delivery error that led to spooling, when there was one.
     public var deliveryError: AttemptError? {
@@ -50,9 +44,7 @@ public struct SpoolReason: Sendable, Hashable, CustomStringConvertible {
         switch base {
         case .deliveryFailed(let error): error.message
         case .circuitOpen: "circuit open: broker not tried"
-        case .writeAhead: "write-ahead: not yet delivered"
         case .orderingKeyWaiting(let key): "ordering key \(key) has events waiting in the spool"
-        case .shuttingDown: "publisher shutting down"
         }
     }
 }

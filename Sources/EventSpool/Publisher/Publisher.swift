@@ -140,7 +140,7 @@ public final class Publisher: Sendable {
     /// switch (from the cooperative pool it costs two). Its code between publishes delays the client's
     /// other transfers, so keep it short and never block in it. Spooling still happens on the spool's
     /// own threads.
-    public var executor: any TaskExecutor { brokers[0].executor }
+    package var executor: any TaskExecutor { brokers[0].executor }
 
     /// Stops accepting publishes, waits (at most `shutdownTimeout`) for those in flight, then closes
     /// the broker connections and the spool. Publishes still waiting on a broker then are spooled.

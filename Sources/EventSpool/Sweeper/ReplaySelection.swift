@@ -85,7 +85,7 @@ public struct ReplaySelection: Sendable, Hashable {
     }
 
     /// Whether `spooled`, in the object `key` in `state`, is selected.
-    public func selects(_ spooled: SpooledEvent, in key: SpoolKey, state: SpoolState) -> Bool {
+    package func selects(_ spooled: SpooledEvent, in key: SpoolKey, state: SpoolState) -> Bool {
         if let type, spooled.event.type != type { return false }
         if let spooledSince, spooled.delivery.spooledAt < spooledSince { return false }
         if let spooledBefore, spooled.delivery.spooledAt >= spooledBefore { return false }
@@ -101,13 +101,13 @@ public struct ReplaySelection: Sendable, Hashable {
 public struct ReplayProgress: Sendable, Hashable {
     /// Events dealt with so far: delivered, failed again, or held back. They include the earlier pending
     /// events of a selected event's ordering key, which a replay sends first (``SweepReport/orderingPrefix``).
-    public var done: Int
+    public internal(set) var done: Int
     /// Selected events in all; grows when a replay meets events of an ordering key's prefix.
-    public var total: Int
+    public internal(set) var total: Int
     /// Of ``done``, those delivered.
-    public var delivered: Int
+    public internal(set) var delivered: Int
 
-    public init(done: Int, total: Int, delivered: Int) {
+    package init(done: Int, total: Int, delivered: Int) {
         self.done = done
         self.total = total
         self.delivered = delivered

@@ -10,27 +10,27 @@ import EventSpoolStorage
 /// attempts failed, and where they went. `spoolctl sweep` prints it and exits 69 (`docs/operations.md`).
 public struct SweepAlert: Sendable, Hashable {
     /// The thresholds passed, in the order oldest pending, pending objects, pending bytes.
-    public var breaches: [Breach]
+    public internal(set) var breaches: [Breach]
     /// Events left in `pending/` after the pass.
-    public var pendingEvents: Int
+    public internal(set) var pendingEvents: Int
     /// What `pending/` holds, as the limits count it.
-    public var pending: SpoolOccupancy
+    package internal(set) var pending: SpoolOccupancy
     /// The spool's limits.
-    public var limits: SpoolConfiguration.Limits
+    package internal(set) var limits: SpoolConfiguration.Limits
     /// The age of the oldest event left in `pending/`.
-    public var oldestPendingAge: Duration?
+    public internal(set) var oldestPendingAge: Duration?
     /// How long until the oldest pending object's next attempt (zero when it is due).
-    public var oldestNextAttemptIn: Duration?
+    public internal(set) var oldestNextAttemptIn: Duration?
     /// The last errors, distinct, most telling first: the broker's 410 in this pass, then the last errors
     /// recorded in the oldest pending objects (which a pass attempts first). At most ``maxErrors``.
-    public var lastErrors: [AttemptError]
+    public internal(set) var lastErrors: [AttemptError]
     /// The broker's URL, without credentials.
-    public var endpoint: String
+    public internal(set) var endpoint: String
 
     /// The most errors an alert lists.
-    public static let maxErrors = 3
+    static let maxErrors = 3
 
-    public init(
+    init(
         breaches: [Breach],
         pendingEvents: Int,
         pending: SpoolOccupancy,
@@ -62,7 +62,7 @@ public struct SweepAlert: Sendable, Hashable {
     ///   - limits: The spool's limits, against which the fractions are taken.
     ///   - thresholds: The alert thresholds (`sweeper.alert.*`).
     /// - Returns: The thresholds passed; empty when all is under.
-    public static func breaches(
+    static func breaches(
         report: SweepReport,
         pending: SpoolOccupancy,
         limits: SpoolConfiguration.Limits,
@@ -120,12 +120,12 @@ extension SweepAlert {
         public static let off = Thresholds(oldestPending: .zero, pendingObjects: 0, pendingBytes: 0)
 
         /// Whether any threshold is on.
-        public var isEnabled: Bool {
+        package var isEnabled: Bool {
             oldestPending > .zero || pendingObjects > 0 || pendingBytes > 0
         }
 
         /// Whether a threshold needs to know what `pending/` holds.
-        public var watchesLimits: Bool {
+        package var watchesLimits: Bool {
             pendingObjects > 0 || pendingBytes > 0
         }
     }
@@ -133,13 +133,13 @@ extension SweepAlert {
     /// One threshold passed.
     public struct Breach: Sendable, Hashable, Codable {
         /// The threshold, named by its configuration key.
-        public var threshold: Threshold
+        public internal(set) var threshold: Threshold
         /// The value found: seconds for ``Threshold/oldestPending``, a fraction of the limit otherwise.
-        public var value: Double
+        public internal(set) var value: Double
         /// The threshold's setting, in the same unit.
-        public var setting: Double
+        public internal(set) var setting: Double
 
-        public init(_ threshold: Threshold, value: Double, setting: Double) {
+        init(_ threshold: Threshold, value: Double, setting: Double) {
             self.threshold = threshold
             self.value = value
             self.setting = setting

@@ -109,7 +109,7 @@ extension SweepReport: Codable {
     }
 
     /// Reads a report written by ``renderJSON(pretty:)``.
-    public static func decodeJSON(_ text: String) throws -> SweepReport {
+    package static func decodeJSON(_ text: String) throws -> SweepReport {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return try decoder.decode(SweepReport.self, from: Data(text.utf8))

@@ -47,19 +47,19 @@ extension SweepReport {
         }
 
         /// The event id.
-        public var id: String
+        public internal(set) var id: String
         /// The event type.
-        public var type: String
+        public internal(set) var type: String
         /// The key of its object.
-        public var key: String
+        public internal(set) var key: String
         /// Where the event stays: `pending` or `dead`.
-        public var state: String
+        public internal(set) var state: String
         /// What became of it.
-        public var outcome: Outcome
+        public internal(set) var outcome: Outcome
         /// Why: the broker's answer, or what the event waits for.
-        public var reason: String
+        public internal(set) var reason: String
 
-        public init(id: String, type: String, key: String, state: String, outcome: Outcome, reason: String) {
+        init(id: String, type: String, key: String, state: String, outcome: Outcome, reason: String) {
             self.id = id
             self.type = type
             self.key = key
@@ -99,7 +99,7 @@ extension SweepReport {
     }
 
     /// Notes one selected event a replay did not deliver, listing it while the list is under ``maxListed``.
-    public mutating func recordNotDelivered(_ event: NotDelivered) {
+    mutating func recordNotDelivered(_ event: NotDelivered) {
         if notDelivered.count < Self.maxListed {
             notDelivered.append(event)
         } else {

@@ -14,85 +14,85 @@ public struct SweepReport: Sendable, Hashable {
     /// At most this many given-up events and quarantined objects are listed one by one; the rest are
     /// only counted (``unlistedGivenUp``, ``unlistedQuarantined``), so a pass over a huge spool keeps
     /// flat memory. `spoolctl list --dead` shows every one of them.
-    public static let maxListed = 10_000
+    package static let maxListed = 10_000
 
     /// Whether the report is of a sweep or a replay.
-    public var kind: Kind
+    public internal(set) var kind: Kind
     /// The spool directory.
-    public var spoolDirectory: String
+    public internal(set) var spoolDirectory: String
     /// When the pass started (wall clock).
-    public var startedAt: Date
+    public internal(set) var startedAt: Date
     /// How long the pass took.
-    public var duration: Duration
+    public internal(set) var duration: Duration
     /// Another sweeper held the spool's lock: this pass did nothing.
-    public var lockHeld: Bool
+    public internal(set) var lockHeld: Bool
     /// A replay that only looked (`--dry-run`): nothing was sent or changed.
-    public var dryRun: Bool
+    public internal(set) var dryRun: Bool
 
     /// Events delivered to the broker (and removed from the spool).
-    public var delivered: Int
+    public internal(set) var delivered: Int
     /// Events a ``FallbackPolicy/secondaryBroker`` fallback delivered to the secondary broker.
-    public var deliveredToSecondary: Int
+    public internal(set) var deliveredToSecondary: Int
     /// Events that were due but stay pending: they failed with a retryable error or the endpoint is gone
     /// (attempt recorded), were held back behind an earlier event of their ordering key, or were not
     /// attempted because the pass stopped early.
-    public var deferred: Int
+    public internal(set) var deferred: Int
     /// Events not attempted because their next attempt is later.
-    public var notDue: Int
+    public internal(set) var notDue: Int
     /// Events moved to `dead/` in this pass; listed in ``givenUp``.
-    public var deadLettered: Int
+    public internal(set) var deadLettered: Int
     /// Objects moved to `quarantine/` in this pass; listed in ``quarantinedObjects``.
-    public var quarantined: Int
+    public internal(set) var quarantined: Int
     /// Objects that could not be read because of an I/O error; left where they are for the next pass.
-    public var unreadable: Int
+    public internal(set) var unreadable: Int
     /// Events left in `pending/` after the pass (for a replay: selected events, and those of their ordering
     /// keys' prefixes, left where they were). Only a lower bound when ``remainingIsKnown`` is false.
-    public var remaining: Int
+    public internal(set) var remaining: Int
     /// False when the lock or a listing failed (``failure``), so that the pass did not see all of
     /// `pending/`: then ``remaining`` is not the whole count, and the report says it is unknown.
-    public var remainingIsKnown: Bool
+    public internal(set) var remainingIsKnown: Bool
     /// The age of the oldest event left in `pending/`, when any is left.
-    public var oldestPendingAge: Duration?
+    public internal(set) var oldestPendingAge: Duration?
     /// Events a replay selected (every selected event is delivered, failed again or held back).
-    public var selected: Int
+    public internal(set) var selected: Int
     /// Events a replay sent although not selected: pending events of a selected event's ordering key that are
     /// earlier than it (its key's prefix), sent first so that it does not overtake them.
-    public var orderingPrefix: Int
+    public internal(set) var orderingPrefix: Int
     /// Event ids or object keys a replay was asked for but did not find.
-    public var missing: [String]
+    public internal(set) var missing: [String]
     /// Replay: dead events that failed again and stay in `dead/`.
-    public var failedAgain: Int
+    public internal(set) var failedAgain: Int
     /// Replay: every selected event that was not delivered, and why (at most ``maxListed``); those given up
     /// are in ``givenUp`` instead.
-    public var notDelivered: [NotDelivered]
+    public internal(set) var notDelivered: [NotDelivered]
     /// Replay: events not delivered beyond ``maxListed``, counted only.
-    public var unlistedNotDelivered: Int
+    public internal(set) var unlistedNotDelivered: Int
 
     /// The broker answered that the endpoint is gone (410): the pass stopped, events stay pending.
-    public var endpointGone: Bool
+    public internal(set) var endpointGone: Bool
     /// The broker's answer when the endpoint is gone.
-    public var endpointError: AttemptError?
+    public internal(set) var endpointError: AttemptError?
     /// Why the pass stopped before the end of the spool, if it did.
-    public var stoppedEarly: StopReason?
+    public internal(set) var stoppedEarly: StopReason?
     /// The first spool error that needs a person, if there was one: the lock or the listing failed (the
     /// pass did not cover the spool), or a write did (given-up events could not be written to `dead/` and
     /// stay pending; or an object could not be updated after delivery).
-    public var failure: String?
+    public internal(set) var failure: String?
 
     /// Every event given up in this pass (at most ``maxListed``).
-    public var givenUp: [GivenUpEvent]
+    public internal(set) var givenUp: [GivenUpEvent]
     /// Given-up events beyond ``maxListed``, counted only.
-    public var unlistedGivenUp: Int
+    public internal(set) var unlistedGivenUp: Int
     /// Every object quarantined in this pass (at most ``maxListed``).
-    public var quarantinedObjects: [QuarantinedObject]
+    public internal(set) var quarantinedObjects: [QuarantinedObject]
     /// Quarantined objects beyond ``maxListed``, counted only.
-    public var unlistedQuarantined: Int
+    public internal(set) var unlistedQuarantined: Int
     /// The backlog left after a sweep is past an alert threshold (``Sweeper/Configuration/alert``): events
     /// wait too long or `pending/` nears a limit. `spoolctl sweep` then exits 69.
-    public var alert: SweepAlert?
+    public internal(set) var alert: SweepAlert?
 
     /// An empty report of a pass starting now.
-    public init(kind: Kind, spoolDirectory: String, startedAt: Date) {
+    init(kind: Kind, spoolDirectory: String, startedAt: Date) {
         self.kind = kind
         self.spoolDirectory = spoolDirectory
         self.startedAt = startedAt
@@ -133,7 +133,7 @@ public struct SweepReport: Sendable, Hashable {
     }
 
     /// Notes one event moved to `dead/`: counts it and lists it while the list is under ``maxListed``.
-    public mutating func recordGivenUp(_ event: GivenUpEvent) {
+    mutating func recordGivenUp(_ event: GivenUpEvent) {
         deadLettered += 1
         if givenUp.count < Self.maxListed {
             givenUp.append(event)
@@ -143,7 +143,7 @@ public struct SweepReport: Sendable, Hashable {
     }
 
     /// Notes one object moved to `quarantine/`: counts it and lists it while the list is under ``maxListed``.
-    public mutating func recordQuarantined(_ object: QuarantinedObject) {
+    mutating func recordQuarantined(_ object: QuarantinedObject) {
         quarantined += 1
         if quarantinedObjects.count < Self.maxListed {
             quarantinedObjects.append(object)
@@ -222,21 +222,21 @@ extension SweepReport {
     /// One event given up in a pass and moved to `dead/`.
     public struct GivenUpEvent: Sendable, Hashable, Codable {
         /// The event id.
-        public var id: String
+        public internal(set) var id: String
         /// The event type.
-        public var type: String
+        public internal(set) var type: String
         /// The key of the object it was in.
-        public var key: String
+        public internal(set) var key: String
         /// How long it was in the spool.
-        public var age: Duration
+        public internal(set) var age: Duration
         /// Delivery attempts made, by the publisher and sweepers.
-        public var attempts: Int
+        public internal(set) var attempts: Int
         /// The last attempt's error: status and the first line of the body, or the transport error.
-        public var lastError: AttemptError?
+        public internal(set) var lastError: AttemptError?
         /// Why it was given up.
-        public var reason: String
+        public internal(set) var reason: String
 
-        public init(
+        init(
             id: String,
             type: String,
             key: String,
@@ -284,16 +284,16 @@ extension SweepReport {
     /// One object moved to `quarantine/` in a pass.
     public struct QuarantinedObject: Sendable, Hashable, Codable {
         /// The object's key.
-        public var key: String
+        public internal(set) var key: String
         /// Where it was before (`pending` or `dead`).
-        public var from: String
+        public internal(set) var from: String
         /// Why it could not be used, naming the path.
-        public var reason: String
+        public internal(set) var reason: String
         /// Its key in `quarantine/`: ``key``, or `<key>~2`, `<key>~3`, … when a damaged object of that key was
         /// already there.
-        public var quarantineKey: String
+        public internal(set) var quarantineKey: String
 
-        public init(key: String, from: String, reason: String, quarantineKey: String? = nil) {
+        init(key: String, from: String, reason: String, quarantineKey: String? = nil) {
             self.key = key
             self.from = from
             self.reason = reason

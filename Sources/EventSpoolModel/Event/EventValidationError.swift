@@ -4,11 +4,11 @@
 /// before anything is sent or written.
 public struct EventValidationError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The attribute that failed validation, for example `type` or `extensions.tenant`.
-    public var field: String
+    public let field: String
     /// What is wrong with it, in a few words.
-    public var reason: String
+    public let reason: String
 
-    public init(field: String, reason: String) {
+    package init(field: String, reason: String) {
         self.field = field
         self.reason = reason
     }

@@ -3,7 +3,7 @@ import EventSpoolModel
 
 extension BrokerConfiguration {
     /// The broker's URL without the user name and password it may carry, for reports and messages.
-    public var displayURL: String {
+    package var displayURL: String {
         (try? HTTPURL(url).redacted) ?? HTTPURL.masked(url)
     }
 }

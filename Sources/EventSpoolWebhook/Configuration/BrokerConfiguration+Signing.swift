@@ -22,7 +22,7 @@ extension BrokerConfiguration {
         public static var none: Signing { Signing() }
 
         /// Whether requests are signed.
-        public var isEnabled: Bool { !secrets.isEmpty }
+        package var isEnabled: Bool { !secrets.isEmpty }
     }
 }
 
