@@ -17,7 +17,7 @@ extension DirectorySpool {
     ) throws(SpoolError)
         -> DirectorySpool
     {
-        let directory = try SpoolDirectory.openForReading(
+        let directory = try SpoolFolders.openForReading(
             path: configuration.directory,
             syscalls: .live,
             logger: logger

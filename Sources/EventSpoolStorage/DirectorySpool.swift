@@ -22,7 +22,7 @@ public final class DirectorySpool: Spool {
     /// The spool's configuration.
     public let configuration: SpoolConfiguration
 
-    let directory: SpoolDirectory
+    let directory: SpoolFolders
     /// Opened with ``openForReading(configuration:logger:)``: every call that would write throws.
     let isReadOnly: Bool
     private let clock: any WallClock
@@ -53,7 +53,7 @@ public final class DirectorySpool: Spool {
         logger: Logger,
         syscalls: Syscalls
     ) throws(SpoolError) {
-        let directory = try SpoolDirectory(
+        let directory = try SpoolFolders(
             path: configuration.directory,
             allowUnsafePermissions: configuration.allowUnsafePermissions,
             syscalls: syscalls,
@@ -65,7 +65,7 @@ public final class DirectorySpool: Spool {
 
     /// A spool over a directory already opened, for writing or (``openForReading(configuration:logger:)``)
     /// for reading only.
-    init(configuration: SpoolConfiguration, directory: SpoolDirectory, clock: any WallClock, isReadOnly: Bool) {
+    init(configuration: SpoolConfiguration, directory: SpoolFolders, clock: any WallClock, isReadOnly: Bool) {
         self.configuration = configuration
         self.directory = directory
         self.isReadOnly = isReadOnly
@@ -125,7 +125,7 @@ public final class DirectorySpool: Spool {
         try await onIOThread("replace") { [directory, keys, usage, clock] () throws(SpoolError) in
             let oldSize: Int64?
             do throws(SpoolError) {
-                oldSize = try directory.objectSize(SpoolDirectory.objectPath(object.key, in: object.state))
+                oldSize = try directory.objectSize(SpoolFolders.objectPath(object.key, in: object.state))
             } catch let error where error.code == .notFound {
                 oldSize = nil
             }
@@ -268,7 +268,7 @@ public final class DirectorySpool: Spool {
 
     /// The path of the object `key` in `state`, as configured (for messages and tools).
     package func path(of key: SpoolKey, in state: SpoolState) -> String {
-        directory.displayPath(SpoolDirectory.objectPath(key, in: state))
+        directory.displayPath(SpoolFolders.objectPath(key, in: state))
     }
 
     /// Stops the writer thread after the writes already accepted are durable, then the I/O threads.

@@ -8,7 +8,7 @@ import SystemPackage
 /// million objects takes the memory of one minute's worth.
 ///
 /// Names that are not spool objects are skipped with a warning. Entries named like an object are returned
-/// whatever their type, so that a symbolic link or FIFO planted there reaches ``SpoolDirectory/readObject(_:in:)``,
+/// whatever their type, so that a symbolic link or FIFO planted there reaches ``SpoolFolders/readObject(_:in:)``,
 /// fails as `.unsafe` and can be moved to quarantine.
 struct SpoolFolderWalk: Sendable {
     private struct Level: Sendable {
@@ -21,7 +21,7 @@ struct SpoolFolderWalk: Sendable {
         var depth: Int
     }
 
-    let directory: SpoolDirectory
+    let directory: SpoolFolders
     let state: SpoolState
     let prefix: String
     /// Whether names that are not spool objects are logged (a listing does; counting for limits does not).
@@ -30,7 +30,7 @@ struct SpoolFolderWalk: Sendable {
     private var started = false
 
     /// Only keys that start with `prefix`; folders that cannot hold such keys are not even opened.
-    init(directory: SpoolDirectory, state: SpoolState, prefix: String, warnsAboutForeignEntries: Bool = true) {
+    init(directory: SpoolFolders, state: SpoolState, prefix: String, warnsAboutForeignEntries: Bool = true) {
         self.directory = directory
         self.state = state
         self.prefix = prefix
@@ -125,7 +125,7 @@ struct SpoolFolderWalk: Sendable {
     }
 }
 
-extension SpoolDirectory {
+extension SpoolFolders {
     /// The names in the folder `relative`, unsorted; the folder is opened without following a link.
     func folderNames(_ relative: String) throws(SpoolError) -> [String] {
         do {
@@ -136,7 +136,7 @@ extension SpoolDirectory {
     }
 }
 
-extension SpoolDirectory {
+extension SpoolFolders {
     /// The newest key in `state`: the last object of the last folder that has one, found by going down the
     /// last folder of each level (and back up past empty ones), so it costs a few folder reads, not a listing.
     /// `nil` when there is none, or the folders cannot be read (the listing reports that).

@@ -15,7 +15,7 @@ import struct Foundation.Date
 ///
 /// A key's time is the latest of: the clock, the last key this source made, and one microsecond after
 /// the floor it is given. A spool gives the newest key in `pending/` when it opens, and the newest key any
-/// writer recorded in `newest-key` for every object (see `SpoolDirectory.takeKey`): so a process that
+/// writer recorded in `newest-key` for every object (see `SpoolFolders.takeKey`): so a process that
 /// starts after the clock stepped back an hour, or one that keeps running through the step, still makes
 /// keys that sort after those already made.
 final class SpoolKeySource: Sendable {
@@ -50,7 +50,7 @@ final class SpoolKeySource: Sendable {
 
     /// A new name for a temporary file in `tmp/`: `<key>.tmp`.
     func nextTemporaryName() -> String {
-        next().rawValue + SpoolDirectory.temporarySuffix
+        next().rawValue + SpoolFolders.temporarySuffix
     }
 
     /// The first time after `key`'s: a key made by another process at the same microsecond could sort either

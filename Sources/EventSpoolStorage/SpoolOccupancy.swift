@@ -17,7 +17,7 @@ package struct SpoolOccupancy: Sendable, Hashable, Codable {
     package static let empty = SpoolOccupancy(objects: 0, bytes: 0)
 }
 
-extension SpoolDirectory {
+extension SpoolFolders {
     /// Counts the objects of `state` and their sizes: one pass over its folders, one `lstat` per object,
     /// no object read. An object removed since its folder was listed simply does not count.
     func occupancy(of state: SpoolState) throws(SpoolError) -> SpoolOccupancy {

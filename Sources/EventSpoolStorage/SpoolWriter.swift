@@ -32,7 +32,7 @@ final class SpoolWriter: Sendable {
     /// written whole.
     static let maxBatchBytes = 4 << 20
 
-    private let directory: SpoolDirectory
+    private let directory: SpoolFolders
     private let usage: SpoolUsage
     private let keys: SpoolKeySource
     private let clock: any WallClock
@@ -46,7 +46,7 @@ final class SpoolWriter: Sendable {
     nonisolated(unsafe) private var lockFiles: [String: SpoolLockFile] = [:]
 
     init(
-        directory: SpoolDirectory,
+        directory: SpoolFolders,
         usage: SpoolUsage,
         keys: SpoolKeySource,
         clock: any WallClock,
@@ -62,7 +62,7 @@ final class SpoolWriter: Sendable {
     /// Queues `records` for the next object and waits until that object is durable.
     ///
     /// - Parameter orderingKeys: The ordering keys of the events, marked before the object is written (see
-    ///   `SpoolDirectory+OrderingKeys`).
+    ///   `SpoolFolders+OrderingKeys`).
     /// - Returns: The key of the object that holds the records, or why they were not stored.
     func write(
         _ records: SpoolObjectFormat.Records,
@@ -212,11 +212,11 @@ final class SpoolWriter: Sendable {
     /// Writes `object` under a new key, its ordering keys marked first; should the key exist already (which
     /// takes another process with the same process id and random number), tries a fresh key.
     private func writeNewObject(_ object: [UInt8], orderingKeys: Set<String>) throws(SpoolError) -> SpoolKey {
-        let newestKey = try lockFile(SpoolDirectory.newestKeyFile)
-        let ordering = orderingKeys.isEmpty ? nil : try lockFile(SpoolDirectory.orderingLockFile)
+        let newestKey = try lockFile(SpoolFolders.newestKeyFile)
+        let ordering = orderingKeys.isEmpty ? nil : try lockFile(SpoolFolders.orderingLockFile)
         var key = try directory.takeKey(from: keys, newestKey: newestKey, thenSharing: ordering)
         // Held shared from the marking until the object is in place, so a sweeper cannot release a mark in
-        // between (see SpoolDirectory+OrderingKeys).
+        // between (see SpoolFolders+OrderingKeys).
         defer { ordering.map(directory.unlock) }
         // Marked first: whoever can see the events must also see that their keys are waiting.
         try directory.markOrderingKeys(orderingKeys, at: clock.now)
@@ -227,7 +227,7 @@ final class SpoolWriter: Sendable {
                     object,
                     key: key,
                     in: .pending,
-                    temporaryName: key.rawValue + SpoolDirectory.temporarySuffix,
+                    temporaryName: key.rawValue + SpoolFolders.temporarySuffix,
                     mode: .create
                 )
                 return key

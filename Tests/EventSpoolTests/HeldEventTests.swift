@@ -67,7 +67,7 @@ import Testing
                 }
                 #expect(broker.requestCount == 0)
                 #expect(report.notDelivered.map(\.id) == ["evt-later"])
-                #expect(report.notDelivered.first?.outcome == .heldBack)
+                #expect(report.notDelivered.first?.fate == .heldBack)
             }
         }
     }

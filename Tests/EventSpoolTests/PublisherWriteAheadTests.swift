@@ -129,7 +129,7 @@ import Testing
                 }
                 let order = try await broker.waitForRequests(count: 3).compactMap { $0.header("ce-id") }
                 let key = try #require(try await spool.keys(in: .pending).first)
-                let objectPath = SpoolDirectory.objectPath(key, in: .pending)
+                let objectPath = SpoolFolders.objectPath(key, in: .pending)
                 recorder.clearCalls()
 
                 // Two have ended; the third is still in flight: the object is left whole.

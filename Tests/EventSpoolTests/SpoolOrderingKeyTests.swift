@@ -23,7 +23,7 @@ import Testing
             recorder.clearCalls()
             let key = try await spool.put([Self.event(1, orderingKey: "customer-7"), Self.event(2, orderingKey: nil)])
 
-            let mark = "ordering/" + SpoolDirectory.markName("customer-7")
+            let mark = "ordering/" + SpoolFolders.markName("customer-7")
             let steps = SpoolDurabilityTests.durabilitySteps(recorder.calls)
             let created = try #require(recorder.calls.firstIndex(of: "open \(mark)"))
             let flushed = try #require(recorder.calls.firstIndex(of: "fsync ordering"))
@@ -66,7 +66,7 @@ import Testing
 
             // A key with events whose mark was lost (a crash) is marked again.
             try FileManager.default.removeItem(
-                atPath: context.spoolPath + "/ordering/" + SpoolDirectory.markName("still-pending")
+                atPath: context.spoolPath + "/ordering/" + SpoolFolders.markName("still-pending")
             )
             try await spool.beginOrderingKeyRelease()
             try await spool.releaseOrderingKeys(keeping: ["still-pending", "recent"])

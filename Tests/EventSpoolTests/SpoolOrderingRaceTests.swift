@@ -118,7 +118,7 @@ import Testing
             try await spool.delete(try await spool.put([Self.event(0)]), in: .pending)
             try await spool.beginOrderingKeyRelease()
             // A put in another process is between marking its keys and renaming its object into place.
-            let other = open(context.spoolPath + "/" + SpoolDirectory.orderingLockFile, O_RDONLY | O_CLOEXEC)
+            let other = open(context.spoolPath + "/" + SpoolFolders.orderingLockFile, O_RDONLY | O_CLOEXEC)
             #expect(flock(other, LOCK_SH) == 0)
 
             let (blocked, blocking) = AsyncStream.makeStream(of: String.self)
@@ -129,7 +129,7 @@ import Testing
             let release = Task { try await spool.releaseOrderingKeys(keeping: []) }
             while await waits.next() != "flock ordering.lock exclusive" {}
             // The waiting release holds newest-key, which every put passes through first.
-            let gate = open(context.spoolPath + "/" + SpoolDirectory.newestKeyFile, O_RDONLY | O_CLOEXEC)
+            let gate = open(context.spoolPath + "/" + SpoolFolders.newestKeyFile, O_RDONLY | O_CLOEXEC)
             #expect(flock(gate, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK, "puts can pass the release")
             close(gate)
             let put = Task { try await spool.put([Self.event(1)]) }
@@ -141,7 +141,7 @@ import Testing
             recorder.onBlockingLock(nil)
 
             // The release went first and removed the cleared mark; the waiting put marked the key afresh.
-            let mark = "ordering/" + SpoolDirectory.markName(Self.orderingKey)
+            let mark = "ordering/" + SpoolFolders.markName(Self.orderingKey)
             let removed = try #require(recorder.calls.firstIndex(of: "unlink \(mark)"), "\(recorder.calls)")
             let marked = try #require(recorder.calls.lastIndex(of: "utimensat \(mark)"))
             #expect(removed < marked)

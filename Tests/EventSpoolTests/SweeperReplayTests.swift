@@ -189,7 +189,7 @@ import Testing
                 #expect(report.givenUp.first?.reason == "permanent failure")
                 #expect(report.failedAgain == 1 && report.deferred == 0)
                 #expect(report.notDelivered.map(\.id) == ["evt-dead"])
-                #expect(report.notDelivered.first?.outcome == .failedAgain)
+                #expect(report.notDelivered.first?.fate == .failedAgain)
                 #expect(report.notDelivered.first?.reason.hasSuffix(": bad schema") == true)
                 #expect(try await fixture.events(.dead).map(\.event.id).sorted() == ["evt-dead", "evt-pending"])
                 #expect(try await fixture.events(.pending).isEmpty)

@@ -44,6 +44,17 @@ import Testing
         }
     }
 
+    @Test func aReplayedEventsFateIsWrittenUnderTheKeyOutcome() throws {
+        // The JSON contract of `spoolctl replay --json` predates the Swift name `fate`.
+        var report = SweepReport(kind: .replay, spoolDirectory: "/spool", startedAt: Date(timeIntervalSince1970: 0))
+        report.recordNotDelivered(
+            .init(id: "evt-1", type: "t", key: "k", state: "pending", fate: .heldBack, reason: "held")
+        )
+        let json = report.renderJSON(pretty: false)
+        #expect(json.contains(#""notDelivered":[{"id":"evt-1","key":"k","outcome":"heldBack","reason":"held""#))
+        #expect(try SweepReport.decodeJSON(json).notDelivered.first?.fate == .heldBack)
+    }
+
     @Test func textReportIsEmptyWhenAllIsWellAndNamesWhatIsNot() async throws {
         var report = SweepReport(kind: .sweep, spoolDirectory: "/var/spool/eventspool", startedAt: SweeperFixture.start)
         report.delivered = 10

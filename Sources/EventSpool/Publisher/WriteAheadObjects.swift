@@ -17,8 +17,8 @@ import Synchronization
 /// - Important: A crash before an object is settled leaves delivered events in the spool; the
 ///   sweeper sends them again after the lease: a duplicate with the same id, never a loss.
 final class WriteAheadObjects: Sendable {
-    /// How one write-ahead event ended.
-    enum Ending: Sendable, Equatable {
+    /// The fate of one write-ahead event.
+    enum Fate: Sendable, Equatable {
         /// A broker took it: drop it from the object.
         case delivered
         /// Keep it, with this delivery record (attempts made, next attempt time).
@@ -26,11 +26,11 @@ final class WriteAheadObjects: Sendable {
     }
 
     private struct Entry {
-        var endings: [String: Ending] = [:]
-        /// A publish is settling the object now; others only leave their ending.
+        var fates: [String: Fate] = [:]
+        /// A publish is settling the object now; others only leave their fate.
         var isSettling = false
-        /// An ending arrived while settling; look again before giving up.
-        var hasNewEndings = false
+        /// A fate arrived while settling; look again before giving up.
+        var hasNewFates = false
         /// The write-ahead events in the object, once read: until all have ended, it is not read again.
         var awaited: Set<String>?
     }
@@ -51,7 +51,7 @@ final class WriteAheadObjects: Sendable {
 
     private let state = Mutex(State())
 
-    /// Notes that write-ahead event `id` is about to be put: whichever object it lands in waits for its ending.
+    /// Notes that write-ahead event `id` is about to be put: whichever object it lands in waits for its fate.
     /// Every call is followed by one ``finish(_:in:as:spool:logger:)`` or ``abandon(_:)``.
     func start(_ id: String) {
         state.withLock { $0.inFlight[id, default: 0] += 1 }
@@ -63,12 +63,12 @@ final class WriteAheadObjects: Sendable {
     }
 
     /// Records how event `id` in object `key` ended, and settles the object if it was the last one.
-    func finish(_ id: String, in key: SpoolKey, as ending: Ending, spool: any Spool, logger: Logger) async {
+    func finish(_ id: String, in key: SpoolKey, as fate: Fate, spool: any Spool, logger: Logger) async {
         let settles = state.withLock { state -> Bool in
             Self.leave(id, &state)
-            state.entries[key, default: Entry()].endings[id] = ending
+            state.entries[key, default: Entry()].fates[id] = fate
             if state.entries[key]!.isSettling {
-                state.entries[key]!.hasNewEndings = true
+                state.entries[key]!.hasNewFates = true
                 return false
             }
             state.entries[key]!.isSettling = true
@@ -77,26 +77,26 @@ final class WriteAheadObjects: Sendable {
         guard settles else { return }
 
         while true {
-            let (endings, awaited) = state.withLock { ($0.entries[key]?.endings ?? [:], $0.entries[key]?.awaited) }
-            let progress = await settle(key, endings: endings, awaited: awaited, spool: spool, logger: logger)
+            let (fates, awaited) = state.withLock { ($0.entries[key]?.fates ?? [:], $0.entries[key]?.awaited) }
+            let progress = await settle(key, fates: fates, awaited: awaited, spool: spool, logger: logger)
             let again = state.withLock { state -> Bool in
                 guard case .waiting(let awaited) = progress else {
                     state.entries[key] = nil
                     return false
                 }
                 state.entries[key]!.awaited = awaited
-                guard state.entries[key]!.hasNewEndings else {
+                guard state.entries[key]!.hasNewFates else {
                     state.entries[key]!.isSettling = false
                     return false
                 }
-                state.entries[key]!.hasNewEndings = false
+                state.entries[key]!.hasNewFates = false
                 return true
             }
             guard again else { return }
         }
     }
 
-    /// How many objects wait for endings (for tests: settled objects leave nothing behind).
+    /// How many objects wait for fates (for tests: settled objects leave nothing behind).
     var unsettledObjects: Int {
         state.withLock { $0.entries.count }
     }
@@ -106,17 +106,17 @@ final class WriteAheadObjects: Sendable {
         state.inFlight[id] = count > 1 ? count - 1 : nil
     }
 
-    /// Applies `endings` to the object when every write-ahead event in it has one. The object is read only
+    /// Applies `fates` to the object when every write-ahead event in it has one. The object is read only
     /// when it may be complete: once to learn which of its events are write-ahead ones, then when all of
     /// those have ended.
     private func settle(
         _ key: SpoolKey,
-        endings: [String: Ending],
+        fates: [String: Fate],
         awaited: Set<String>?,
         spool: any Spool,
         logger: Logger
     ) async -> Progress {
-        if let awaited, !awaited.allSatisfy({ endings[$0] != nil }) {
+        if let awaited, !awaited.allSatisfy({ fates[$0] != nil }) {
             return .waiting(for: awaited)
         }
         let object: SpoolObject
@@ -130,20 +130,20 @@ final class WriteAheadObjects: Sendable {
             return .settled
         }
         // Every write-ahead event of this object was announced before the object was written, so the events
-        // that have no ending and are not in flight are not write-ahead ones: they stay as they are. (Endings
-        // read again, with what is in flight: an event may have ended since `endings` was taken.)
-        let (writeAhead, endings) = state.withLock { state in
-            let endings = state.entries[key]?.endings ?? endings
-            let ids = object.events.map(\.event.id).filter { endings[$0] != nil || state.inFlight[$0] != nil }
-            return (Set(ids), endings)
+        // that have no fate and are not in flight are not write-ahead ones: they stay as they are. (Fates
+        // read again, with what is in flight: an event may have ended since `fates` was taken.)
+        let (writeAhead, fates) = state.withLock { state in
+            let fates = state.entries[key]?.fates ?? fates
+            let ids = object.events.map(\.event.id).filter { fates[$0] != nil || state.inFlight[$0] != nil }
+            return (Set(ids), fates)
         }
-        guard writeAhead.allSatisfy({ endings[$0] != nil }) else {
+        guard writeAhead.allSatisfy({ fates[$0] != nil }) else {
             return .waiting(for: writeAhead)
         }
 
         var remaining = [SpooledEvent]()
         for var spooled in object.events {
-            switch endings[spooled.event.id] {
+            switch fates[spooled.event.id] {
             case .delivered:
                 continue
             case .kept(let record):

@@ -18,8 +18,8 @@ struct DeliveryAttempt: Sendable {
         case replay(fromDead: Bool)
     }
 
-    /// What became of the event.
-    enum Disposition: Sendable {
+    /// The fate of the event after this attempt.
+    enum Fate: Sendable {
         /// The broker took it.
         case delivered
         /// Given up by the primary broker but taken by the secondary one.
@@ -34,13 +34,6 @@ struct DeliveryAttempt: Sendable {
         case failedAgain(SpooledEvent)
     }
 
-    /// The disposition, and the primary broker's classified answer, which the pass's circuit breaker records.
-    struct Outcome: Sendable {
-        var disposition: Disposition
-        /// How the primary broker's answer was classified.
-        var primary: DeliveryResult.Outcome
-    }
-
     let primary: Broker
     /// Offered given-up events when the fallback policy says so.
     let secondary: Broker?
@@ -52,20 +45,23 @@ struct DeliveryAttempt: Sendable {
     let logger: Logger
 
     /// Sends `spooled` to the primary broker and classifies the answer.
-    func run(_ spooled: SpooledEvent, purpose: Purpose) async -> Outcome {
+    ///
+    /// - Returns: The event's fate, and the class of the primary broker's answer (which the pass's circuit
+    ///   breaker records).
+    func run(_ spooled: SpooledEvent, purpose: Purpose) async -> (fate: Fate, primary: DeliveryResult.Outcome) {
         var spooled = spooled
         let attemptTime = clock.now
         let result = await primary.deliver(spooled.event)
         metrics.recordDelivery(result.duration, secondary: false)
         if result.isDelivered {
-            return Outcome(disposition: .delivered, primary: result.outcome)
+            return (fate: .delivered, primary: result.outcome)
         }
         let error = result.failure
         spooled.delivery.record(attemptAt: attemptTime, error: error)
 
         switch result.outcome {
         case .delivered:
-            return Outcome(disposition: .delivered, primary: result.outcome)
+            return (fate: .delivered, primary: result.outcome)
 
         case .retryable(let retryAfter):
             spooled.delivery.nextAttemptAt = jitter.nextAttempt(
@@ -75,12 +71,12 @@ struct DeliveryAttempt: Sendable {
                 retryAfter: retryAfter
             )
             guard case .sweep = purpose else {
-                return Outcome(disposition: .failedAgain(spooled), primary: result.outcome)
+                return (fate: .failedAgain(spooled), primary: result.outcome)
             }
             guard let exhaustion = retry.exhaustion(of: spooled.delivery, now: clock.now) else {
-                return Outcome(disposition: .deferred(spooled), primary: result.outcome)
+                return (fate: .deferred(spooled), primary: result.outcome)
             }
-            return Outcome(disposition: await giveUp(spooled, reason: exhaustion), primary: result.outcome)
+            return (fate: await giveUp(spooled, reason: exhaustion), primary: result.outcome)
 
         case .endpointGone:
             spooled.delivery.nextAttemptAt = jitter.nextAttempt(
@@ -89,22 +85,22 @@ struct DeliveryAttempt: Sendable {
                 attempts: spooled.delivery.attempts,
                 retryAfter: nil
             )
-            return Outcome(disposition: .endpointGone(spooled, error), primary: result.outcome)
+            return (fate: .endpointGone(spooled, error), primary: result.outcome)
 
         case .permanent:
             if case .replay(fromDead: true) = purpose {
-                return Outcome(disposition: .failedAgain(spooled), primary: result.outcome)
+                return (fate: .failedAgain(spooled), primary: result.outcome)
             }
             // The answer itself is the last error, shown beside the reason: not repeated in it.
-            return Outcome(
-                disposition: await giveUp(spooled, reason: "permanent failure"),
+            return (
+                fate: await giveUp(spooled, reason: "permanent failure"),
                 primary: result.outcome
             )
         }
     }
 
     /// Applies the fallback policy to an event the primary broker will not take.
-    private func giveUp(_ spooled: SpooledEvent, reason: String) async -> Disposition {
+    private func giveUp(_ spooled: SpooledEvent, reason: String) async -> Fate {
         var spooled = spooled
         var reason = reason
         if fallback.triesSecondaryBroker, let secondary {

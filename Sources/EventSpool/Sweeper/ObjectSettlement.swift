@@ -19,7 +19,7 @@ struct ObjectSettlement: Sendable {
     }
 
     /// What the writes achieved.
-    struct Result: Sendable {
+    struct Effect: Sendable {
         /// Events now in `dead/`.
         var deadLettered: [SpooledEvent] = []
         /// Given-up events that stay pending because the dead-letter write failed.
@@ -46,48 +46,48 @@ struct ObjectSettlement: Sendable {
         }
     }
 
-    /// Writes the outcome of the pass for this object: dead events to `dead/` first, then the object
+    /// Writes the fates of the pass for this object: dead events to `dead/` first, then the object
     /// rewritten with the events that stay (atomically, by `replace`), or deleted when none stays.
-    func apply(to spool: any Spool, logger: Logger) async -> Result {
-        var result = Result()
+    func apply(to spool: any Spool, logger: Logger) async -> Effect {
+        var effect = Effect()
         let dead = fates.compactMap { fate -> SpooledEvent? in
             if case .dead(let event) = fate { return event }
             return nil
         }
         if !dead.isEmpty {
             do {
-                result.quarantinedDeadObject = try await writeDead(dead, to: spool, logger: logger)
-                result.deadLettered = dead
+                effect.quarantinedDeadObject = try await writeDead(dead, to: spool, logger: logger)
+                effect.deadLettered = dead
             } catch {
                 logger.info(
                     "cannot dead-letter; the events stay pending",
                     metadata: ["spool.key": "\(key)", "error": "\(error)"]
                 )
-                result.writeError = "cannot write the given-up events of \(key) to dead/: \(error)"
-                result.notDeadLettered = dead.count
+                effect.writeError = "cannot write the given-up events of \(key) to dead/: \(error)"
+                effect.notDeadLettered = dead.count
             }
         }
-        let deadIDs = Set(result.deadLettered.map(\.event.id))
+        let deadIDs = Set(effect.deadLettered.map(\.event.id))
         for fate in fates {
             switch fate {
             case .removed:
                 continue
             case .kept(let event, _):
-                result.kept.append(event)
+                effect.kept.append(event)
             case .dead(var event) where !deadIDs.contains(event.event.id):
                 // Not in dead/: it stays pending, with its attempts, and is retried next pass.
                 event.delivery.deadReason = nil
-                result.kept.append(event)
+                effect.kept.append(event)
             case .dead:
                 continue
             }
         }
-        guard changesObject else { return result }
+        guard changesObject else { return effect }
         do throws(SpoolError) {
-            if result.kept.isEmpty {
+            if effect.kept.isEmpty {
                 try await spool.delete(key, in: state)
             } else {
-                try await spool.replace(SpoolObject(key: key, state: state, events: result.kept))
+                try await spool.replace(SpoolObject(key: key, state: state, events: effect.kept))
             }
         } catch {
             // Delivered events may be sent again (same id); dead-lettered ones are retried and merged by id.
@@ -95,9 +95,9 @@ struct ObjectSettlement: Sendable {
                 "cannot update the object after delivery; its events may be sent again",
                 metadata: ["spool.key": "\(key)", "spool.state": "\(state)", "error": "\(error)"]
             )
-            result.writeError = result.writeError ?? "cannot update \(key) in \(state)/: \(error)"
+            effect.writeError = effect.writeError ?? "cannot update \(key) in \(state)/: \(error)"
         }
-        return result
+        return effect
     }
 
     /// Writes `events` to the dead object of this key, merging by event id with one already there.

@@ -38,8 +38,8 @@ final class SweepPass {
 
     /// What a child task hands back.
     private enum ChildResult: Sendable {
-        case attempted(Ticket, DeliveryAttempt.Outcome)
-        case settled(Int, ObjectSettlement.Result)
+        case attempted(Ticket, fate: DeliveryAttempt.Fate, primary: DeliveryResult.Outcome)
+        case settled(Int, ObjectSettlement.Effect)
     }
 
     /// An object read in this pass whose events do not all have a fate yet, or whose writes are running.
@@ -422,7 +422,8 @@ final class SweepPass {
                     .replay(fromDead: objects[ticket.object]?.state == .dead)
                 }
             group.addTask {
-                .attempted(ticket, await attempt.run(spooled, purpose: purpose))
+                let (fate, primary) = await attempt.run(spooled, purpose: purpose)
+                return .attempted(ticket, fate: fate, primary: primary)
             }
         }
         if readyStart > 1024 && readyStart * 2 > ready.count {
@@ -439,26 +440,26 @@ final class SweepPass {
 
     private func handle(_ result: ChildResult) {
         switch result {
-        case .attempted(let ticket, let outcome):
+        case .attempted(let ticket, let fate, let primary):
             inFlight -= 1
-            apply(outcome, to: ticket)
-        case .settled(let number, let result):
+            apply(fate, primary: primary, to: ticket)
+        case .settled(let number, let effect):
             if let open = objects.removeValue(forKey: number) {
-                account(result, of: open)
+                account(effect, of: open)
             }
         }
     }
 
     /// Gives the attempted event its fate and lets the next one of its ordering key go, or holds them back.
-    private func apply(_ outcome: DeliveryAttempt.Outcome, to ticket: Ticket) {
+    private func apply(_ fate: DeliveryAttempt.Fate, primary: DeliveryResult.Outcome, to ticket: Ticket) {
         let orderingKey = event(ticket)?.event.orderingKey
         defer {
-            // After the disposition: an endpoint that is gone stops the pass for that reason, not as a failure.
-            if breaker.record(outcome.primary, now: clock.now) {
+            // After the fate: an endpoint that is gone stops the pass for that reason, not as a failure.
+            if breaker.record(primary, now: clock.now) {
                 stop(.circuitOpen)
             }
         }
-        switch outcome.disposition {
+        switch fate {
         case .delivered:
             report.delivered += 1
             resolve(ticket, .removed, delivered: true)
@@ -495,13 +496,13 @@ final class SweepPass {
     /// Leaves a due event unsent in this pass, counted `deferred`; a replay lists it with why.
     private func leaveUnsent(
         _ ticket: Ticket,
-        _ outcome: SweepReport.NotDelivered.Outcome,
+        _ fate: SweepReport.NotDelivered.Fate,
         _ reason: @autoclosure () -> String
     ) {
         report.deferred += 1
         if case .replay = purpose, let open = objects[ticket.object], let spooled = event(ticket) {
             report.recordNotDelivered(
-                .init(spooled, key: open.key, state: open.state, outcome: outcome, reason: reason())
+                .init(spooled, key: open.key, state: open.state, fate: fate, reason: reason())
             )
         }
         leave(ticket)
@@ -515,7 +516,7 @@ final class SweepPass {
             return
         }
         let failure = SweepReport.NotDelivered(failed: spooled, key: open.key, state: open.state, now: clock.now)
-        if failure.outcome == .failedAgain {
+        if failure.fate == .failedAgain {
             report.failedAgain += 1
         } else {
             report.deferred += 1
@@ -575,7 +576,7 @@ final class SweepPass {
         let settlement = ObjectSettlement(key: open.key, state: open.state, fates: fates)
         guard settlement.changesObject else {
             objects[number] = nil
-            account(ObjectSettlement.Result(kept: open.events), of: open)
+            account(ObjectSettlement.Effect(kept: open.events), of: open)
             return
         }
         let spool = spool
@@ -586,9 +587,9 @@ final class SweepPass {
     }
 
     /// Adds a settled object to the report.
-    private func account(_ result: ObjectSettlement.Result, of open: OpenObject) {
+    private func account(_ effect: ObjectSettlement.Effect, of open: OpenObject) {
         let now = clock.now
-        for spooled in result.deadLettered {
+        for spooled in effect.deadLettered {
             let age = Duration.age(of: spooled.delivery.spooledAt, at: now)
             let reason = spooled.delivery.deadReason ?? "given up"
             report.recordGivenUp(
@@ -611,18 +612,18 @@ final class SweepPass {
                 ]
             )
         }
-        if let quarantined = result.quarantinedDeadObject {
+        if let quarantined = effect.quarantinedDeadObject {
             report.recordQuarantined(quarantined)
         }
         // Given-up events whose dead-letter write failed stay pending: deferred to the next pass.
-        report.deferred += result.notDeadLettered
-        if let writeError = result.writeError {
+        report.deferred += effect.notDeadLettered
+        if let writeError = effect.writeError {
             knowsAllOrderingKeys = false
             report.failure = report.failure ?? writeError
         }
         guard open.state == .pending, case .sweep = purpose else { return }
-        report.remaining += result.kept.count
-        for spooled in result.kept {
+        report.remaining += effect.kept.count
+        for spooled in effect.kept {
             notePending(since: spooled.delivery.spooledAt)
             if let orderingKey = spooled.event.orderingKey {
                 pendingOrderingKeys.insert(orderingKey)

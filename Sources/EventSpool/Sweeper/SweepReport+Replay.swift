@@ -6,8 +6,8 @@ import struct Foundation.Date
 extension SweepReport {
     /// A selected event that a replay did not deliver, and why.
     public struct NotDelivered: Sendable, Hashable, Codable {
-        /// What became of the event.
-        public struct Outcome: Sendable, Hashable, Codable, CustomStringConvertible {
+        /// The fate of the event in the replay.
+        public struct Fate: Sendable, Hashable, Codable, CustomStringConvertible {
             private enum Base: String, Sendable, Hashable, Codable {
                 case deferred
                 case failedAgain
@@ -20,13 +20,13 @@ extension SweepReport {
 
             /// A pending event that failed with a retryable error (or 410): it stays pending, with the attempt
             /// recorded, for later sweeps.
-            public static let deferred = Outcome(.deferred)
+            public static let deferred = Fate(.deferred)
             /// A dead event that failed again: it stays in `dead/`, with the attempt recorded.
-            public static let failedAgain = Outcome(.failedAgain)
+            public static let failedAgain = Fate(.failedAgain)
             /// Not attempted: it waits behind an earlier event of its ordering key (one that failed, or is held).
-            public static let heldBack = Outcome(.heldBack)
+            public static let heldBack = Fate(.heldBack)
             /// Not attempted: the replay stopped early (the broker is down, or gone).
-            public static let notAttempted = Outcome(.notAttempted)
+            public static let notAttempted = Fate(.notAttempted)
 
             public init(from decoder: any Decoder) throws {
                 base = try Base(from: decoder)
@@ -54,28 +54,33 @@ extension SweepReport {
         public internal(set) var key: String
         /// Where the event stays: `pending` or `dead`.
         public internal(set) var state: String
-        /// What became of it.
-        public internal(set) var outcome: Outcome
+        /// Its fate (`outcome` in JSON, as it always was).
+        public internal(set) var fate: Fate
         /// Why: the broker's answer, or what the event waits for.
         public internal(set) var reason: String
 
-        init(id: String, type: String, key: String, state: String, outcome: Outcome, reason: String) {
+        private enum CodingKeys: String, CodingKey {
+            case id, type, key, state, reason
+            case fate = "outcome"
+        }
+
+        init(id: String, type: String, key: String, state: String, fate: Fate, reason: String) {
             self.id = id
             self.type = type
             self.key = key
             self.state = state
-            self.outcome = outcome
+            self.fate = fate
             self.reason = reason
         }
 
         /// A selected event of the object `key` in `state` that was not sent.
-        init(_ spooled: SpooledEvent, key: SpoolKey, state: SpoolState, outcome: Outcome, reason: String) {
+        init(_ spooled: SpooledEvent, key: SpoolKey, state: SpoolState, fate: Fate, reason: String) {
             self.init(
                 id: spooled.event.id,
                 type: spooled.event.type,
                 key: key.rawValue,
                 state: state.rawValue,
-                outcome: outcome,
+                fate: fate,
                 reason: reason
             )
         }
@@ -92,7 +97,7 @@ extension SweepReport {
                 spooled,
                 key: key,
                 state: state,
-                outcome: state == .dead ? .failedAgain : .deferred,
+                fate: state == .dead ? .failedAgain : .deferred,
                 reason: reason
             )
         }

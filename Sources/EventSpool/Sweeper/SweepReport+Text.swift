@@ -31,7 +31,7 @@ extension SweepReport {
         )
         section(
             "Not delivered:",
-            notDelivered.map { "  \($0.id)  \($0.type)  \($0.outcome): \($0.reason)" },
+            notDelivered.map { "  \($0.id)  \($0.type)  \($0.fate): \($0.reason)" },
             unlisted: unlistedNotDelivered,
             listedBy: "spoolctl list",
             into: &lines

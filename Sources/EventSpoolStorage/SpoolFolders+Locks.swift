@@ -12,10 +12,10 @@ import SystemPackage
 ///   takes a key (``takeKey(from:newestKey:thenSharing:)``), so keys sort in the order they were taken, by
 ///   every process sharing the spool, whatever their clocks say.
 /// - `ordering.lock`: shared by a put from the moment it marks its ordering keys until its object is in
-///   place; exclusive for a sweeper that sets marks aside or removes them (`SpoolDirectory+OrderingKeys`).
+///   place; exclusive for a sweeper that sets marks aside or removes them (`SpoolFolders+OrderingKeys`).
 ///   Whoever takes it passes through `newest-key` first: a sweeper waiting there holds back new puts, so a
 ///   steady stream of puts, each holding it shared, cannot starve it.
-extension SpoolDirectory {
+extension SpoolFolders {
     static let newestKeyFile = "newest-key"
     static let orderingLockFile = "ordering.lock"
 
@@ -185,9 +185,9 @@ final class SpoolLockFile: Sendable {
     let descriptor: FileDescriptor
     /// Whether it was opened for writing (not where the spool cannot be written).
     let isWritable: Bool
-    private let directory: SpoolDirectory
+    private let directory: SpoolFolders
 
-    init(name: String, descriptor: FileDescriptor, isWritable: Bool, directory: SpoolDirectory) {
+    init(name: String, descriptor: FileDescriptor, isWritable: Bool, directory: SpoolFolders) {
         self.name = name
         self.descriptor = descriptor
         self.isWritable = isWritable

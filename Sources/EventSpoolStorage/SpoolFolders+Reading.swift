@@ -2,7 +2,7 @@ import EventSpoolModel
 import EventSpoolSystem
 import SystemPackage
 
-extension SpoolDirectory {
+extension SpoolFolders {
     /// Reads and verifies the whole object `key` in `state`.
     ///
     /// - Throws: ``SpoolError`` with code `.corrupt` (framing, checksum or a field is wrong), `.unsafe` (a

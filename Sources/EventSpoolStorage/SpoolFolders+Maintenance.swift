@@ -5,7 +5,7 @@ import SystemPackage
 
 import struct Foundation.Date
 
-extension SpoolDirectory {
+extension SpoolFolders {
     /// Removes `tmp/` leftovers of writers that are gone: files no writer holds locked (a writer holds its
     /// temporary file's `flock` until the file has left `tmp/`, and the kernel drops it when the writer ends,
     /// however it ends), and files older than `maximumAge` whatever they are. Each removal is logged; nothing

@@ -35,7 +35,7 @@ import SwiftOverlayShims
 /// never finds the mark missing while the key may have events waiting, and a sweeper killed at any step
 /// leaves every mark of such a key in place. Nothing here depends on a clock: a clock stepped back only
 /// changes the times a put writes, and those are never compared.
-extension SpoolDirectory {
+extension SpoolFolders {
     static let orderingFolder = "ordering"
 
     /// The time (seconds since 1970) of a mark cleared by a sweep and set by no put since.

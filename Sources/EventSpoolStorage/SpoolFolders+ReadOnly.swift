@@ -3,7 +3,7 @@ import EventSpoolSystem
 import Logging
 import SystemPackage
 
-extension SpoolDirectory {
+extension SpoolFolders {
     /// Opens an existing spool directory to read it, and only that: no folder is created, no `tmp/`
     /// leftover removed, no lock file made. Its owner is not checked — reading changes nothing, and root
     /// may inspect a spool that the service's user owns, as `mailq` reads postfix's queue.
@@ -11,7 +11,7 @@ extension SpoolDirectory {
     /// - Throws: ``SpoolError`` with code `.notFound` ("no spool at …") when the directory does not exist
     ///   or has no `pending/` folder — a mistyped path is an error, never an empty spool made on the spot;
     ///   `.io` (with the errno, for example `EACCES`) when it cannot be opened.
-    static func openForReading(path: String, syscalls: Syscalls, logger: Logger) throws(SpoolError) -> SpoolDirectory {
+    static func openForReading(path: String, syscalls: Syscalls, logger: Logger) throws(SpoolError) -> SpoolFolders {
         func noSpool(_ detail: String, _ errno: Errno?) -> SpoolError {
             SpoolError(
                 code: .notFound,
@@ -39,7 +39,7 @@ extension SpoolDirectory {
         } catch {
             throw SpoolError.syscall("open", path: path, error, "could not open the spool directory")
         }
-        let directory = SpoolDirectory(path: path, root: root, syscalls: syscalls, logger: logger)
+        let directory = SpoolFolders(path: path, root: root, syscalls: syscalls, logger: logger)
         // Every spool has pending/ from its first open on; a directory without it is not a spool.
         let pending = SpoolState.pending.rawValue
         let status: Stat

@@ -4,8 +4,9 @@ import Logging
 import Synchronization
 import SystemPackage
 
-/// The spool directory on disk and the blocking operations on it. Every method makes system calls and
-/// must run on one of the spool's own threads, never on Swift's cooperative pool.
+/// The folders of a spool directory on disk (its layout) and the blocking operations on them: what
+/// ``DirectorySpool`` — the `Spool` — runs on its threads. Every method makes system calls and must run on one
+/// of the spool's own threads, never on Swift's cooperative pool.
 ///
 /// ```
 /// <spool>/
@@ -18,7 +19,7 @@ import SystemPackage
 ///   sweeper.lock                          flock of the running sweeper
 /// ```
 /// The directory is opened once; every path below is relative to that descriptor (the `*at` calls).
-final class SpoolDirectory: Sendable {
+final class SpoolFolders: Sendable {
     /// The spool directory as configured, for messages.
     let path: String
     /// The open spool directory.

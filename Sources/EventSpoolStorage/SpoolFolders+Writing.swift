@@ -3,7 +3,7 @@ import EventSpoolSystem
 import Logging
 import SystemPackage
 
-extension SpoolDirectory {
+extension SpoolFolders {
     /// Whether a write makes a new object or replaces an existing one.
     enum WriteMode {
         /// A new key: never overwrites an existing object (`RENAME_NOREPLACE`).
