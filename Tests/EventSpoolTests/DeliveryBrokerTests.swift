@@ -5,7 +5,6 @@ import Logging
 import Testing
 
 @testable import EventSpool
-@testable import EventSpoolHTTP
 @testable import EventSpoolWebhook
 
 /// ``BrokerClient`` against the real loopback ``TestBroker``: what arrives on the wire, connection
@@ -335,39 +334,6 @@ struct DeliveryBrokerTests {
             let result = try await withClient(broker) { client in await client.deliver(event()) }
             #expect(result.outcome == outcome)
             #expect(result.status == status)
-        }
-    }
-
-    @Test func theTransportKeepsNoMoreThanTheCapOfABody() async throws {
-        try await withTestBroker { broker in
-            broker.enqueue(.largeBody(status: 503, size: 10 << 20), .status(500, body: "small"))
-            let transport = try CurlTransport(
-                settings: .init(connectTimeout: .seconds(2), totalTimeout: .seconds(10), maxConnections: 1)
-            )
-            let event = BrokerRequest(event: event(), format: .binary, headers: [])
-            let request = HTTPRequest(
-                method: .post,
-                url: try HTTPURL(broker.url),
-                headerBlock: event.headerBlock,
-                body: event.body,
-                maxResponseBodyBytes: 64 * 1024
-            )
-            let large = await transport.perform(request)
-            let small = await transport.perform(request)
-            await transport.shutdown()
-            guard case .answered(let response) = large, response.status == 503 else {
-                Issue.record("unexpected outcome \(large)")
-                return
-            }
-            #expect(response.body.count == 64 * 1024)
-            #expect(response.isBodyCut)
-            guard case .answered(let smallResponse) = small else {
-                Issue.record("unexpected outcome \(small)")
-                return
-            }
-            #expect(smallResponse.status == 500)
-            #expect(smallResponse.body == Array("small".utf8))
-            #expect(!smallResponse.isBodyCut)
         }
     }
 

@@ -124,6 +124,22 @@ import Testing
         }
     }
 
+    @Test func theTransportKeepsNoMoreThanTheCapOfABody() async throws {
+        try await withTestBroker { broker in
+            broker.enqueue(.largeBody(status: 503, size: 10 << 20), .status(500, body: "small"))
+            let request = try request(.post, broker.url, body: "{}", maxResponseBodyBytes: 64 * 1024)
+            let (large, small) = try await withTransport { transport in
+                (try response(await transport.perform(request)), try response(await transport.perform(request)))
+            }
+            #expect(large.status == 503)
+            #expect(large.body.count == 64 * 1024)
+            #expect(large.isBodyCut)
+            #expect(small.status == 500)
+            #expect(small.body == Array("small".utf8))
+            #expect(!small.isBodyCut)
+        }
+    }
+
     @Test func requestsToTwoHostsShareOneTransport() async throws {
         try await withTestBroker { first in
             try await withTestBroker { second in
