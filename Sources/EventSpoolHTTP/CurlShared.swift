@@ -1,5 +1,4 @@
 import CCurl
-import EventSpoolModel
 import Synchronization
 
 /// The state the callers and the transfer thread share: the multi handle (only for

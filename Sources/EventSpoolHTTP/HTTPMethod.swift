@@ -1,5 +1,3 @@
-import EventSpoolModel
-
 /// The request methods the transport sends: a webhook POSTs; an object store is read and written with PUT,
 /// GET, HEAD and DELETE.
 package enum HTTPMethod: String, Sendable, Hashable {

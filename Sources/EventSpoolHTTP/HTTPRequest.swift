@@ -1,5 +1,3 @@
-import EventSpoolModel
-
 /// One HTTP request for ``CurlTransport``: method, URL, header lines and body, and how much of the answer's
 /// body to keep.
 package struct HTTPRequest: Sendable {

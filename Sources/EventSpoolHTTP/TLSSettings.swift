@@ -1,5 +1,3 @@
-import EventSpoolModel
-
 /// TLS for `https` URLs. The peer's certificate and host name are always verified; there is no setting that
 /// turns that off.
 package struct TLSSettings: Sendable, Hashable {

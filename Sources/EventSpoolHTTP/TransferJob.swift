@@ -1,4 +1,3 @@
-import EventSpoolModel
 import Synchronization
 
 /// What a transfer came to: the server's final answer, or why there was none.

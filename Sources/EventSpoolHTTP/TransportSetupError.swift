@@ -1,5 +1,3 @@
-import EventSpoolModel
-
 /// A transport or a URL that cannot be used: libcurl refused to set up, or a URL is not one it can send to.
 package struct TransportSetupError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The URL concerned, as it may be shown (userinfo masked), when the error is about one.

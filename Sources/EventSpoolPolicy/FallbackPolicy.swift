@@ -1,5 +1,3 @@
-import EventSpoolModel
-
 /// What the sweeper does with an event it gives up on: one whose failure is permanent (a 4xx other
 /// than 408/410/425/429, a 501, a 3xx) or whose retries are exhausted (see ``RetryPolicy``).
 ///

@@ -1,5 +1,3 @@
-import EventSpoolModel
-
 extension DirectorySpool {
     /// Reads an object's bytes as they are and decodes what it can, for a person inspecting a damaged
     /// object. Works on a spool opened for reading only.

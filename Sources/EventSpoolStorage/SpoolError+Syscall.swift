@@ -1,5 +1,4 @@
 import EventSpoolModel
-import EventSpoolSystem
 import SystemPackage
 
 extension SpoolError {

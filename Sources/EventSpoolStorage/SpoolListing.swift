@@ -1,4 +1,3 @@
-import EventSpoolModel
 /// The objects of one state in key order, streamed: each folder is read on the spool's I/O threads when
 /// the previous one is used up, so memory stays flat however many objects there are.
 import EventSpoolSystem

@@ -1,4 +1,3 @@
-import EventSpoolModel
 import EventSpoolSystem
 import Synchronization
 import SystemPackage

@@ -1,5 +1,3 @@
-import EventSpoolModel
-
 /// What one state of a spool holds, counted the way the limits count it: objects, and their file sizes
 /// (`st_size`) in bytes.
 package struct SpoolOccupancy: Sendable, Hashable, Codable {

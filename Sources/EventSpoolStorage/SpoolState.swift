@@ -1,5 +1,3 @@
-import EventSpoolModel
-
 /// The part of a spool an object is in; each is a top-level folder of the spool directory.
 public enum SpoolState: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// Waiting for delivery: `pending/`.

@@ -1,4 +1,3 @@
-import EventSpoolModel
 import Synchronization
 
 /// An estimate of how much `pending/` holds, cheap enough to check on every put against

@@ -1,5 +1,4 @@
 import CCurl
-import EventSpoolStorage
 
 /// A reference for the concurrent row: what one thread driving libcurl's multi interface can do at best —
 /// 16 easy handles, each added again as soon as its POST is answered, no Swift work in between. It shows

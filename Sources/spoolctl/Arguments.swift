@@ -1,6 +1,5 @@
 import ArgumentParser
 import EventSpool
-import EventSpoolStorage
 import Foundation
 
 /// A duration on the command line: `50s`, `2h`, `3d`, `1h30m`; never negative.

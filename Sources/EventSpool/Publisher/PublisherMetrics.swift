@@ -1,5 +1,4 @@
 import EventSpoolModel
-import EventSpoolStorage
 import Metrics
 
 /// The publisher's metrics; dimensions are bounded (no event ids).

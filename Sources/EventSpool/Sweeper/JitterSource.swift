@@ -1,6 +1,5 @@
 import EventSpoolModel
 import EventSpoolPolicy
-import EventSpoolStorage
 import Synchronization
 
 import struct Foundation.Date

@@ -1,4 +1,3 @@
-import EventSpoolModel
 import EventSpoolStorage
 
 /// The objects of several states of a spool as one listing in key order, streaming like each of them; for

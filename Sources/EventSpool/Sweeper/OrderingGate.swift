@@ -1,4 +1,3 @@
-import EventSpoolModel
 import EventSpoolStorage
 
 /// Keeps the events of one ordering key in publish order within a pass.

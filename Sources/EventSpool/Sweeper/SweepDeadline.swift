@@ -1,4 +1,3 @@
-import EventSpoolModel
 import EventSpoolStorage
 
 /// When a pass stops starting deliveries (those in flight finish): an instant of the continuous clock, the

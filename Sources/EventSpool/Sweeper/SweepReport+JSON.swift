@@ -1,5 +1,4 @@
 import EventSpoolModel
-import EventSpoolStorage
 
 import struct Foundation.Data
 import struct Foundation.Date

@@ -1,4 +1,3 @@
-import EventSpoolModel
 import EventSpoolStorage
 import Logging
 

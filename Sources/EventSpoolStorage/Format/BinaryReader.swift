@@ -1,5 +1,3 @@
-import EventSpoolModel
-
 import struct Foundation.Date
 
 /// Reads the spool format's primitive values from a range of a byte array, checking every length

@@ -1,5 +1,3 @@
-import EventSpoolModel
-
 /// CRC-32C (Castagnoli: polynomial 0x1EDC6F41, reflected 0x82F63B78), the checksum of iSCSI, ext4 and
 /// LevelDB, which detects the burst errors of torn and bit-rotted writes better than CRC-32.
 ///

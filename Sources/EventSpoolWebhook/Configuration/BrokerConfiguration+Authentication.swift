@@ -1,5 +1,3 @@
-import EventSpoolModel
-
 extension BrokerConfiguration {
     /// How requests authenticate to the broker: an `Authorization` header added at send time.
     ///

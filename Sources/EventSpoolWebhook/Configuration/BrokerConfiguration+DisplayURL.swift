@@ -1,5 +1,4 @@
 import EventSpoolHTTP
-import EventSpoolModel
 
 extension BrokerConfiguration {
     /// The broker's URL without the user name and password it may carry, for reports and messages.

@@ -1,5 +1,3 @@
-import EventSpoolModel
-
 extension BrokerConfiguration {
     /// Standard Webhooks signing (https://www.standardwebhooks.com): on when at least one secret is
     /// configured.
