@@ -2,6 +2,12 @@
 
 import PackageDescription
 
+/// The library's layers, for the test targets that reach into them.
+let layers: [Target.Dependency] = [
+    "EventSpool", "EventSpoolHTTP", "EventSpoolModel", "EventSpoolPolicy", "EventSpoolStorage", "EventSpoolSystem",
+    "EventSpoolWebhook",
+]
+
 let package = Package(
     name: "EventSpool",
     platforms: [.macOS(.v15)],
@@ -33,8 +39,10 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        // The layers (docs/architecture.md): each target's dependencies are the arrows a layer may follow.
-        // The model: events, their delivery records, wall-clock time. Depends on nothing of ours.
+        // The layers, bottom up (docs/architecture.md): each target's dependencies are the arrows it may follow,
+        // so a reference the wrong way does not build (`make build` checks imports against them).
+        //
+        // The model: events, their delivery records and answers, wall-clock time. Depends on nothing of ours.
         .target(
             name: "EventSpoolModel",
             dependencies: [
@@ -54,19 +62,10 @@ let package = Package(
             name: "EventSpoolHTTP",
             dependencies: ["CCurl", "EventSpoolModel"]
         ),
-        // The webhook delivery on that transport: CloudEvents requests, Standard Webhooks signing, credentials and
-        // their redaction, the broker configuration. Returns what a broker answered, unclassified.
+        // Pure policies, no I/O: how an answer is classified, when to retry, when to give up, the circuit breaker.
         .target(
-            name: "EventSpoolWebhook",
-            dependencies: [
-                "EventSpoolHTTP",
-                "EventSpoolModel",
-                "EventSpoolSystem",
-                .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
-            ]
+            name: "EventSpoolPolicy",
+            dependencies: ["EventSpoolModel"]
         ),
         // Storage: the Spool protocol, the object format and DirectorySpool. Never sees delivery.
         .target(
@@ -80,11 +79,21 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // Pure policies, no I/O: how an answer is classified, when to retry, when to give up, the circuit breaker.
+        // The webhook delivery on the transport: CloudEvents requests, Standard Webhooks signing, credentials and
+        // their redaction, the broker configuration. Returns what a broker answered, unclassified.
         .target(
-            name: "EventSpoolPolicy",
-            dependencies: ["EventSpoolModel"]
+            name: "EventSpoolWebhook",
+            dependencies: [
+                "EventSpoolHTTP",
+                "EventSpoolModel",
+                "EventSpoolSystem",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+            ]
         ),
+        // The top: Publisher, Sweeper and the configuration readers; it re-exports what a service needs.
         .target(
             name: "EventSpool",
             dependencies: [
@@ -94,14 +103,10 @@ let package = Package(
                 "EventSpoolStorage",
                 "EventSpoolSystem",
                 "EventSpoolWebhook",
-                "CCurl",
-                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ]
         ),
         .target(
@@ -117,13 +122,13 @@ let package = Package(
             name: "spoolctl",
             dependencies: [
                 "EventSpool",
-                "EventSpoolHTTP",
                 "EventSpoolSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .executableTarget(
@@ -154,34 +159,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The tests reach each layer's internals with `@testable import` of that layer.
         .testTarget(
             name: "EventSpoolTests",
-            dependencies: [
-                "EventSpool",
-                "EventSpoolStorage",
-                "EventSpoolWebhook",
-                "EventSpoolHTTP",
-                "EventSpoolModel",
-                "EventSpoolPolicy",
-                "EventSpoolSystem",
+            dependencies: layers + [
                 "EventSpoolTesting",
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .testTarget(
             name: "EventSpoolTestingTests",
             dependencies: [
                 "EventSpool",
-                "EventSpoolStorage",
-                "EventSpoolWebhook",
-                "EventSpoolHTTP",
-                "EventSpoolModel",
-                "EventSpoolPolicy",
-                "EventSpoolSystem",
                 "EventSpoolTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -192,12 +186,6 @@ let package = Package(
             name: "SpoolctlTests",
             dependencies: [
                 "EventSpool",
-                "EventSpoolStorage",
-                "EventSpoolWebhook",
-                "EventSpoolHTTP",
-                "EventSpoolModel",
-                "EventSpoolPolicy",
-                "EventSpoolSystem",
                 "EventSpoolTesting",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -206,14 +194,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReliabilityTests",
-            dependencies: [
-                "EventSpool",
-                "EventSpoolStorage",
-                "EventSpoolWebhook",
-                "EventSpoolHTTP",
-                "EventSpoolModel",
-                "EventSpoolPolicy",
-                "EventSpoolSystem",
+            dependencies: layers + [
                 "EventSpoolTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -1,6 +1,4 @@
 import CCurl
-import EventSpoolStorage
-import EventSpoolWebhook
 
 /// The serial baseline: `curl_easy_perform` in a loop on one reused handle (so one keep-alive
 /// connection), through the same `CCurl` shim the library uses, POSTing the headers and body a

@@ -1,5 +1,3 @@
-import EventSpoolStorage
-
 /// What `eventspool-bench run` measures and for how long. `--quick` finishes in under two minutes, the
 /// default (full) run in under ten on the 2-core development machine.
 struct BenchOptions: Sendable {

@@ -1,6 +1,4 @@
 import EventSpool
-import EventSpoolStorage
-import EventSpoolWebhook
 import Logging
 
 /// `eventspool-bench drain --dir <spool> --url <sink>`: the drain row's child process. Runs one sweeper

@@ -1,4 +1,3 @@
-import EventSpoolStorage
 import Logging
 
 /// `eventspool-bench fill --dir <spool> --events <n> [--events-per-object <n>]`: fills a spool the way the

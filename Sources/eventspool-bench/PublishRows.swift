@@ -1,6 +1,4 @@
 import EventSpool
-import EventSpoolStorage
-import EventSpoolWebhook
 import Foundation
 import Logging
 

@@ -1,5 +1,3 @@
-import EventSpoolStorage
-
 /// One line of the table, and the raw numbers behind it.
 struct RowResult: Sendable {
     var kind: BenchRowKind

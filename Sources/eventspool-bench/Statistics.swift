@@ -1,4 +1,3 @@
-import EventSpoolStorage
 import Foundation
 
 /// One side of one round: how many operations finished in how long, and (when recorded) how long each took.

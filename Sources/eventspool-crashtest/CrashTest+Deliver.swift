@@ -1,7 +1,5 @@
 import ArgumentParser
 import EventSpool
-import EventSpoolStorage
-import EventSpoolWebhook
 import Foundation
 import Logging
 

@@ -1,8 +1,6 @@
 import ArgumentParser
 import EventSpool
-import EventSpoolStorage
 import EventSpoolTesting
-import EventSpoolWebhook
 import Foundation
 import Logging
 import Synchronization

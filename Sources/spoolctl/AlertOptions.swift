@@ -1,6 +1,5 @@
 import ArgumentParser
 import EventSpool
-import EventSpoolStorage
 
 /// `sweep`'s alert thresholds on the command line; each one set replaces its `sweeper.alert.*` key.
 struct AlertOptions: ParsableArguments {

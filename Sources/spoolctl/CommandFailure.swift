@@ -1,5 +1,3 @@
-import EventSpoolStorage
-
 /// A failure a subcommand reports: a message for standard error and the exit status that classifies it.
 ///
 /// ``Spoolctl/main()`` prints it — as text on standard error and, with `--json`, as a JSON error object on

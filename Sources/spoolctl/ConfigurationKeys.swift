@@ -1,5 +1,4 @@
 import EventSpool
-import EventSpoolStorage
 
 /// Every key the configuration readers know, with its type: the schema a `--config` file is checked
 /// against, so that a typo or a wrong type is an error that names the key, never a silent default.

@@ -1,5 +1,4 @@
 import EventSpool
-import EventSpoolStorage
 import Foundation
 
 /// How `purge`, `hold`, `release` and `requeue` pick what they change — the ids or keys on the command line

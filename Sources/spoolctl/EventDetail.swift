@@ -1,5 +1,4 @@
 import EventSpool
-import EventSpoolStorage
 import Foundation
 
 /// Everything about one spooled event, for `show`: the fields of ``EventRow`` and the details below, every

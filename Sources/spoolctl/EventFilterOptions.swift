@@ -1,6 +1,5 @@
 import ArgumentParser
 import EventSpool
-import EventSpoolStorage
 import Foundation
 
 /// The options that pick events by what they are and when they entered the spool, shared by `list`, `purge`,

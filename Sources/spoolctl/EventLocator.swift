@@ -1,5 +1,4 @@
 import EventSpool
-import EventSpoolStorage
 
 /// Finds what the identifiers on a command line name: an event by its id, an object by its key, or either
 /// by a unique prefix of at least ``minimumPrefix`` characters, as git takes a short commit hash. An exact

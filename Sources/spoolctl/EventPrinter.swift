@@ -1,5 +1,4 @@
 import EventSpool
-import EventSpoolStorage
 import Foundation
 
 /// Prints the events of a spool as `list` does — a table, or JSON Lines with `--json` — streaming, and

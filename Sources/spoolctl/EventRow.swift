@@ -1,5 +1,4 @@
 import EventSpool
-import EventSpoolStorage
 import Foundation
 
 /// One event as `list --json` writes it: one JSON object per line (JSON Lines).

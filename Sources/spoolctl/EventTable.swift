@@ -1,5 +1,4 @@
 import EventSpool
-import EventSpoolStorage
 import Foundation
 
 /// The fixed-width table `list` and `replay --dry-run` print; fixed widths because rows are printed as they

@@ -1,7 +1,5 @@
 import Configuration
 import EventSpool
-import EventSpoolStorage
-import EventSpoolWebhook
 import Foundation
 import Logging
 import SystemPackage

@@ -1,5 +1,4 @@
 import EventSpool
-import EventSpoolStorage
 import Foundation
 
 /// What `show` prints for an object that does not read as a whole — a quarantined one, say: where it is,

@@ -1,6 +1,5 @@
 import CoreMetrics
 import EventSpool
-import EventSpoolStorage
 import Foundation
 import Prometheus
 

@@ -1,5 +1,4 @@
 import EventSpool
-import EventSpoolStorage
 import Foundation
 
 /// Counts what each state of a spool holds for the metrics: objects and bytes as the limits count them

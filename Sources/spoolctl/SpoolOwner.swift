@@ -1,4 +1,3 @@
-import EventSpoolStorage
 import Foundation
 
 #if canImport(Glibc)

@@ -1,6 +1,5 @@
 import ArgumentParser
 import EventSpool
-import EventSpoolStorage
 import Logging
 
 extension Spoolctl {

@@ -1,5 +1,4 @@
 import ArgumentParser
-import EventSpoolStorage
 
 /// The operator's command-line tool for an EventSpool spool: see, deliver, replay and clean it.
 @main

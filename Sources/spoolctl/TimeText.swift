@@ -1,5 +1,4 @@
 import EventSpool
-import EventSpoolStorage
 import Foundation
 
 /// Short human forms of times for tables and JSON: the one place spoolctl turns times into text or numbers.
