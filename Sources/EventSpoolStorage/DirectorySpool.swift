@@ -3,7 +3,7 @@ import EventSpoolSystem
 public import Logging
 import SystemPackage
 
-public import struct Foundation.Date
+import struct Foundation.Date
 
 /// A ``Spool`` in a local directory (the layout and object format are in `docs/spool-format.md`).
 ///

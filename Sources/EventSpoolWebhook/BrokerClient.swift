@@ -1,7 +1,7 @@
 import EventSpoolHTTP
 import EventSpoolModel
 import EventSpoolSystem
-public import Logging
+import Logging
 import SystemPackage
 
 import struct Foundation.Date

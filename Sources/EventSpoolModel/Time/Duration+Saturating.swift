@@ -1,4 +1,4 @@
-public import struct Foundation.Date
+import struct Foundation.Date
 
 extension Duration {
     /// The longest duration, about 292 billion years: `Int64.max` seconds.
