@@ -2,6 +2,7 @@ import EventSpoolTesting
 import Foundation
 import InMemoryLogging
 import Logging
+import TestSupport
 import Testing
 
 @testable import EventSpool
@@ -23,7 +24,7 @@ struct DeliveryBrokerTests {
         eventFormat: BrokerConfiguration.EventFormat = .binary,
         classification: DeliveryClassification = DeliveryClassification(),
         clock: any WallClock = SystemWallClock(),
-        logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+        logger: Logger = quietLogger,
         _ body: (Broker) async throws -> T
     ) async throws -> T {
         let configuration = BrokerConfiguration(
@@ -393,7 +394,7 @@ struct DeliveryBrokerTests {
             broker.enqueue(.delay(.milliseconds(200), then: .status(200)))
             let client = try Broker(
                 configuration: BrokerConfiguration(url: broker.url),
-                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+                logger: quietLogger
             )
             let inFlight = Task { await client.deliver(event()) }
             _ = try await broker.waitForRequests(count: 1)
@@ -412,7 +413,7 @@ struct DeliveryBrokerTests {
             broker.enqueue(.hang)
             let client = try Broker(
                 configuration: BrokerConfiguration(url: broker.url, timeout: .init(total: .milliseconds(300))),
-                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+                logger: quietLogger
             )
             let inFlight = Task { await client.deliver(event()) }
             _ = try await broker.waitForRequests(count: 1)
@@ -427,7 +428,7 @@ struct DeliveryBrokerTests {
         try await withTestBroker { broker in
             let client = try Broker(
                 configuration: BrokerConfiguration(url: broker.url),
-                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+                logger: quietLogger
             )
             let results = await withTaskExecutorPreference(client.executor) {
                 var results: [DeliveryResult] = []

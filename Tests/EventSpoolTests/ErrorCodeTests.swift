@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 @testable import EventSpool
@@ -38,7 +39,7 @@ import Testing
         #expect {
             try Broker(
                 configuration: BrokerConfiguration(url: "ftp://127.0.0.1/events"),
-                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+                logger: quietLogger
             )
         } throws: { error in
             let error = try #require(error as? BrokerClientError)

@@ -1,6 +1,7 @@
 import EventSpoolTesting
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 @testable import EventSpool
@@ -98,9 +99,10 @@ import Testing
     }
 
     @Test func aSpoolOpenedForReadingCreatesAndChangesNothing() async throws {
-        let logger = Logger(label: "held-tests", factory: { _ in SwiftLogNoOpLogHandler() })
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("read-only-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let logger = quietLogger
+        let temporary = try TemporaryDirectory(prefix: "read-only")
+        defer { temporary.remove() }
+        let directory = temporary.url.appendingPathComponent("spool")
         let configuration = SpoolConfiguration(directory: directory.path)
         #expect(throws: SpoolError.self) {
             try DirectorySpool.openForReading(configuration: configuration, logger: logger)

@@ -2,6 +2,7 @@ import EventSpoolTesting
 import Foundation
 import InMemoryLogging
 import Logging
+import TestSupport
 import Testing
 
 @testable import EventSpool
@@ -422,9 +423,6 @@ extension PublishOutcome {
         return nil
     }
 }
-
-/// A logger that drops everything, for tests that do not look at logs.
-let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
 /// Runs `body` with a fresh spool in a temporary directory, shut down and removed afterwards.
 func withPublisherSpool<Result: Sendable>(

@@ -1,6 +1,7 @@
 import EventSpoolTesting
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import EventSpool

@@ -2,6 +2,7 @@ import EventSpoolTesting
 import Foundation
 import InMemoryLogging
 import Logging
+import TestSupport
 import Testing
 
 @testable import EventSpool

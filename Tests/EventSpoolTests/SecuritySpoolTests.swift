@@ -2,6 +2,7 @@ import EventSpoolTesting
 import Foundation
 import InMemoryLogging
 import Logging
+import TestSupport
 import Testing
 
 @testable import EventSpool
@@ -196,7 +197,7 @@ struct SecuritySpoolTests {
                 spool: SpoolConfiguration(directory: spoolDirectory),
                 mode: .writeAhead
             )
-            try await withPublisher(configuration: configuration, logger: WireTestSupport.quietLogger) { publisher in
+            try await withPublisher(configuration: configuration, logger: quietLogger) { publisher in
                 for id in ["../../etc/x", "../../../x", "a/b", "..", "x\u{0}y"] {
                     let error = await #expect(throws: PublishError.self) {
                         _ = try await publisher.publish(Event(id: id, type: "t", source: "/s", text: "{}"))

@@ -1,6 +1,8 @@
+import EventSpoolTesting
 import Foundation
 import Synchronization
 import SystemPackage
+import TestSupport
 import Testing
 
 @testable import EventSpool
@@ -16,7 +18,7 @@ import Testing
     @Test func putFlushesTheFileRenamesAndFlushesTheFolderInThatOrder() async throws {
         try await withSpoolTest { context in
             let recorder = SpoolSyscallRecorder(root: context.spoolPath)
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime), syscalls: recorder.syscalls)
+            let spool = try context.open(clock: ManualWallClock(spoolTestTime), syscalls: recorder.syscalls)
             recorder.clearCalls()
 
             // The first put into a new minute folder also creates the folders and flushes each level.
@@ -56,7 +58,7 @@ import Testing
     @Test func moveRenamesWithoutReplacingThenFlushesTheNewFolderThenTheOld() async throws {
         try await withSpoolTest { context in
             let recorder = SpoolSyscallRecorder(root: context.spoolPath)
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime), syscalls: recorder.syscalls)
+            let spool = try context.open(clock: ManualWallClock(spoolTestTime), syscalls: recorder.syscalls)
             let key = try await spool.put([spoolTestEvent(1)])
             _ = try await spool.move(key, from: .pending, to: .dead)  // creates dead/'s folders first
             _ = try await spool.move(key, from: .dead, to: .pending)
@@ -98,7 +100,7 @@ import Testing
     @Test func replaceFlushesBeforeItRenamesOverTheOldObject() async throws {
         try await withSpoolTest { context in
             let recorder = SpoolSyscallRecorder(root: context.spoolPath)
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime), syscalls: recorder.syscalls)
+            let spool = try context.open(clock: ManualWallClock(spoolTestTime), syscalls: recorder.syscalls)
             let key = try await spool.put([spoolTestEvent(1), spoolTestEvent(2)])
             recorder.clearCalls()
 
@@ -134,7 +136,7 @@ import Testing
     func aFailedStepThrowsAndLeavesNothingVisible(fault: Fault) async throws {
         try await withSpoolTest { context in
             let recorder = SpoolSyscallRecorder(root: context.spoolPath)
-            let clock = SpoolTestClock(spoolTestTime)
+            let clock = ManualWallClock(spoolTestTime)
             let spool = try context.open(clock: clock, syscalls: recorder.syscalls)
             let before = try await spool.put([spoolTestEvent(1)])
             if fault.newFolder {
@@ -164,7 +166,7 @@ import Testing
     @Test func aWriterRecreatesAFolderRemovedJustBeforeItsRename() async throws {
         try await withSpoolTest { context in
             let recorder = SpoolSyscallRecorder(root: context.spoolPath)
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime), syscalls: recorder.syscalls)
+            let spool = try context.open(clock: ManualWallClock(spoolTestTime), syscalls: recorder.syscalls)
             let first = try await spool.put([spoolTestEvent(1)])
             try await spool.delete(first, in: .pending)
 
@@ -187,7 +189,7 @@ import Testing
 
     @Test func folderCleanupLeavesFilesAndLinksNamedLikeFoldersAndGoesOn() async throws {
         try await withSpoolTest { context in
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let spool = try context.open(clock: ManualWallClock(spoolTestTime))
             try await spool.delete(try await spool.put([spoolTestEvent(1)]), in: .pending)
             let hour = context.spoolPath + "/pending/2026/11/26/23"
             #expect(FileManager.default.createFile(atPath: hour + "/49", contents: Data("x".utf8)))
@@ -204,7 +206,7 @@ import Testing
 
     @Test func emptyOldFoldersAreRemovedAndMadeAgainWhenNeeded() async throws {
         try await withSpoolTest { context in
-            let clock = SpoolTestClock(spoolTestTime)
+            let clock = ManualWallClock(spoolTestTime)
             let spool = try context.open(clock: clock)
             let old = try await spool.put([spoolTestEvent(1)])
             clock.set(spoolTestTime.addingTimeInterval(120))
@@ -222,7 +224,7 @@ import Testing
             #expect(context.names(in: "pending").isEmpty)
 
             // A put after the cleanup makes its folders again.
-            let spoolAtOldTime = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let spoolAtOldTime = try context.open(clock: ManualWallClock(spoolTestTime))
             let again = try await spoolAtOldTime.put([spoolTestEvent(3)])
             #expect(try await spoolAtOldTime.get(again, in: .pending).events == [spoolTestEvent(3)])
             await spoolAtOldTime.shutdown()

@@ -1,5 +1,7 @@
+import EventSpoolTesting
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import EventSpool
@@ -13,13 +15,13 @@ import Testing
 
     @Test func aNewInstanceWhoseClockSteppedBackMakesKeysAfterThoseInPending() async throws {
         try await withSpoolTest { context in
-            let first = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let first = try context.open(clock: ManualWallClock(spoolTestTime))
             let early = try await first.put([spoolTestEvent(1)])
             await first.shutdown()
 
             // The clock steps back an hour; then a new process opens the spool (a restarted service,
             // every `spoolctl publish`).
-            let second = try context.open(clock: SpoolTestClock(spoolTestTime.addingTimeInterval(-Self.hour)))
+            let second = try context.open(clock: ManualWallClock(spoolTestTime.addingTimeInterval(-Self.hour)))
             let late = try await second.put([spoolTestEvent(2)])
             #expect(early < late)
             #expect(try await second.keys(in: .pending) == [early, late])
@@ -29,12 +31,12 @@ import Testing
 
     @Test func instancesRunningTogetherMakeKeysInTheOrderTheirPutsReturned() async throws {
         try await withSpoolTest { context in
-            let running = SpoolTestClock(spoolTestTime)
+            let running = ManualWallClock(spoolTestTime)
             let longLived = try context.open(clock: running)
             var keys = [try await longLived.put([spoolTestEvent(1)])]
 
             // The clock steps back an hour: a process started now reads the earlier time at once ...
-            let newer = try context.open(clock: SpoolTestClock(spoolTestTime.addingTimeInterval(-Self.hour)))
+            let newer = try context.open(clock: ManualWallClock(spoolTestTime.addingTimeInterval(-Self.hour)))
             keys.append(try await newer.put([spoolTestEvent(2)]))
             // ... and the long-lived one once the step reaches it, while both keep writing.
             running.set(spoolTestTime.addingTimeInterval(-Self.hour))
@@ -53,16 +55,16 @@ import Testing
     @Test func aKeyTakenWhileAnotherIsRecordedIsNotLostToItsRecord() async throws {
         try await withSpoolTest { context in
             let stepped = spoolTestTime.addingTimeInterval(-Self.hour)
-            let first = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let first = try context.open(clock: ManualWallClock(spoolTestTime))
             var keys = [try await first.put([spoolTestEvent(1)])]
             await first.shutdown()
             // Two processes started after the clock stepped back an hour; one that has not read the step yet.
             let recorder = SpoolSyscallRecorder(root: context.spoolPath)
-            let recorded = try context.open(clock: SpoolTestClock(stepped), syscalls: recorder.syscalls)
-            let later = try context.open(clock: SpoolTestClock(stepped))
+            let recorded = try context.open(clock: ManualWallClock(stepped), syscalls: recorder.syscalls)
+            let later = try context.open(clock: ManualWallClock(stepped))
             // (Through the same recorder, so the interleaving sees it wait for the lock.)
             let ahead = try context.open(
-                clock: SpoolTestClock(spoolTestTime.addingTimeInterval(100)),
+                clock: ManualWallClock(spoolTestTime.addingTimeInterval(100)),
                 syscalls: recorder.syscalls
             )
 

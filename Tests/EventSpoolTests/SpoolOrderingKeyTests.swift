@@ -1,6 +1,8 @@
+import EventSpoolTesting
 import Foundation
 import Synchronization
 import SystemPackage
+import TestSupport
 import Testing
 
 @testable import EventSpool
@@ -19,7 +21,7 @@ import Testing
     @Test func aPutMarksItsOrderingKeysDurablyBeforeWritingTheEvents() async throws {
         try await withSpoolTest { context in
             let recorder = SpoolSyscallRecorder(root: context.spoolPath)
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime), syscalls: recorder.syscalls)
+            let spool = try context.open(clock: ManualWallClock(spoolTestTime), syscalls: recorder.syscalls)
             recorder.clearCalls()
             let key = try await spool.put([Self.event(1, orderingKey: "customer-7"), Self.event(2, orderingKey: nil)])
 

@@ -1,6 +1,8 @@
+import EventSpoolTesting
 import Foundation
 import Synchronization
 import SystemPackage
+import TestSupport
 import Testing
 
 @testable import EventSpool
@@ -15,7 +17,7 @@ import Testing
     /// A spool in `context` (its keys made at ``spoolTestTime``) whose system calls `recorder` sees.
     static func openRecorded(_ context: SpoolTestContext) throws -> (SpoolSyscallRecorder, DirectorySpool) {
         let recorder = SpoolSyscallRecorder(root: context.spoolPath)
-        return (recorder, try context.open(clock: SpoolTestClock(spoolTestTime), syscalls: recorder.syscalls))
+        return (recorder, try context.open(clock: ManualWallClock(spoolTestTime), syscalls: recorder.syscalls))
     }
 
     static func event(_ index: Int) -> SpooledEvent {

@@ -1,8 +1,10 @@
+import EventSpoolTesting
 import Foundation
 import InMemoryLogging
 import Logging
 import Synchronization
 import SystemPackage
+import TestSupport
 import Testing
 
 @testable import EventSpool
@@ -17,7 +19,7 @@ import Testing
 
     @Test func temporaryFilesNoWriterHoldsAreRemovedWhenTheSpoolOpens() async throws {
         try await withSpoolTest { context in
-            let clock = SpoolTestClock(Date())
+            let clock = ManualWallClock(Date())
             try await context.open(clock: clock).shutdown()
             let ownProcess = UInt32(bitPattern: getpid())
             let foreignWriter = SpoolKey.make(time: Date(), processID: Self.foreignProcess, nonce: 1, sequence: 1)
@@ -126,7 +128,7 @@ import Testing
 
     @Test func aLinkPlantedWhereADatedFolderShouldBeIsNeverFollowed() async throws {
         try await withSpoolTest { context in
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let spool = try context.open(clock: ManualWallClock(spoolTestTime))
             let outside = context.base + "/outside"
             try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: false)
             #expect(symlink(outside, context.spoolPath + "/pending/2026") == 0)

@@ -3,6 +3,7 @@ import InMemoryLogging
 import Logging
 import Synchronization
 import SystemPackage
+import TestSupport
 
 @testable import EventSpool
 @testable import EventSpoolStorage
@@ -15,23 +16,12 @@ struct SpoolTestContext: Sendable {
     let logs = InMemoryLogHandler()
 
     init() throws {
-        let temporary =
-            NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
-        var template = Array("\(temporary)/eventspool-spool-XXXXXX".utf8CString)
-        guard let created = mkdtemp(&template) else {
-            throw Errno(rawValue: errno)
-        }
-        base = String(cString: created)
+        base = try TemporaryDirectory(prefix: "spool").path
     }
 
     var spoolPath: String { base + "/spool" }
 
-    var logger: Logger {
-        let handler = logs
-        var logger = Logger(label: "spool-tests") { _ in handler }
-        logger.logLevel = .debug
-        return logger
-    }
+    var logger: Logger { .recording(into: logs, label: "spool-tests") }
 
     func configuration(
         limits: SpoolConfiguration.Limits = .init(),
@@ -82,193 +72,6 @@ func withSpoolTest<Result>(_ body: (SpoolTestContext) async throws -> Result) as
     let context = try SpoolTestContext()
     defer { context.remove() }
     return try await body(context)
-}
-
-/// A clock the test sets by hand.
-final class SpoolTestClock: WallClock {
-    private let current: Mutex<Date>
-
-    init(_ date: Date) {
-        current = Mutex(date)
-    }
-
-    var now: Date { current.withLock { $0 } }
-
-    func set(_ date: Date) {
-        current.withLock { $0 = date }
-    }
-}
-
-/// The real system calls, each recorded as `"<operation> <path>"` (paths relative to the spool
-/// directory), with faults a test injects: the next matching call fails with the given errno instead of
-/// running.
-final class SpoolSyscallRecorder: Sendable {
-    private struct Fault {
-        var operation: String
-        var pathContaining: String
-        var errno: Errno
-        var remaining: Int
-    }
-
-    private struct State {
-        var calls: [String] = []
-        var paths: [CInt: String] = [:]
-        var faults: [Fault] = []
-        var beforeRename: (@Sendable (FilePath, FilePath) -> Void)?
-        var beforeEveryCall: (@Sendable (String) -> Errno?)?
-        var onBlockingLock: (@Sendable (String, Bool) -> Void)?
-    }
-
-    private let state = Mutex(State())
-    private let root: String
-
-    init(root: String) {
-        self.root = root
-    }
-
-    /// Every call so far, in order.
-    var calls: [String] { state.withLock { $0.calls } }
-
-    func clearCalls() {
-        state.withLock { $0.calls = [] }
-    }
-
-    /// The next `times` calls of `operation` on a path containing `pathContaining` fail with `errno`.
-    func fail(_ operation: String, with errno: Errno, pathContaining: String = "", times: Int = 1) {
-        state.withLock {
-            $0.faults.append(
-                Fault(operation: operation, pathContaining: pathContaining, errno: errno, remaining: times)
-            )
-        }
-    }
-
-    /// Runs `action` just before every rename (for example to remove the destination folder first).
-    func beforeRename(_ action: @escaping @Sendable (FilePath, FilePath) -> Void) {
-        state.withLock { $0.beforeRename = action }
-    }
-
-    /// Runs `action` before every call with the call as it is recorded (`"<operation> <path>"`), on the thread
-    /// making it; an errno it returns makes that call fail instead of running. `nil` stops it.
-    func beforeEveryCall(_ action: (@Sendable (String) -> Errno?)?) {
-        state.withLock { $0.beforeEveryCall = action }
-    }
-
-    /// Runs `action` with the call and `true` when a lock call that may wait starts, and `false` when it returns.
-    func onBlockingLock(_ action: (@Sendable (String, Bool) -> Void)?) {
-        state.withLock { $0.onBlockingLock = action }
-    }
-
-    var syscalls: Syscalls {
-        let live = Syscalls.live
-        return Syscalls(
-            open: { directory, path, mode, options, permissions throws(Errno) in
-                let name = self.relative(path.string, in: directory)
-                try self.record("open", name)
-                let file = try live.open(directory, path, mode, options, permissions)
-                self.state.withLock { $0.paths[file.rawValue] = name }
-                return file
-            },
-            write: { file, bytes throws(Errno) in
-                try self.record("write", self.path(of: file))
-                return try live.write(file, bytes)
-            },
-            read: { file, buffer, offset throws(Errno) in
-                try self.record("read", self.path(of: file))
-                return try live.read(file, buffer, offset)
-            },
-            synchronize: { file throws(Errno) in
-                try self.record("fsync", self.path(of: file))
-                try live.synchronize(file)
-            },
-            synchronizeData: { file throws(Errno) in
-                try self.record("fdatasync", self.path(of: file))
-                try live.synchronizeData(file)
-            },
-            rename: { directory, source, destination, noReplace throws(Errno) in
-                // A new key must never replace an object: the flag is part of what is recorded.
-                try self.record("rename", "\(source.string) \(destination.string)\(noReplace ? " (no replace)" : "")")
-                self.state.withLock { $0.beforeRename }?(source, destination)
-                try live.rename(directory, source, destination, noReplace)
-            },
-            unlink: { directory, path throws(Errno) in
-                try self.record("unlink", self.relative(path.string, in: directory))
-                try live.unlink(directory, path)
-            },
-            makeDirectory: { directory, path, permissions throws(Errno) in
-                try self.record("mkdir", self.relative(path.string, in: directory))
-                try live.makeDirectory(directory, path, permissions)
-            },
-            removeDirectory: { directory, path throws(Errno) in
-                try self.record("rmdir", self.relative(path.string, in: directory))
-                try live.removeDirectory(directory, path)
-            },
-            close: { file throws(Errno) in
-                let name = self.state.withLock { $0.paths.removeValue(forKey: file.rawValue) } ?? "?"
-                self.state.withLock { $0.calls.append("close \(name)") }
-                try live.close(file)
-            },
-            writeAt: { file, bytes, offset throws(Errno) in
-                try self.record("pwrite", self.path(of: file))
-                return try live.writeAt(file, bytes, offset)
-            },
-            lock: { file, kind, waiting throws(Errno) in
-                let call = "\(self.path(of: file)) \(kind)\(waiting ? "" : " (no wait)")"
-                try self.record("flock", call)
-                let observer = waiting && kind != .unlock ? self.state.withLock { $0.onBlockingLock } : nil
-                observer?("flock " + call, true)
-                defer { observer?("flock " + call, false) }
-                return try live.lock(file, kind, waiting)
-            },
-            status: { file throws(Errno) in
-                try self.record("fstat", self.path(of: file))
-                return try live.status(file)
-            },
-            setTimes: { directory, path, seconds throws(Errno) in
-                try self.record("utimensat", self.relative(path.string, in: directory))
-                try live.setTimes(directory, path, seconds)
-            }
-        )
-    }
-
-    /// `path` as recorded: relative to the spool directory, also when it is relative to a folder opened
-    /// below it.
-    private func relative(_ path: String, in directory: FileDescriptor) -> String {
-        guard !path.hasPrefix("/"), let folder = state.withLock({ $0.paths[directory.rawValue] }) else {
-            return relative(path)
-        }
-        if folder == "." { return path }
-        // A folder above the spool directory is recorded with its absolute path, the spool directory as ".".
-        return relative(folder.hasSuffix("/") ? folder + path : folder + "/" + path)
-    }
-
-    private func relative(_ path: String) -> String {
-        if path == root { return "." }
-        return path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
-    }
-
-    private func path(of file: FileDescriptor) -> String {
-        state.withLock { $0.paths[file.rawValue] } ?? "?"
-    }
-
-    /// Records the call, then throws the injected fault if one matches.
-    private func record(_ operation: String, _ path: String) throws(Errno) {
-        if let action = state.withLock({ $0.beforeEveryCall }), let fault = action("\(operation) \(path)") {
-            state.withLock { $0.calls.append("\(operation) \(path)") }
-            throw fault
-        }
-        let fault: Errno? = state.withLock { state in
-            state.calls.append("\(operation) \(path)")
-            guard
-                let index = state.faults.firstIndex(where: {
-                    $0.operation == operation && $0.remaining > 0
-                        && ($0.pathContaining.isEmpty || path.contains($0.pathContaining))
-                })
-            else { return nil }
-            state.faults[index].remaining -= 1
-            return state.faults[index].errno
-        }
-        if let fault { throw fault }
-    }
 }
 
 /// A fixed time with a sub-microsecond fraction, so round trips prove times are kept bit for bit.

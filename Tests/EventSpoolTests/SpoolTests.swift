@@ -1,3 +1,4 @@
+import EventSpoolTesting
 import Foundation
 import InMemoryLogging
 import Logging
@@ -260,7 +261,7 @@ import Testing
 
     @Test func foreignFilesAreSkippedWithAWarning() async throws {
         try await withSpoolTest { context in
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let spool = try context.open(clock: ManualWallClock(spoolTestTime))
             let key = try await spool.put([spoolTestEvent(1)])
             let folder = context.spoolPath + "/" + SpoolDurabilityTests.folder
             let foreign = [
@@ -293,7 +294,7 @@ import Testing
 
     @Test func aSymbolicLinkInPendingIsNeverFollowed() async throws {
         try await withSpoolTest { context in
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let spool = try context.open(clock: ManualWallClock(spoolTestTime))
             let real = try await spool.put([spoolTestEvent(1)])
             let target = context.base + "/outside.txt"
             try Data("outside the spool".utf8).write(to: URL(fileURLWithPath: target))
@@ -321,7 +322,7 @@ import Testing
 
     @Test func aFIFOOrFolderNamedLikeAnObjectIsUnsafeNotAHang() async throws {
         try await withSpoolTest { context in
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let spool = try context.open(clock: ManualWallClock(spoolTestTime))
             _ = try await spool.put([spoolTestEvent(1)])
             let fifo = SpoolKey.make(time: spoolTestTime, processID: 8, nonce: 8, sequence: 8)
             let folder = SpoolKey.make(time: spoolTestTime, processID: 9, nonce: 9, sequence: 9)
@@ -376,7 +377,7 @@ import Testing
 
     @Test func aNewSpoolAndItsFoldersArePrivate() async throws {
         try await withSpoolTest { context in
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let spool = try context.open(clock: ManualWallClock(spoolTestTime))
             _ = try await spool.put([spoolTestEvent(1)])
             for folder in ["", "/pending", "/dead", "/quarantine", "/tmp", "/pending/2026/11/26/23/50"] {
                 let attributes = try FileManager.default.attributesOfItem(atPath: context.spoolPath + folder)

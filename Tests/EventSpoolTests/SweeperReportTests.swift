@@ -2,6 +2,7 @@ import EventSpoolTesting
 import Foundation
 import Logging
 import ServiceLifecycle
+import TestSupport
 import Testing
 
 @testable import EventSpool

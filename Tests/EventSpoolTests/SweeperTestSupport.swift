@@ -2,6 +2,7 @@ import EventSpool
 import EventSpoolTesting
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 /// A real spool in a fresh temporary directory, a manual clock, and helpers to fill and inspect it.
@@ -14,11 +15,9 @@ final class SweeperFixture: Sendable {
     let logger: Logger
 
     init() throws {
-        directory =
-            FileManager.default.temporaryDirectory
-            .appendingPathComponent("sweeper-tests-\(UUID().uuidString)").path
+        directory = try TemporaryDirectory(prefix: "sweeper").path
         clock = ManualWallClock(Self.start)
-        logger = Logger(label: "sweeper-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger = quietLogger
         spool = try DirectorySpool(
             configuration: SpoolConfiguration(directory: directory),
             clock: clock,

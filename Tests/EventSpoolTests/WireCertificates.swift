@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A throw-away certificate authority, a server certificate for 127.0.0.1 and a client certificate,
 /// made with the `openssl` command line tool in a temporary directory (EC P-256 keys: fast to make).
@@ -14,9 +15,7 @@ struct WireCertificates {
 
     /// Makes the CA and both certificates, valid for two days.
     static func make() async throws -> WireCertificates {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("eventspool-tls-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        let directory = try TemporaryDirectory(prefix: "tls").path
         let certificates = WireCertificates(directory: directory)
         do {
             try await certificates.makeFiles()

@@ -2,17 +2,13 @@ import EventSpool
 import Foundation
 import InMemoryLogging
 import Logging
+import TestSupport
 
 /// Helpers shared by the wire and security suites.
 enum WireTestSupport {
-    /// A logger that drops everything.
-    static let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-
     /// A logger at trace level that keeps every record in `handler`.
     static func capturingLogger(_ handler: InMemoryLogHandler) -> Logger {
-        var logger = Logger(label: "test") { _ in handler }
-        logger.logLevel = .trace
-        return logger
+        .recording(into: handler, level: .trace)
     }
 
     /// Every captured record as text, message and metadata, for searching.
@@ -59,10 +55,7 @@ enum WireTestSupport {
 
     /// Runs `body` with a new empty temporary directory, removed afterwards.
     static func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("eventspool-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        return try await body(path)
+        try await TemporaryDirectory.with(prefix: "wire") { try await body($0.path) }
     }
 
     /// Writes `text` to `path` with mode 0600, as a secret file would be.

@@ -1,5 +1,6 @@
 import EventSpoolTesting
 import Instrumentation
+import TestSupport
 import Testing
 
 @testable import EventSpool
@@ -140,11 +141,11 @@ struct WireTracingTests {
                     broker: BrokerConfiguration(url: broker.url),
                     spool: SpoolConfiguration(directory: directory + "/spool")
                 )
-                let spool = try DirectorySpool(configuration: configuration.spool, logger: WireTestSupport.quietLogger)
+                let spool = try DirectorySpool(configuration: configuration.spool, logger: quietLogger)
                 let publisher = try Publisher(
                     configuration: configuration,
                     spool: spool,
-                    logger: WireTestSupport.quietLogger
+                    logger: quietLogger
                 )
                 broker.enqueue(.status(503))
                 var context = ServiceContext.topLevel

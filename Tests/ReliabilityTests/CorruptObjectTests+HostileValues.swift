@@ -1,5 +1,6 @@
 import EventSpoolTesting
 import Foundation
+import TestSupport
 import Testing
 
 @testable import EventSpool
@@ -73,7 +74,7 @@ extension CorruptObjectTests {
             }
         }
 
-        try await ReliabilityDirectory.with(inMemory: true) { directory in
+        try await TemporaryDirectory.with(inMemory: true) { directory in
             let commandRuns = try await Self.runCommands(on: directory("cli"), variants: variants, directory: directory)
             let sweep = try await Self.sweepInProcess(directory("sweep"), variants: variants)
             let replay = try await Self.replayInProcess(directory("replay"), variants: variants)
@@ -186,7 +187,7 @@ extension CorruptObjectTests {
     private static func runCommands(
         on spool: String,
         variants: [HostileObjects.Variant],
-        directory: ReliabilityDirectory
+        directory: TemporaryDirectory
     ) async throws -> Int {
         let contents = try fillHostile(spool, with: variants)
         var runs = 0

@@ -1,5 +1,6 @@
 import EventSpoolTesting
 import Foundation
+import TestSupport
 import Testing
 
 @testable import EventSpool
@@ -27,7 +28,7 @@ struct CorruptObjectTests {
             }
         }
 
-        try await ReliabilityDirectory.with(inMemory: true) { directory in
+        try await TemporaryDirectory.with(inMemory: true) { directory in
             let spool = directory("spool")
             let pending = spool + "/pending"
             var sequence: UInt32 = 0

@@ -1,6 +1,7 @@
 import EventSpool
 import EventSpoolTesting
 import Foundation
+import TestSupport
 import Testing
 
 /// Scenario 1 of `docs/reliability.md`: a publisher process killed with SIGKILL at random moments, round after
@@ -13,7 +14,7 @@ struct CrashTests {
     @Test(.timeLimit(.minutes(5)))
     func killedPublishersLoseNothingTheyAcknowledged() async throws {
         var random = SeededRandom(seed: 0x5EED_C4A5)
-        try await ReliabilityDirectory.with { directory in
+        try await TemporaryDirectory.with { directory in
             let spool = directory("spool")
             let (startLog, ackLog) = (directory("starts.log"), directory("acks.log"))
             let broker = FlappingBroker(try await TestBroker.start())

@@ -1,6 +1,7 @@
 import EventSpoolTesting
 import Foundation
 import SystemPackage
+import TestSupport
 import Testing
 
 @testable import EventSpool
@@ -17,7 +18,8 @@ import Glibc
 struct FullDiskTests {
     /// One injected failure: which call, with which errno, in which publisher mode.
     struct Case: Sendable, CustomStringConvertible {
-        var operation: SyscallFaults.Operation
+        /// The system call, as ``SpoolSyscallRecorder`` names it.
+        var operation: String
         var errno: Errno
         var writeAhead: Bool
         /// Only calls on paths containing this fail (the destination folder for `fsync`).
@@ -28,7 +30,7 @@ struct FullDiskTests {
         }
     }
 
-    static let cases: [Case] = [SyscallFaults.Operation.write, .fdatasync, .rename, .fsync].flatMap { operation in
+    static let cases: [Case] = ["write", "fdatasync", "rename", "fsync"].flatMap { operation in
         [Errno.noSpace, .ioError, .diskQuotaExceeded].flatMap { errno in
             [false, true].map { writeAhead in
                 // The fsync that fails is the destination folder's, after the rename (step 6 of the protocol).
@@ -36,7 +38,7 @@ struct FullDiskTests {
                     operation: operation,
                     errno: errno,
                     writeAhead: writeAhead,
-                    pathContaining: operation == .fsync ? "pending/" : ""
+                    pathContaining: operation == "fsync" ? "pending/" : ""
                 )
             }
         }
@@ -44,7 +46,7 @@ struct FullDiskTests {
 
     @Test(arguments: cases)
     func aFailedWriteThrowsNotDurableAndLeavesNothing(_ failure: Case) async throws {
-        try await ReliabilityDirectory.with { directory in
+        try await TemporaryDirectory.with { directory in
             try await withDownBroker { url in
                 let (faults, spool, publisher) = try Self.publisherOnFaultySpool(
                     url: url,
@@ -56,7 +58,7 @@ struct FullDiskTests {
                 let before = Self.event("before")
                 _ = try await publisher.publish(before)
 
-                faults.inject(failure.operation, failure.errno, pathContaining: failure.pathContaining)
+                faults.fail(failure.operation, with: failure.errno, pathContaining: failure.pathContaining)
                 let event = Self.event("during")
                 let thrown = await #expect(throws: PublishError.self) { try await publisher.publish(event) }
                 #expect(thrown?.code == .notDurable)
@@ -72,7 +74,7 @@ struct FullDiskTests {
                 // A flush that failed was the last one on that file: never retried and then called durable.
                 let flushedTwice = faults.flushes.filter { $0.key.hasPrefix("tmp/") && $0.value > 1 }
                 #expect(flushedTwice.isEmpty, "\(flushedTwice)")
-                if failure.operation == .fdatasync, let failed = faults.injected.first?.split(separator: " ").last {
+                if failure.operation == "fdatasync", let failed = faults.injected.first?.split(separator: " ").last {
                     #expect(faults.flushes[String(failed)] == 1, "the file whose flush failed saw exactly one")
                 }
 
@@ -87,11 +89,11 @@ struct FullDiskTests {
     }
 
     @Test func concurrentPublishesSharingAFailedFlushAllThrowAndNoneIsLost() async throws {
-        try await ReliabilityDirectory.with { directory in
+        try await TemporaryDirectory.with { directory in
             try await withDownBroker { url in
                 let (faults, spool, publisher) = try Self.publisherOnFaultySpool(url: url, directory: directory, false)
                 // The third object flush fails, while 16 tasks publish 10 events each (group commit).
-                faults.inject(.fdatasync, .ioError, pathContaining: "tmp/", skip: 2, times: 1)
+                faults.fail("fdatasync", with: .ioError, pathContaining: "tmp/", skip: 2, times: 1)
                 let results = await withTaskGroup(of: [(Event, Bool)].self) { group in
                     for task in 0..<16 {
                         group.addTask {
@@ -134,7 +136,7 @@ struct FullDiskTests {
     // syscall-seam tests above stand in for it.
     @Test(.enabled(if: TestEnvironment.canMountTmpfs, "needs to mount a tmpfs"))
     func aFullFileSystemMakesPublishThrowWithNothingPartial() async throws {
-        try await ReliabilityDirectory.with { directory in
+        try await TemporaryDirectory.with { directory in
             let mountPoint = directory("tiny")
             try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: false)
             try #require(mount("tmpfs", mountPoint, "tmpfs", 0, "size=1m,mode=0700") == 0, "mount: errno \(errno)")
@@ -205,7 +207,7 @@ struct FullDiskTests {
     }
 
     @Test func aSweeperMeetingAReadErrorDeliversTheRest() async throws {
-        try await ReliabilityDirectory.with { directory in
+        try await TemporaryDirectory.with { directory in
             try await withTestBroker { broker in
                 let clock = ManualWallClock(Date())
                 let writer = try DirectorySpool(
@@ -223,7 +225,7 @@ struct FullDiskTests {
                 }
                 await writer.shutdown()
 
-                let faults = SyscallFaults()
+                let faults = SpoolSyscallRecorder(root: directory("spool"))
                 let spool = try Self.faultySpool(faults, directory: directory, clock: clock)
                 let sweeper = try Sweeper(
                     configuration: Sweeper.Configuration(
@@ -234,13 +236,13 @@ struct FullDiskTests {
                     clock: clock,
                     logger: quietLogger
                 )
-                faults.inject(.read, .ioError, pathContaining: keys[4].rawValue, times: 1000)
+                faults.fail("read", with: .ioError, pathContaining: keys[4].rawValue, times: 1000)
                 let first = await sweeper.sweep()
                 #expect(first.delivered == 9 && first.unreadable == 1, "\(first)")
                 #expect(first.quarantined == 0, "an I/O error is not corruption: the object stays")
                 #expect(SpoolFiles.eventIDs(under: directory("spool/pending")) == [Self.event("4").id])
 
-                faults.clear()
+                faults.clearFaults()
                 let second = await sweeper.sweep()
                 #expect(second.delivered == 1 && second.remaining == 0, "\(second)")
                 let delivered = broker.requests.compactMap { $0.header("ce-id") }
@@ -259,7 +261,7 @@ struct FullDiskTests {
 
     private static func publisherConfiguration(
         url: String,
-        directory: ReliabilityDirectory,
+        directory: TemporaryDirectory,
         _ writeAhead: Bool
     ) -> Publisher.Configuration {
         Publisher.Configuration(
@@ -271,8 +273,8 @@ struct FullDiskTests {
 
     /// The spool in `directory("spool")`, its system calls going through `faults`.
     private static func faultySpool(
-        _ faults: SyscallFaults,
-        directory: ReliabilityDirectory,
+        _ faults: SpoolSyscallRecorder,
+        directory: TemporaryDirectory,
         clock: any WallClock = SystemWallClock()
     ) throws -> DirectorySpool {
         try DirectorySpool(
@@ -286,10 +288,10 @@ struct FullDiskTests {
     /// A publisher to a broker at `url` over a spool whose system calls go through the returned faults.
     private static func publisherOnFaultySpool(
         url: String,
-        directory: ReliabilityDirectory,
+        directory: TemporaryDirectory,
         _ writeAhead: Bool
-    ) throws -> (SyscallFaults, DirectorySpool, Publisher) {
-        let faults = SyscallFaults()
+    ) throws -> (SpoolSyscallRecorder, DirectorySpool, Publisher) {
+        let faults = SpoolSyscallRecorder(root: directory("spool"))
         let spool = try faultySpool(faults, directory: directory)
         let publisher = try Publisher(
             configuration: publisherConfiguration(url: url, directory: directory, writeAhead),

@@ -1,6 +1,7 @@
 import EventSpool
 import EventSpoolTesting
 import Foundation
+import TestSupport
 import Testing
 
 /// Scenario 5 of `docs/reliability.md`: one table of hostile broker answers, each sent to a sweeper with a
@@ -159,7 +160,7 @@ struct HostileBrokerTests {
 
     @Test(arguments: rows)
     func eachAnswerEndsInItsDocumentedClassification(_ row: Row) async throws {
-        try await ReliabilityDirectory.with { directory in
+        try await TemporaryDirectory.with { directory in
             try await withTestBroker { broker in
                 if let behavior = row.behavior {
                     broker.setDefaultBehavior(behavior)
@@ -220,7 +221,7 @@ struct HostileBrokerTests {
     }
 
     @Test func aTenMebibyteAnswerIsNeverBuffered() async throws {
-        try await ReliabilityDirectory.with { directory in
+        try await TemporaryDirectory.with { directory in
             try await withTestBroker { broker in
                 // The warm-up answer already exceeds the body cap; the measured one is 10 MiB.
                 broker.enqueue(.largeBody(status: 200, size: 256 << 10), .largeBody(status: 200, size: 10 << 20))

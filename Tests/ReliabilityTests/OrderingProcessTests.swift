@@ -1,6 +1,7 @@
 import EventSpool
 import EventSpoolTesting
 import Foundation
+import TestSupport
 import Testing
 
 @testable import EventSpool
@@ -36,7 +37,7 @@ struct OrderingProcessTests {
 
     @Test(.timeLimit(.minutes(2)))
     func aProcessWhoseClockSteppedBackSpoolsBehindTheEarlierEventsOfItsKey() async throws {
-        try await ReliabilityDirectory.with { directory in
+        try await TemporaryDirectory.with { directory in
             let spoolPath = directory("spool")
             try await withRefusingURL { refusing in
                 // A service running since before an NTP step back of one hour: its clock still reads the old time.
@@ -84,7 +85,7 @@ struct OrderingProcessTests {
 
     @Test(.timeLimit(.minutes(2)))
     func aWriteAheadPublisherKilledMidRequestLeavesItsEventForTheSweeper() async throws {
-        try await ReliabilityDirectory.with { directory in
+        try await TemporaryDirectory.with { directory in
             let spoolPath = directory("spool")
             try await withTestBroker { broker in
                 let gate = BrokerGate()

@@ -2,6 +2,7 @@ import EventSpool
 import EventSpoolTesting
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 /// Scenario 4 of `docs/reliability.md`: four publisher processes and three cron-like loops of `spoolctl sweep`
@@ -18,7 +19,7 @@ struct RacingProcessTests {
 
     @Test(.timeLimit(.minutes(4)))
     func racingPublishersAndSweepersLoseNothingAndNeverShareTheLock() async throws {
-        try await ReliabilityDirectory.with { directory in
+        try await TemporaryDirectory.with { directory in
             let spool = directory("spool")
             let broker = FlappingBroker(try await TestBroker.start())
             do {
@@ -31,7 +32,7 @@ struct RacingProcessTests {
         }
     }
 
-    private func race(spool: String, directory: ReliabilityDirectory, broker: FlappingBroker) async throws {
+    private func race(spool: String, directory: TemporaryDirectory, broker: FlappingBroker) async throws {
         let started = ContinuousClock.now
         try await broker.set(.mixedWithRejections)
         let children = try (0..<Self.publishers).map { number in
@@ -183,7 +184,7 @@ struct RacingProcessTests {
     /// - Returns: Both runs, the holder first.
     private func forceOverlap(
         spool: String,
-        directory: ReliabilityDirectory,
+        directory: TemporaryDirectory,
         broker: FlappingBroker
     ) async throws -> [SweeperRun] {
         // A due event, so that the holder has something to deliver whatever the race left.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TestSupport
 
 @testable import EventSpool
 @testable import EventSpoolStorage
@@ -9,43 +10,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-/// A fresh directory for one reliability test, removed afterwards.
-struct ReliabilityDirectory: Sendable {
-    let path: String
-
-    private init(path: String) {
-        self.path = path
-    }
-
-    /// Runs `body` with a new directory under the system's temporary directory, and removes it afterwards.
-    ///
-    /// - Parameter inMemory: Use `/dev/shm` (a tmpfs) when there is one: for tests of reading and parsing, where
-    ///   thousands of folder flushes on a real disk would only cost time.
-    static func with<T>(inMemory: Bool = false, _ body: (ReliabilityDirectory) async throws -> T) async throws -> T {
-        var isDirectory: ObjCBool = false
-        let memory =
-            inMemory && FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isDirectory)
-            && isDirectory.boolValue && access("/dev/shm", W_OK) == 0
-        let parent = memory ? "/dev/shm" : NSTemporaryDirectory()
-        var template = Array((parent + "/eventspool-reliability-XXXXXX").utf8CString)
-        guard mkdtemp(&template) != nil else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: parent])
-        }
-        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let directory = ReliabilityDirectory(path: path)
-        defer { try? FileManager.default.removeItem(atPath: directory.path) }
-        return try await body(directory)
-    }
-
-    /// The path of `name` in this directory.
-    func callAsFunction(_ name: String) -> String {
-        path + "/" + name
-    }
-}
-
-/// A logger that drops everything: these tests read results, reports and files, not logs.
-let quietLogger = Logger(label: "reliability-tests") { _ in SwiftLogNoOpLogHandler() }
 
 /// What a spool directory holds, read straight from its files (no `DirectorySpool` is opened, so nothing is
 /// cleaned up behind the test's back).

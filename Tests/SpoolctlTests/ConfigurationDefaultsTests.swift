@@ -4,6 +4,7 @@ import EventSpoolTesting
 import Foundation
 import Synchronization
 import SystemPackage
+import TestSupport
 import Testing
 
 /// `Config/eventspool.json` lists every key with the code's default, and the readers read exactly its keys;

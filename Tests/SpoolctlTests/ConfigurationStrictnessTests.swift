@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The configuration means one thing or is refused: strict JSON (no trailing comma, no key twice), a warning

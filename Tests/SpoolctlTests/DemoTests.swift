@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `make demo`'s program, smaller: it must end with nothing lost.

@@ -1,5 +1,6 @@
 import EventSpool
 import Foundation
+import TestSupport
 import Testing
 
 /// `verify`, `show`, `stats` and `list` on a spool made with the library, through the built binary.

@@ -1,6 +1,7 @@
 import EventSpool
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 /// node_exporter's textfile collector reads `*.prom` files at any moment: spoolctl must replace its file

@@ -3,6 +3,7 @@ import EventSpoolTesting
 import Foundation
 import Logging
 import Synchronization
+import TestSupport
 import Testing
 
 #if canImport(Glibc)

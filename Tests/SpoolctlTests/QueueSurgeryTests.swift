@@ -1,6 +1,7 @@
 import EventSpool
 import EventSpoolTesting
 import Foundation
+import TestSupport
 import Testing
 
 /// Queue surgery as `postsuper` does it — purge, requeue, hold, release — and what `replay` and `list` tell

@@ -2,6 +2,7 @@ import EventSpool
 import EventSpoolTesting
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 #if canImport(Glibc)

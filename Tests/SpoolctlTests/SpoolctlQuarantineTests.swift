@@ -1,5 +1,6 @@
 import EventSpool
 import Foundation
+import TestSupport
 import Testing
 
 /// Two damaged objects of one key — one in `dead/`, one in `pending/` — both reach `quarantine/`, under

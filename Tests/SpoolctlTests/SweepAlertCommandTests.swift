@@ -2,6 +2,7 @@ import EventSpool
 import EventSpoolTesting
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 /// `spoolctl sweep`'s backlog alert, run as the built binary against a real spool and a loopback broker.

@@ -2,6 +2,7 @@
 import EventSpool
 import EventSpoolTesting
 import Foundation
+import TestSupport
 import Testing
 
 /// The sandbox of `Config/systemd/eventspool-sweep.service`, checked against a real sweep.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The system's programs that the packaging tests run: `systemd-analyze`, `systemd-sysusers`,

@@ -3,6 +3,7 @@ import EventSpool
 import EventSpoolTesting
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// The files in `Config/systemd`, `Config/sysusers.d` and `Config/tmpfiles.d`, checked with systemd's own tools

@@ -17,14 +17,14 @@ import Darwin
 /// test process holds brokers' sockets and other children's pipes: a child keeping one of those open would
 /// keep a port listening or a pipe from ending). One thread per child reads its output to the end and then
 /// reaps it, so the blocking `read` and `waitpid` never run on Swift's cooperative pool.
-final class ChildProcess: Sendable {
+package final class ChildProcess: Sendable {
     /// What the child has said so far.
-    struct Progress: Sendable {
-        var ready = false
-        var acknowledged = 0
-        var done = false
+    package struct Progress: Sendable {
+        package var ready = false
+        package var acknowledged = 0
+        package var done = false
         /// Standard output is closed: the child ended (or closed it).
-        var ended = false
+        package var ended = false
     }
 
     private struct State {
@@ -38,32 +38,19 @@ final class ChildProcess: Sendable {
         var statusWaiters: [CheckedContinuation<Int32, Never>] = []
     }
 
-    let name: String
+    package let name: String
     /// Where standard error goes.
-    let stderrPath: String
-    let processIdentifier: pid_t
+    package let stderrPath: String
+    package let processIdentifier: pid_t
     private let state = Mutex(State())
-
-    /// The directory SwiftPM puts the executables in: the one the test bundle runs from.
-    static let productsDirectory: URL = {
-        #if os(Linux)
-        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            return URL(fileURLWithPath: executable).deletingLastPathComponent()
-        }
-        #endif
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            return bundle.bundleURL.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug")
-    }()
 
     /// Starts `name` from the products directory with `arguments` and an environment of only `PATH` plus
     /// `environment`; standard error goes to `stderrPath`, standard input is `/dev/null`.
-    init(_ name: String, _ arguments: [String], environment: [String: String] = [:], stderrPath: String) throws {
+    package init(_ name: String, _ arguments: [String], environment: [String: String] = [:], stderrPath: String) throws
+    {
         self.name = name
         self.stderrPath = stderrPath
-        let path = Self.productsDirectory.appendingPathComponent(name).path
+        let path = BuiltExecutable.directory.appendingPathComponent(name).path
         var output: [Int32] = [-1, -1]
         guard GNU.pipe2(&output, O_CLOEXEC) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
         let errors = open(stderrPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
@@ -102,20 +89,20 @@ final class ChildProcess: Sendable {
     }
 
     /// What the child has said so far.
-    var progress: Progress { state.withLock { $0.progress } }
+    package var progress: Progress { state.withLock { $0.progress } }
 
     /// Every complete line of standard output so far.
-    var output: [String] { state.withLock { $0.output } }
+    package var output: [String] { state.withLock { $0.output } }
 
     /// Standard error so far.
-    var errorOutput: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    package var errorOutput: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
     /// Returns the progress once `predicate` holds for it, or once standard output ended.
     ///
     /// Cancelling the task (a test's time limit does) kills the child, which ends its output: a stuck child
     /// can never keep a test waiting forever.
     @discardableResult
-    func wait(until predicate: @escaping @Sendable (Progress) -> Bool) async -> Progress {
+    package func wait(until predicate: @escaping @Sendable (Progress) -> Bool) async -> Progress {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let now = state.withLock { state -> Progress? in
@@ -131,13 +118,13 @@ final class ChildProcess: Sendable {
     }
 
     /// Sends `signal` (SIGKILL by default) to the child.
-    func kill(_ signal: Int32 = SIGKILL) {
+    package func kill(_ signal: Int32 = SIGKILL) {
         send(signal, to: processIdentifier)
     }
 
     /// The exit status once the child ended and its output was read to the end; for a child ended by a
     /// signal, the signal's number (see ``wasSignalled``). Cancelling the task kills the child.
-    func exitStatus() async -> Int32 {
+    package func exitStatus() async -> Int32 {
         let status = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let status = state.withLock { state -> Int32? in
@@ -155,7 +142,7 @@ final class ChildProcess: Sendable {
     }
 
     /// Whether the child was ended by a signal rather than exiting.
-    var wasSignalled: Bool {
+    package var wasSignalled: Bool {
         guard let status = state.withLock({ $0.status }) else { return false }
         return status & 0x7F != 0 && status & 0x7F != 0x7F
     }
