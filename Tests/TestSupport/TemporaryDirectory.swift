@@ -27,6 +27,9 @@ package struct TemporaryDirectory: Sendable {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: parent])
         }
         path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // Other users may enter it (`mkdtemp` makes it 0700): some tests run `spoolctl` as another user on a
+        // spool inside it.
+        chmod(path, 0o755)
     }
 
     /// Runs `body` with a new directory and removes it afterwards.
