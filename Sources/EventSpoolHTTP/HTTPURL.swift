@@ -80,11 +80,16 @@ package struct HTTPURL: Sendable, Hashable {
         self.credentials = [user, password, decodedUser, decodedPassword].compactMap { $0 }.filter { !$0.isEmpty }
     }
 
-    /// Whether the host is this machine: `localhost` (and `*.localhost`, RFC 6761), 127.0.0.0/8, `::1`, or
-    /// `::ffff:127.0.0.0/104`. Anything else may be reached over a network.
+    /// Whether the host is this machine as libcurl will reach it, with no resolver asked: `localhost` and
+    /// `*.localhost` (RFC 6761; libcurl answers them itself), 127.0.0.0/8 in any spelling libcurl's URL parser
+    /// reads as such (`2130706433`, `0x7f.1`, `0177.0.0.1` and `127.1` arrive here as `127.0.0.1`), and `::1` or
+    /// `::ffff:127.0.0.0/104` in any IPv6 spelling. Anything else may be reached over a network.
+    ///
+    /// A name with a trailing dot (`localhost.`, `x.localhost.`, `127.0.0.1.`) is not this machine, whatever it
+    /// looks like: libcurl hands it to the resolver, and a DNS answer chooses where it goes.
     package var isLoopback: Bool {
-        var name = host.lowercased()
-        if name.hasSuffix(".") { name.removeLast() }
+        let name = host.lowercased()
+        if name.hasSuffix(".") { return false }
         if name == "localhost" || name.hasSuffix(".localhost") { return true }
         if name.hasPrefix("["), name.hasSuffix("]") {
             let address = name.dropFirst().dropLast().prefix { $0 != "%" }

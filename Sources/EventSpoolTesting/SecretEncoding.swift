@@ -1,5 +1,5 @@
 /// A way a broker, a proxy or a log may write a secret it was sent: as it is, JSON-escaped, percent-encoded,
-/// as HTML entities, escaped twice, or wrapped over lines.
+/// as HTML entities (with or without their closing `;`), escaped twice, or wrapped over lines.
 ///
 /// Tests use it twice: a ``BrokerBehavior/echo(_:headers:body:)`` writes a secret in one encoding, and
 /// ``SecretLeakCheck`` looks for a secret in every encoding.
@@ -11,6 +11,7 @@ public struct SecretEncoding: Sendable, Hashable, CustomStringConvertible {
         case percent(uppercase: Bool)
         case htmlDecimal
         case htmlHex
+        case htmlNumericWithoutSemicolon(hex: Bool)
         case htmlNamed
         case jsonTwice
         case wrapped(width: Int)
@@ -35,6 +36,11 @@ public struct SecretEncoding: Sendable, Hashable, CustomStringConvertible {
     public static let htmlDecimal = SecretEncoding(kind: .htmlDecimal)
     /// HTML hexadecimal character references, `&#x2B;`.
     public static let htmlHex = SecretEncoding(kind: .htmlHex)
+    /// Every character as an HTML decimal character reference without its closing `;`, `&#66&#97`: HTML5 still
+    /// reads it (a parse error, not a different text).
+    public static let htmlDecimalWithoutSemicolon = SecretEncoding(kind: .htmlNumericWithoutSemicolon(hex: false))
+    /// Every character as an HTML hexadecimal character reference without its closing `;`, `&#x42&#x61`.
+    public static let htmlHexWithoutSemicolon = SecretEncoding(kind: .htmlNumericWithoutSemicolon(hex: true))
     /// HTML named references where there is one (`&sol;`, `&plus;`, `&equals;`, `&colon;`, …).
     public static let htmlNamed = SecretEncoding(kind: .htmlNamed)
     /// JSON inside JSON: `/` as `\\\/`, as a broker that embeds an escaped echo in another JSON string writes it.
@@ -48,7 +54,7 @@ public struct SecretEncoding: Sendable, Hashable, CustomStringConvertible {
     /// Every encoding above (lines wrapped every 10 characters).
     public static let all: [SecretEncoding] = [
         .plain, .jsonSlash, .jsonUnicode, .jsonUnicodeUppercase, .percent, .percentLowercase, .htmlDecimal, .htmlHex,
-        .htmlNamed, .jsonTwice, .wrapped(every: 10),
+        .htmlDecimalWithoutSemicolon, .htmlHexWithoutSemicolon, .htmlNamed, .jsonTwice, .wrapped(every: 10),
     ]
 
     /// `text` in this encoding.
@@ -66,6 +72,9 @@ public struct SecretEncoding: Sendable, Hashable, CustomStringConvertible {
             return Self.map(text) { Self.isAlphanumeric($0) ? nil : "&#\($0.value);" }
         case .htmlHex:
             return Self.map(text) { Self.isAlphanumeric($0) ? nil : "&#x" + Self.hex($0, uppercase: true) + ";" }
+        case .htmlNumericWithoutSemicolon(let hex):
+            // Every character: a reference without `;` followed by a digit would read as another character.
+            return Self.map(text) { hex ? "&#x" + String($0.value, radix: 16) : "&#\($0.value)" }
         case .htmlNamed:
             return Self.map(text) { Self.namedReferences[$0].map { "&\($0);" } }
         case .jsonTwice:
@@ -88,6 +97,7 @@ public struct SecretEncoding: Sendable, Hashable, CustomStringConvertible {
         case .percent(let uppercase): uppercase ? "percent (%XX)" : "percent (%xx)"
         case .htmlDecimal: "HTML (&#NN;)"
         case .htmlHex: "HTML (&#xHH;)"
+        case .htmlNumericWithoutSemicolon(let hex): hex ? "HTML (&#xHH, no ;)" : "HTML (&#NN, no ;)"
         case .htmlNamed: "HTML (&name;)"
         case .jsonTwice: "JSON twice"
         case .wrapped(let width): "wrapped every \(width)"

@@ -245,9 +245,11 @@ package final class BrokerClient: Sendable {
         guard url.isPlainHTTP, !url.isLoopback, !credentials.sentWithRequests.isEmpty else { return }
         let what = credentials.sentWithRequests.joined(separator: " and ")
         guard allowed else {
+            // `localhost.` looks like this machine: say why it is not.
+            let why = url.host.hasSuffix(".") ? " (a name ending in '.' is looked up in DNS)" : ""
             throw BrokerClientError(
                 url: url.redacted,
-                message: "would send \(what) in clear text over http to \(url.host), which is not this machine; "
+                message: "would send \(what) in clear text over http to \(url.host), which is not this machine\(why); "
                     + "use https, or set allowInsecureCredentials to send them anyway"
             )
         }

@@ -114,9 +114,7 @@ struct BrokerCredentials: Sendable {
 
         for header in headers {
             sent.append("the header '\(header.name)'")
-            forms.append(header.value)
-            // `Bearer <token>`, `Basic <base64>`: the token alone may be echoed too.
-            forms += header.value.split(separator: " ").filter { $0.count >= 8 }.map(String.init)
+            forms += Self.headerForms(header.value)
         }
         if let authorization {
             forms.append(authorization)

@@ -5,9 +5,9 @@ import EventSpoolModel
 ///
 /// A secret is found in each form its ``BrokerCredentials`` lists (the token, the password, the `Basic`
 /// blob, …), also when the text spells it with escapes — JSON (`\/`, `\u002B`), percent-encoding (`%2B`),
-/// HTML character references (`&#43;`, `&plus;`), two rounds of them (JSON inside JSON), or broken over
-/// lines — and, in a text that was cut short, when only its beginning is left at the end. Each match, with
-/// the escapes that spelled it, becomes ``replacement``.
+/// HTML character references (`&#43;`, `&plus;`, and `&#43` without `;`), two rounds of them (JSON inside
+/// JSON), or broken over lines — and, in a text that was cut short, when only its beginning is left at the
+/// end. Each match, with the escapes that spelled it, becomes ``replacement``.
 struct SecretRedactor: Sendable {
     /// What a secret is replaced with.
     static let replacement = "<redacted>"
@@ -52,12 +52,14 @@ struct SecretRedactor: Sendable {
                 found.append(view.origin(of: start..<(start + patterns[pattern].bytes.count)))
             }
             if isCut {
-                // A cut text may end inside an escape (`\u00`, `%2`): a secret's beginning then ends before it.
-                let end = view.bytes.count - UnescapedText.cutEscapeLength(at: view.bytes)
-                for pattern in patterns {
-                    let started = pattern.matchedLength(atEndOf: view.bytes[..<end])
-                    if started > 0 {
-                        found.append(view.origin(of: (end - started)..<end).lowerBound..<original.count)
+                // A cut text may end inside an escape (`\u00`, `%2`, `&#22` of `&#228`): a secret's beginning
+                // then ends before it.
+                for end in view.cutEnds() {
+                    for pattern in patterns {
+                        let started = pattern.matchedLength(atEndOf: view.bytes[..<end])
+                        if started > 0 {
+                            found.append(view.origin(of: (end - started)..<end).lowerBound..<original.count)
+                        }
                     }
                 }
             }

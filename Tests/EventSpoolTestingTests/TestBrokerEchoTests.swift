@@ -48,5 +48,7 @@ struct TestBrokerEchoTests {
         #expect(SecretEncoding.jsonUnicodeUppercase.apply("a+b") == #"a\u002Bb"#)
         #expect(SecretEncoding.htmlNamed.apply("a/b=") == "a&sol;b&equals;")
         #expect(SecretEncoding.jsonTwice.apply("a/b") == #"a\\\/b"#)
+        #expect(SecretEncoding.htmlDecimalWithoutSemicolon.apply("a/9") == "&#97&#47&#57")
+        #expect(SecretEncoding.htmlHexWithoutSemicolon.apply("a/9") == "&#x61&#x2f&#x39")
     }
 }

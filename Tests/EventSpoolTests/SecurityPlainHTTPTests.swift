@@ -26,15 +26,29 @@ struct SecurityPlainHTTPTests {
     }
 
     /// Hosts that may be another machine (and look-alikes of this one), then this machine or https.
+    ///
+    /// A name with a trailing dot is refused whatever it looks like: libcurl answers `localhost` and `*.localhost`
+    /// itself and connects to an IP address as it is, but hands `localhost.`, `x.localhost.` and `127.0.0.1.` to
+    /// the resolver, so DNS chooses where they go. `[::]` and `0.0.0.0` are "any address", not this machine;
+    /// `[::127.0.0.1]` is an IPv4-compatible address, not a mapped one.
     static let refused = [
         "http://broker.example/events", "http://10.0.0.7:8080/events", "http://0.0.0.0/events", "http://[::2]/events",
         "http://128.0.0.1/events", "http://127.0.0.1.nip.io/events", "http://localhost.example.com/events",
-        "HTTP://Broker.Example/events",
+        "HTTP://Broker.Example/events", "http://localhost./events", "http://LocalHost.:1/events",
+        "http://x.localhost./events", "http://127.0.0.1./events", "http://127.0.0.1%2E/events",
+        "http://2130706433./events", "http://0x7f.1./events", "http://[::]/events", "http://[::127.0.0.1]/events",
+        "http://[::ffff:128.0.0.1]/events", "http://0x80.1/events", "http://2147483649/events", "http://0/events",
+        "http://4294967296/events",
     ]
+    /// This machine: `localhost` and `*.localhost`, 127.0.0.0/8 in every spelling libcurl reads as such
+    /// (decimal, hex, octal, short forms), `::1` and `::ffff:127.0.0.0/104` in every IPv6 spelling.
     static let accepted = [
         "http://127.0.0.1:1/events", "http://127.45.6.7:1/events", "http://[::1]:1/events", "http://localhost:1/events",
-        "http://LocalHost.:1/events", "http://api.localhost:1/events", "http://[::ffff:127.0.0.1]:1/events",
-        "https://broker.example/events",
+        "http://LocalHost:1/events", "http://api.localhost:1/events", "http://[::ffff:127.0.0.1]:1/events",
+        "http://[0:0::1]:1/events", "http://[0000:0000:0000:0000:0000:0000:0000:0001]:1/events",
+        "http://[::FFFF:7f00:1]:1/events", "http://[::1%25lo]:1/events", "http://2130706433:1/events",
+        "http://0x7f.1:1/events", "http://0177.0.0.1:1/events", "http://127.1:1/events",
+        "http://0x7f000001:1/events", "https://broker.example/events",
     ]
 
     @Test(arguments: refused.map { ($0, false) } + accepted.map { ($0, true) })
@@ -48,8 +62,29 @@ struct SecurityPlainHTTPTests {
             let refusal = try #require(error, "\(url): \(what) accepted")
             #expect(refusal.contains("would send \(what) in clear text"), "\(refusal)")
             #expect(refusal.contains("use https, or set allowInsecureCredentials"), "\(refusal)")
+            // A host ending in a dot (`localhost./`, `LocalHost.:1`, `127.0.0.1%2E/`) is told why it is refused.
+            let isFullyQualified = url.contains("./") || url.contains(".:") || url.contains("%2E")
+            #expect(refusal.contains("a name ending in '.' is looked up in DNS") == isFullyQualified, "\(refusal)")
             let check = SecretLeakCheck(secrets: [Self.token, Self.password, "ops-user"])
             #expect(check.leaks(in: refusal) == [], "\(refusal)")
+        }
+    }
+
+    /// The numeric spellings of 127.0.0.1 that the check accepts are this machine to libcurl too: a request
+    /// sent to each, with its credentials, reaches the test broker on 127.0.0.1.
+    @Test(arguments: ["2130706433", "0x7f.1", "0177.0.0.1", "127.1", "0x7f000001", "[::ffff:127.0.0.1]"])
+    func numericSpellingsOfThisMachineReachIt(host: String) async throws {
+        try await withTestBroker { broker in
+            let configuration = BrokerConfiguration(
+                url: "http://\(host):\(broker.port)/events",
+                auth: .bearer(token: .value(Self.token))
+            )
+            let result = try await WireTestSupport.withClient(configuration) { client in
+                await client.deliver(Event(type: "t", source: "/s", text: "{}"))
+            }
+            #expect(result.isDelivered, "\(host): \(result)")
+            #expect(broker.requests.count == 1)
+            #expect(broker.requests.first?.header("authorization") == "Bearer \(Self.token)")
         }
     }
 

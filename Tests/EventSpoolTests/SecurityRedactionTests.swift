@@ -96,6 +96,34 @@ struct SecurityRedactionTests {
         }
     }
 
+    /// Cookies and API-key headers are lists of `name=value` parts (`sid=…; lang=en`, `key=…,region=eu`): a
+    /// broker that echoes one value alone (`bad credential <sid>`) has it redacted, also one written
+    /// percent-encoded in the header and echoed decoded, or quoted; values too short to be a secret (`en`, `eu`)
+    /// are left alone, so that they do not blank out every answer.
+    @Test func theValueOfANameValuePartOfAHeaderIsRedactedWhenEchoedAlone() async throws {
+        let cookie = "CookieSecret0123456789"
+        let apiKey = "ApiKeySecretABCDEFGH"
+        let quoted = "QuotedSecret4567"
+        let decoded = "c2lk+Yj/NA=="
+        let headers = [
+            "Cookie": "sid=\(cookie); lang=en; enc=c2lk%2BYj%2FNA%3D%3D",
+            "X-Api-Key": "key=\(apiKey),region=eu",
+            "X-Auth": "Token token=\"\(quoted)\", realm=x",
+        ]
+        try await withTestBroker { broker in
+            let shortValues = "(lang=en, region=eu, realm=x)"
+            for secret in [cookie, apiKey, quoted, decoded, "c2lk%2BYj%2FNA%3D%3D"] {
+                broker.enqueue(.echo(400) { _ in "error: bad credential \(secret) \(shortValues)" })
+                let (message, logged) = try await Self.attempt(BrokerConfiguration(url: broker.url, headers: headers))
+                #expect(
+                    message == "HTTP 400 from \(broker.url): error: bad credential <redacted> \(shortValues)",
+                    "\(message)"
+                )
+                #expect(SecretLeakCheck(secrets: [secret]).leaks(in: logged) == [], "\(logged)")
+            }
+        }
+    }
+
     @Test func signingSecretsAreRedactedAsConfiguredAndAsTheirKeysCanonicalBase64() async throws {
         // 33 key bytes whose base64 holds `+` and `/`; configured without padding... and with a
         // non-canonical last character, both of which decoders accept.

@@ -17,48 +17,99 @@ struct SpoolctlSecurityTests {
 
     @Test("credentials a broker echoes reach no output of publish, sweep, list --dead or show, nor the spool")
     func echoedCredentialsReachNoOutput() async throws {
-        let check = SecretLeakCheck(secrets: CredentialFixtures.userinfoForms + [Self.apiKey])
-        try await withTemporaryDirectory { directory in
-            let spool = directory.path + "/spool"
-            try await withTestBroker { broker in
-                // A broker that refuses every event for good (400), echoing the request's headers in JSON.
-                broker.setDefaultBehavior(.echoRequestHeaders(400))
-                let environment = [
+        try await withTestBroker { broker in
+            // A broker that refuses every event for good (400), echoing the request's headers in JSON.
+            broker.setDefaultBehavior(.echoRequestHeaders(400))
+            try await expectEveryCommand(
+                against: broker,
+                environment: [
                     "EVENTSPOOL_BROKER_URL": CredentialFixtures.withUserinfo(broker.url),
                     "EVENTSPOOL_BROKER_HEADERS": "X-Api-Key: \(Self.apiKey)",
-                    "EVENTSPOOL_SPOOL_DIRECTORY": spool,
-                    "EVENTSPOOL_RETRY_BASE_DELAY": "0s",
-                ]
-                let publish = ["publish", "--type", "com.example.test", "--source", "/tests", "--data", "{}"]
-                var results: [(String, ProcessResult)] = []
-                for (name, arguments, status) in [
-                    ("publish", publish + ["--id", "event-1"], 0), ("sweep", ["sweep"], 1),
-                    ("publish", publish + ["--id", "event-2"], 0), ("sweep --json", ["sweep", "--json"], 1),
-                    ("list --dead", ["list", "--dead"], 0), ("list --dead --json", ["list", "--dead", "--json"], 0),
-                    ("show", ["show", "event-1"], 0), ("show --json", ["show", "event-2", "--json"], 0),
-                ] as [(String, [String], Int32)] {
-                    let result = try await BuiltExecutable.run(
-                        "spoolctl",
-                        arguments + ["--verbose"],
-                        environment: environment
-                    )
-                    #expect(result.status == status, "\(name): \(result)")
-                    results.append((name, result))
-                }
-                let listed = try #require(results.first { $0.0 == "list --dead" }?.1)
-                #expect(listed.stdout.contains("event-1") && listed.stdout.contains("HTTP 400"), "\(listed)")
-                #expect(broker.requests.count == 4)
-                #expect(
-                    broker.requests.allSatisfy { $0.header("authorization") == "Basic \(CredentialFixtures.basic)" }
+                ],
+                toLeakNone: CredentialFixtures.userinfoForms + [Self.apiKey]
+            )
+            #expect(
+                broker.requests.allSatisfy { $0.header("authorization") == "Basic \(CredentialFixtures.basic)" }
+            )
+        }
+    }
+
+    @Test("a header's name=value parts and HTML references without ';' a broker echoes reach no output")
+    func echoedHeaderPartsAndUnterminatedReferencesReachNoOutput() async throws {
+        let cookie = "CookieSecret0123456789"
+        let apiKey = "ApiKeySecretABCDEFGH"
+        try await withTemporaryDirectory { directory in
+            let configuration = try write(
+                #"{"broker": {"headers": ["Cookie: sid=\#(cookie); lang=en", "X-Api-Key: key=\#(apiKey),region=eu"]}}"#,
+                to: "eventspool.json",
+                in: directory
+            )
+            try await withTestBroker { broker in
+                // A broker that refuses for good, quoting the cookie's and the key's values alone and the
+                // Authorization header as HTML references without `;`, as HTML5 reads them.
+                broker.setDefaultBehavior(
+                    .echo(400) { request in
+                        let authorization = request.header("authorization") ?? ""
+                        return "error: bad credential \(cookie) or \(apiKey) (lang=en, region=eu); Authorization="
+                            + SecretEncoding.htmlDecimalWithoutSemicolon.apply(authorization)
+                    }
                 )
-                for (name, result) in results {
-                    #expect(check.leaks(in: result.stdout) == [], "\(name) stdout: \(result.stdout)")
-                    #expect(check.leaks(in: result.stderr) == [], "\(name) stderr: \(result.stderr)")
-                }
-                for (path, bytes) in try snapshot(of: URL(fileURLWithPath: spool)) {
-                    #expect(check.leaks(in: [UInt8](bytes)) == [], "\(path)")
-                }
+                let results = try await expectEveryCommand(
+                    against: broker,
+                    environment: ["EVENTSPOOL_BROKER_URL": CredentialFixtures.withUserinfo(broker.url)],
+                    arguments: ["--config", configuration],
+                    toLeakNone: CredentialFixtures.userinfoForms + [cookie, apiKey]
+                )
+                let shown = try #require(results.first { $0.0 == "show" }?.1)
+                #expect(shown.stdout.contains("(lang=en, region=eu)"), "short values are kept: \(shown)")
             }
+        }
+    }
+
+    /// Runs `publish`, `sweep`, `sweep --json`, `list --dead` (text and JSON) and `show` (text and JSON), all
+    /// `--verbose`, against `broker` (which must refuse every event for good) with a new spool, and expects none
+    /// of `secrets` in any output or in the spool's files. Returns each command's name and result.
+    @discardableResult
+    private func expectEveryCommand(
+        against broker: TestBroker,
+        environment: [String: String],
+        arguments extra: [String] = [],
+        toLeakNone secrets: [String]
+    ) async throws -> [(String, ProcessResult)] {
+        let check = SecretLeakCheck(secrets: secrets)
+        return try await withTemporaryDirectory { directory in
+            let spool = directory.path + "/spool"
+            let environment = environment.merging([
+                "EVENTSPOOL_SPOOL_DIRECTORY": spool, "EVENTSPOOL_RETRY_BASE_DELAY": "0s",
+            ]) { $1 }
+            let requestsBefore = broker.requests.count
+            let publish = ["publish", "--type", "com.example.test", "--source", "/tests", "--data", "{}"]
+            var results: [(String, ProcessResult)] = []
+            for (name, arguments, status) in [
+                ("publish", publish + ["--id", "event-1"], 0), ("sweep", ["sweep"], 1),
+                ("publish", publish + ["--id", "event-2"], 0), ("sweep --json", ["sweep", "--json"], 1),
+                ("list --dead", ["list", "--dead"], 0), ("list --dead --json", ["list", "--dead", "--json"], 0),
+                ("show", ["show", "event-1"], 0), ("show --json", ["show", "event-2", "--json"], 0),
+            ] as [(String, [String], Int32)] {
+                let result = try await BuiltExecutable.run(
+                    "spoolctl",
+                    arguments + extra + ["--verbose"],
+                    environment: environment
+                )
+                #expect(result.status == status, "\(name): \(result)")
+                results.append((name, result))
+            }
+            let listed = try #require(results.first { $0.0 == "list --dead" }?.1)
+            #expect(listed.stdout.contains("event-1") && listed.stdout.contains("HTTP 400"), "\(listed)")
+            #expect(broker.requests.count - requestsBefore == 4)
+            for (name, result) in results {
+                #expect(check.leaks(in: result.stdout) == [], "\(name) stdout: \(result.stdout)")
+                #expect(check.leaks(in: result.stderr) == [], "\(name) stderr: \(result.stderr)")
+            }
+            for (path, bytes) in try snapshot(of: URL(fileURLWithPath: spool)) {
+                #expect(check.leaks(in: [UInt8](bytes)) == [], "\(path)")
+            }
+            return results
         }
     }
 
