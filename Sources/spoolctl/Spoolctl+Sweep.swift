@@ -32,8 +32,8 @@ extension Spoolctl {
 
         @Option(
             help: ArgumentHelp(
-                "Write the metrics in the Prometheus text format to this file, atomically (e.g. "
-                    + "/var/lib/node_exporter/textfile_collector/eventspool.prom).",
+                "Write the metrics in the Prometheus text format to this file, atomically (a *.prom file in "
+                    + "node_exporter's textfile collector folder).",
                 valueName: "path"
             ),
             completion: .file()

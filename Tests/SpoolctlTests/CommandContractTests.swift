@@ -225,4 +225,47 @@ struct CommandContractTests {
             #expect(!show.stdout.contains("\nmore") && show.stdout.contains(#"\r\nmore"#), "\(show)")
         }
     }
+
+    @Test("help fits 80 columns in ASCII (the man page keeps it); completion offers paths; list --help: readError")
+    func helpAndCompletion() async throws {
+        let commands = [
+            "publish", "list", "show", "replay", "sweep", "stats", "purge", "requeue", "hold", "release", "verify",
+        ]
+        for arguments in [["--help"]] + commands.map { [$0, "--help"] } {
+            let help = try await BuiltExecutable.run("spoolctl", arguments)
+            // The USAGE line lists every option: the argument parser wraps none of it.
+            let offending = help.stdout.split(separator: "\n").filter { line in
+                (line.count > 80 && !line.hasPrefix("USAGE:")) || line.unicodeScalars.contains { !$0.isASCII }
+            }
+            #expect(offending.isEmpty, "\(arguments): \(offending)")
+        }
+        let list = try await BuiltExecutable.spoolctl("list", "--help")
+        #expect(list.stdout.contains("readError") && !list.stdout.contains("orderingKey, error"), "\(list)")
+        let bash = try await BuiltExecutable.spoolctl("--generate-completion-script", "bash")
+        for option in ["--config", "--spool-dir", "--data-file", "--metrics-file"] {
+            let offer = bash.stdout.components(separatedBy: "'\(option)')\n").dropFirst().first?.prefix(80) ?? ""
+            #expect(offer.contains("__spoolctl_add_completions -"), "\(option): \(offer)")
+        }
+    }
+
+    @Test("a replay that only deferred prints its report without a blank first line")
+    func replayReportStartsWithItsFirstSection() async throws {
+        try await withTemporaryDirectory { directory in
+            let spool = directory.appendingPathComponent("spool").path
+            try await SpoolFixture.put(objects: [[FixtureEvent(id: "evt-busy")]], into: spool)
+            try await withTestBroker { broker in
+                broker.setDefaultBehavior(.status(503))
+                let replayed = try await BuiltExecutable.spoolctl(
+                    "replay",
+                    "--all",
+                    "--spool-dir",
+                    spool,
+                    "--broker-url",
+                    broker.url
+                )
+                #expect(replayed.status == 1, "\(replayed)")
+                #expect(replayed.stdout.hasPrefix("Not delivered:\n  evt-busy"), "\(replayed)")
+            }
+        }
+    }
 }

@@ -98,6 +98,21 @@ extension ExitCodeTests {
             status: 64,
             stderr: "pending, held, dead, quarantine"
         ),
+        // A command line that names no subcommand does nothing: it must not look like success.
+        Case(description: "no subcommand", arguments: [], status: 64, stderr: "give a subcommand"),
+        Case(
+            description: "help of no subcommand",
+            arguments: ["help", "frob"],
+            status: 64,
+            stderr: "unknown subcommand"
+        ),
+        Case(description: "--json before no subcommand", arguments: ["--json", "frob"], status: 64, stderr: "'frob'"),
+        Case(
+            description: "publish --data-file of a folder",
+            arguments: ["publish", "--type", "t", "--source", "/s", "--data-file", "$DIR"] + sendOptions,
+            status: 66,
+            stderr: "$DIR: it is a folder, not a file"
+        ),
     ]
 
     @Test("each command ends with the status the README gives: the contract's edges", arguments: contractCases)
