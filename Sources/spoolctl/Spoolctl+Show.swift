@@ -72,11 +72,11 @@ extension Spoolctl {
 
         private func writeRaw(_ selections: [ObjectSelection], spool: DirectorySpool) async throws(CommandFailure) {
             guard selections.count == 1, let selection = selections.first else {
-                let places = selections.map { "\($0.state)/\($0.key)" }.joined(separator: ", ")
+                let places = selections.map { "\($0.state)/\($0.key)" }.joined(separator: "\n  ")
                 throw CommandFailure(
                     .usage,
-                    "'\(identifier)' is in \(selections.count) objects (\(places)); pick one with --state, e.g. "
-                        + "spoolctl show \(identifier) --raw --state \(selections.last?.state ?? .pending)"
+                    "'\(identifier)' is in \(selections.count) objects:\n  \(places)\npick one with --state "
+                        + "(spoolctl show \(identifier) --raw --state \(selections.last?.state ?? .pending))"
                 )
             }
             do {

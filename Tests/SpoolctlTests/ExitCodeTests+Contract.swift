@@ -98,6 +98,12 @@ extension ExitCodeTests {
             status: 64,
             stderr: "pending, held, dead, quarantine"
         ),
+        Case(
+            description: "requeue of a prefix too short",
+            arguments: ["requeue", "evt"] + spoolOptions,
+            status: 66,
+            stderr: "needs at least 4 characters"
+        ),
         // A command line that names no subcommand does nothing: it must not look like success.
         Case(description: "no subcommand", arguments: [], status: 64, stderr: "give a subcommand"),
         Case(
