@@ -231,7 +231,7 @@ struct CommandContractTests {
         let commands = [
             "publish", "list", "show", "replay", "sweep", "stats", "purge", "requeue", "hold", "release", "verify",
         ]
-        for arguments in [["--help"]] + commands.map { [$0, "--help"] } {
+        for arguments in [["--help"]] + commands.map({ [$0, "--help"] }) {
             let help = try await BuiltExecutable.run("spoolctl", arguments)
             // The USAGE line lists every option: the argument parser wraps none of it.
             let offending = help.stdout.split(separator: "\n").filter { line in
