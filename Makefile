@@ -91,13 +91,16 @@ release: deps
 # The man page, generated from the argument parser's definitions by swift-argument-parser's generate-manual
 # plugin (it builds in release mode: nothing to do after `release`). Dated by the last commit, so that the
 # same sources give the same page. The generator keeps the blank lines of the help texts, which mdoc warns
-# about: they become paragraph breaks.
+# about: they become paragraph breaks. Its closing EXIT STATUS section is the generic "0 on success, >0 on
+# error" (.Ex -std), which the EXIT CODES table above it contradicts (69, 75 …): it points to that table instead.
 man: release
 	@mkdir -p $(PACKAGING_DIR)
 	date=$$(git log -1 --format=%cs 2>/dev/null || date +%F); \
 	  $(SWIFT) package plugin generate-manual --date "$$date" >$(PACKAGING_DIR)/generate-manual.log 2>&1 \
 	  || { cat $(PACKAGING_DIR)/generate-manual.log >&2; exit 1; }
-	sed 's/^$$/.Pp/' .build/plugins/GenerateManual/outputs/spoolctl/spoolctl.1 >$(PACKAGING_DIR)/spoolctl.1
+	sed -e 's/^$$/.Pp/' \
+	  -e 's/^\.Ex -std$$/See EXIT CODES under DESCRIPTION: 0 is success, 1 means something needs a person, 64 to 78 are errors (sysexits.h)./' \
+	  .build/plugins/GenerateManual/outputs/spoolctl/spoolctl.1 >$(PACKAGING_DIR)/spoolctl.1
 
 completions: release
 	@mkdir -p $(PACKAGING_DIR)

@@ -79,6 +79,7 @@ for subcommand in "${subcommands[@]}"; do
     done
 done
 grep -q "78 *configuration error" <<<"$rendered" || fail "the man page lacks the exit codes"
+! grep -q "0 on success, and >0" <<<"$rendered" || fail "the man page ends with the generic EXIT STATUS"
 
 # bash completes subcommands and their options from the installed script.
 completion() {
@@ -95,6 +96,10 @@ completion() {
 }
 [ "$(completion "spoolctl sw")" = "sweep" ] || fail "bash does not complete 'spoolctl sw' to sweep"
 [ "$(completion "spoolctl sweep --max")" = "--max-time" ] || fail "bash does not complete 'spoolctl sweep --max'"
+# Paths for the options that take one (a file, or the spool's directory).
+[ "$(completion "spoolctl list --config $root/etc/eventspool/eventspool.j")" = "$root/etc/eventspool/eventspool.json" ] \
+    || fail "bash does not complete a path after --config"
+[ "$(completion "spoolctl sweep --spool-dir $root/et")" = "$root/etc" ] || fail "bash does not complete --spool-dir"
 all=$(completion "spoolctl ")
 for subcommand in "${subcommands[@]}"; do
     grep -qx "$subcommand" <<<"$all" || fail "bash does not offer the subcommand $subcommand"

@@ -23,31 +23,27 @@ struct DurationArgument: ExpressibleByArgument {
         }
         return value
     }
+
+    /// Parses an option's value that must be more than zero (`sweep --max-time`: a pass that may start no
+    /// delivery would send nothing, every time, and exit 0).
+    static func parsePositive(_ text: String) throws -> DurationArgument {
+        let value = try parse(text)
+        guard value.duration > .zero else {
+            throw ValidationError("expected a duration greater than 0, such as 50s or 2m")
+        }
+        return value
+    }
 }
 
-/// A point in time on the command line (`--since`, `--until`): an ISO 8601 time (`2026-11-27T23:00:00Z`,
-/// with an offset or fractional seconds too), a day (`2026-11-27`, midnight UTC), or a duration meaning
-/// that long ago (`2h`).
-struct TimeArgument {
-    let date: Date
-
-    /// Parses an option's value; a relative one counts back from `now`.
-    static func parse(_ text: String, now: Date = Date()) throws -> TimeArgument {
-        if let duration = Duration(text: text) {
-            return TimeArgument(date: now.addingTimeInterval(-duration.seconds))
+/// A part of the spool on the command line (`show --state`): `pending`, `held`, `dead` or `quarantine`.
+enum StateArgument {
+    static func parse(_ text: String) throws -> SpoolState {
+        guard let state = SpoolState(rawValue: text) else {
+            throw ValidationError(
+                "expected one of " + SpoolState.allCases.map(\.rawValue).joined(separator: ", ")
+            )
         }
-        let styles = [
-            Date.ISO8601FormatStyle(),
-            Date.ISO8601FormatStyle(includingFractionalSeconds: true),
-            Date.ISO8601FormatStyle().year().month().day(),
-        ]
-        for style in styles {
-            if let date = try? style.parse(text) { return TimeArgument(date: date) }
-        }
-        throw ValidationError(
-            "expected a time such as 2026-11-27T23:00:00Z, a day such as 2026-11-27 (UTC), "
-                + "or a duration meaning that long ago, such as 2h"
-        )
+        return state
     }
 }
 

@@ -46,15 +46,22 @@ struct EventDetail: JSONFields {
             lines.append(("ce-\(name)", value))
         }
         var text = lines.compactMap { name, value in
-            value.map { EventTable.pad(name + ":", 15) + " " + $0 }
+            value.map { EventTable.pad(Self.shown(name) + ":", 15) + " " + Self.shown($0) }
         }.joined(separator: "\n")
         if !history.isEmpty {
             text += "\nhistory:"
             for attempt in history {
-                text += "\n  \(attempt.time)  \(attempt.error ?? "delivered")"
+                text += "\n  \(attempt.time)  \(attempt.error.map(Self.shown) ?? "delivered")"
             }
         }
         return text
+    }
+
+    /// A value read from the spool as a terminal may show it: control characters escaped (``LoggedText``),
+    /// so that a dead reason holding ESC or a line break can neither drive the terminal nor forge a line.
+    /// Never cut short in practice: the reader bounds every text of an object far below this.
+    static func shown(_ value: String) -> String {
+        LoggedText(value, maxBytes: 1 << 20).description
     }
 
     /// The row's fields, then the details.

@@ -32,6 +32,16 @@ struct EventFilterOptions: ParsableArguments {
     )
     var until: TimeArgument?
 
+    /// Refuses `--since` at or after `--until`: they would select nothing, and say nothing about it.
+    func validate() throws {
+        if let since, let until, since.date >= until.date {
+            throw ValidationError(
+                "--since \(TimeText.iso8601(since.date)) is not earlier than --until \(TimeText.iso8601(until.date)): "
+                    + "nothing is spooled between them"
+            )
+        }
+    }
+
     /// Whether no filter is given.
     var isEmpty: Bool { type == nil && olderThan == nil && since == nil && until == nil }
 

@@ -54,7 +54,11 @@ struct EventLocator {
                 let places = states.map { "\($0)/" }.joined(separator: " or ")
                 var message =
                     "no event or object '\(identifier)' in \(places) of the spool \(spool.configuration.directory)"
-                if let other = all.first { message += "; \(elsewhere(other.state))" }
+                if let other = all.first {
+                    message += "; \(elsewhere(other.state))"
+                } else if identifier.count < Self.minimumPrefix {
+                    message += " (a shortened id or key needs at least \(Self.minimumPrefix) characters)"
+                }
                 throw CommandFailure(.notFound, message)
             }
             matches.append(contentsOf: eligible)

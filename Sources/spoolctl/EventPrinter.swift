@@ -51,7 +51,8 @@ struct EventPrinter {
             } catch let error where error.code == .notFound {
                 // Removed since it was listed: a sweeper delivered it.
             } catch {
-                printUnreadable(entry, state: state, size: size, error: error)
+                let events = await SpoolAccess.eventCount(ofUnreadable: entry.key, in: state, spool: spool)
+                printUnreadable(entry, state: state, size: size, events: events, error: error)
             }
             return true
         }
@@ -84,10 +85,17 @@ struct EventPrinter {
         if selected > 0 { summary.addObject(size: size) }
     }
 
-    private mutating func printUnreadable(_ entry: SpoolEntry, state: SpoolState, size: Int, error: SpoolError) {
+    /// Prints one row for an object that does not read, counting the `events` its header says it holds.
+    private mutating func printUnreadable(
+        _ entry: SpoolEntry,
+        state: SpoolState,
+        size: Int,
+        events: Int,
+        error: SpoolError
+    ) {
         guard selection.matchesUnreadable(entry.key) else { return }
         summary.addObject(size: size)
-        summary.addEvent(spooledAt: entry.key.time)
+        summary.addEvents(events, spooledAt: entry.key.time)
         guard !isFull else { return }
         shown += 1
         if json {
@@ -105,8 +113,6 @@ struct EventPrinter {
             return
         }
         summary.addObject(size: header.size)
-        for _ in 0..<header.eventCount {
-            summary.addEvent(spooledAt: entry.key.time)
-        }
+        summary.addEvents(header.eventCount, spooledAt: entry.key.time)
     }
 }

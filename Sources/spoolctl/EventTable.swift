@@ -21,8 +21,11 @@ struct EventTable {
         case .dead: next = "dead"
         case .quarantine: next = "-"
         }
-        let problem = EventRow(spooled, key: key, state: state).problem ?? "-"
-        return stateColumn(state) + Self.pad(spooled.event.id, 36) + "  " + Self.pad(spooled.event.type, 28) + "  "
+        // Values read from the spool are escaped (``LoggedText``): a control character in a valid-framed
+        // object must not move the cursor, clear the screen or forge a row on the operator's terminal.
+        let problem = EventRow(spooled, key: key, state: state).problem.map { "\(LoggedText($0))" } ?? "-"
+        return stateColumn(state) + Self.pad("\(LoggedText(spooled.event.id))", 36) + "  "
+            + Self.pad("\(LoggedText(spooled.event.type))", 28) + "  "
             + Self.pad(TimeText.age(of: delivery.spooledAt, now: now), 6) + "  " + Self.pad("\(delivery.attempts)", 5)
             + "  " + Self.pad(next, 9) + "  " + problem
     }
@@ -58,7 +61,12 @@ struct ListSummary {
     }
 
     mutating func addEvent(spooledAt date: Date) {
-        events += 1
+        addEvents(1, spooledAt: date)
+    }
+
+    /// Counts `count` events spooled at `date`: those of an unreadable object, from its header.
+    mutating func addEvents(_ count: Int, spooledAt date: Date) {
+        events += count
         if oldest.map({ date < $0 }) ?? true { oldest = date }
     }
 

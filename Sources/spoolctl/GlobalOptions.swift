@@ -3,10 +3,15 @@ import Logging
 
 /// The options every subcommand takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .customLong("config"), help: ArgumentHelp("A JSON configuration file.", valueName: "file"))
+    // The completion kinds let shells offer paths for these values.
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp("A JSON configuration file.", valueName: "file"),
+        completion: .file()
+    )
     var configFile: String?
 
-    @Option(help: ArgumentHelp("The spool directory (spool.directory).", valueName: "dir"))
+    @Option(help: ArgumentHelp("The spool directory (spool.directory).", valueName: "dir"), completion: .directory)
     var spoolDir: String?
 
     @Option(help: ArgumentHelp("The broker's URL (broker.url).", valueName: "url"))

@@ -30,9 +30,7 @@ struct MetricsFile {
         let url = URL(fileURLWithPath: path)
         let name = url.lastPathComponent
         let folderPath = url.deletingLastPathComponent().path
-        guard !name.isEmpty, name != ".", name != "..", !path.hasSuffix("/") else {
-            throw CommandFailure(.usage, "--metrics-file \(path): give the path of a file")
-        }
+        if let problem = Self.problem(with: path) { throw CommandFailure(.usage, problem) }
         let folder = open(folderPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard folder >= 0 else { throw failure("open the folder", folderPath) }
         defer { close(folder) }
@@ -49,6 +47,16 @@ struct MetricsFile {
             throw error
         }
         guard fsync(folder) == 0 else { throw failure("flush the folder", folderPath) }
+    }
+
+    /// Why `path` cannot name the metrics file — it names a folder — or `nil`. Checked when the command line
+    /// is read, so that a sweep does not deliver first and fail on its `--metrics-file` afterwards.
+    static func problem(with path: String) -> String? {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        var status = stat()
+        let isFolder = lstat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+        guard path.isEmpty || name == "." || name == ".." || path.hasSuffix("/") || isFolder else { return nil }
+        return "--metrics-file \(path): give the path of a file, not of a folder"
     }
 
     /// The previous file's text, or "" when there is none.

@@ -60,7 +60,7 @@ struct ObjectReport: JSONFields {
             ("decoded", "\(events.count) of \(header.map { "\($0.eventCount)" } ?? "?") events"),
         ].map { EventTable.pad($0.0 + ":", 15) + " " + $0.1 }
         for problem in problems {
-            lines.append(EventTable.pad("problem:", 15) + " " + problem)
+            lines.append(EventTable.pad("problem:", 15) + " " + EventDetail.shown(problem))
         }
         for (index, event) in events.enumerated() {
             lines.append("")

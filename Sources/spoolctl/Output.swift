@@ -49,11 +49,14 @@ enum Output {
 }
 
 extension Encodable {
-    /// The value as one line of JSON, keys sorted, times as ISO 8601.
+    /// The value as one line of JSON, keys sorted, times as ISO 8601 with milliseconds (``TimeText/iso8601(_:)``).
     func jsonLine() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(TimeText.iso8601(date))
+        }
         guard let data = try? encoder.encode(self) else { return #"{"error":{"message":"cannot encode"}}"# }
         return String(decoding: data, as: UTF8.self)
     }

@@ -6,22 +6,24 @@ import SystemPackage
 
 /// Opening and walking a spool for the subcommands, with spool errors turned into exit statuses.
 ///
-/// Commands that only look (`list`, `show`, `stats`, `verify`) open the spool for reading: they create and
-/// change nothing, and root may run them on a spool another user owns, as `mailq`. Commands that write open
-/// it for writing, and only as the spool's owner.
+/// Commands that only look (`list`, `show`, `stats`, `verify`, and the dry runs of `purge` and `replay`) open
+/// the spool for reading: they create and change nothing, and root may run them on a spool another user owns,
+/// as `mailq`. Commands that write open it for writing, and only as the spool's owner. Only `publish` creates
+/// the spool directory: any other command on a mistyped path says there is none, rather than working on an
+/// empty one.
 enum SpoolAccess {
     /// How a command uses the spool.
     enum Purpose {
         /// Reads only: nothing is created or changed.
         case reading
-        /// Changes objects (creating the spool when missing).
+        /// Changes objects of an existing spool.
         case writing
     }
 
     /// Opens the spool directory.
     ///
-    /// - Throws: ``CommandFailure``: `cannotOpenSpool` (73) when there is no spool at the path (reading) or
-    ///   it cannot be created or opened; `noPermission` (77) when it belongs to another user.
+    /// - Throws: ``CommandFailure``: `cannotOpenSpool` (73) when there is no spool at the path or it cannot be
+    ///   opened; `noPermission` (77) when it belongs to another user.
     static func open(
         _ configuration: SpoolConfiguration,
         for purpose: Purpose,
@@ -47,12 +49,27 @@ enum SpoolAccess {
             }
         case .writing:
             try checkOwner(of: configuration)
+            try requireSpool(configuration)
             do {
                 return try DirectorySpool(configuration: configuration, logger: logger)
             } catch {
                 throw CommandFailure(.cannotOpenSpool, "cannot open the spool \(configuration.directory): \(error)")
             }
         }
+    }
+
+    /// Refuses to write where there is no spool directory (73, "no spool at …"), rather than making one and its
+    /// missing parents: a sweep run from cron with a mistyped `spool.directory` would otherwise go on silently
+    /// while the real spool waits. An existing directory is enough — tmpfiles.d makes only the directory, and
+    /// the first writer makes its folders. Only `publish` creates the directory itself.
+    ///
+    /// - Throws: ``CommandFailure`` with status `cannotOpenSpool` (73).
+    static func requireSpool(_ configuration: SpoolConfiguration) throws(CommandFailure) {
+        guard !FileManager.default.fileExists(atPath: configuration.directory) else { return }
+        throw CommandFailure(
+            .cannotOpenSpool,
+            "no spool at \(configuration.directory): the directory does not exist (only publish creates it)"
+        )
     }
 
     /// Refuses to write into a spool another user owns, saying to run the command as that user: root's files
@@ -172,6 +189,13 @@ enum SpoolAccess {
     /// The size of an object in bytes, or 0 when its header cannot be read.
     static func size(of key: SpoolKey, in state: SpoolState, spool: DirectorySpool) async -> Int {
         (try? await spool.header(key, in: state).size) ?? 0
+    }
+
+    /// The events an object that does not read as a whole holds, as its header says (the reader checked the
+    /// count against the object's size), or 1 when the header cannot be read either: a damaged record must
+    /// not hide the events beside it from the counts.
+    static func eventCount(ofUnreadable key: SpoolKey, in state: SpoolState, spool: DirectorySpool) async -> Int {
+        (try? await spool.header(key, in: state).eventCount) ?? 1
     }
 
     /// Turns a spool error met while changing the spool into exit status 74.

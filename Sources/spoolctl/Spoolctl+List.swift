@@ -12,7 +12,7 @@ extension Spoolctl {
                 shown). Streams: the first rows appear at once however large the spool is. Reads only: \
                 creates and changes nothing, and root may list a spool another user owns. With --json: JSON \
                 Lines with the fields id, type, source, key, state, attempts, createdAt, nextAttemptAt, \
-                lastError, deadReason, size, time, subject, orderingKey, error (null when unset); the summary \
+                lastError, deadReason, size, time, subject, orderingKey, readError (null when unset); the summary \
                 goes to standard error.
                 """
         )

@@ -2,6 +2,14 @@ import ArgumentParser
 import EventSpool
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension Spoolctl {
     struct Publish: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -37,7 +45,7 @@ extension Spoolctl {
         @Option(help: ArgumentHelp("The body, as text.", valueName: "string"))
         var data: String?
 
-        @Option(help: ArgumentHelp("Read the body from this file.", valueName: "path"))
+        @Option(help: ArgumentHelp("Read the body from this file.", valueName: "path"), completion: .file())
         var dataFile: String?
 
         func validate() throws {
@@ -79,11 +87,16 @@ extension Spoolctl {
             do {
                 return Array(try Data(contentsOf: URL(fileURLWithPath: dataFile)))
             } catch {
-                // The input names a file that cannot be read: EX_NOINPUT.
-                throw CommandFailure(
-                    .notFound,
-                    "cannot read the body from \(dataFile): \((error as NSError).localizedDescription)"
-                )
+                // The input names a file that cannot be read: EX_NOINPUT. Foundation's own text for that
+                // ("The operation could not be completed") says nothing: the system's reason does.
+                var isFolder: ObjCBool = false
+                let reason =
+                    FileManager.default.fileExists(atPath: dataFile, isDirectory: &isFolder) && isFolder.boolValue
+                    ? "it is a folder, not a file"
+                    : ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map {
+                        String(cString: strerror(Int32($0.code)))
+                    } ?? (error as NSError).localizedDescription
+                throw CommandFailure(.notFound, "cannot read the body from \(dataFile): \(reason)")
             }
         }
 

@@ -12,7 +12,7 @@ extension Spoolctl {
                 --until. Refuses to run without --yes or --dry-run. Prints one line per event removed \
                 ('removed <id> <key>'; 'would remove' with --dry-run; 'removed object <key>' for an unreadable \
                 one). When only some events of an object go, the object is rewritten with the others. Waits \
-                for no sweeper: exits 75 while one holds the lock.
+                for no sweeper: exits 75 while one holds the lock. --dry-run only reads, as list does.
                 """
         )
 
@@ -52,22 +52,26 @@ extension Spoolctl {
             let logger = global.makeLogger()
             let configuration = try await LoadedConfiguration.load(global, logger: logger).spool()
             let states = state.map { [$0.spoolState] } ?? SpoolState.allCases
-            try await SpoolAccess.withSpool(configuration, for: .writing, logger: logger) { spool in
-                try await SpoolAccess.withSweeperLock(spool) {
-                    var changes = EventChanges(
-                        spool: spool,
-                        identifiers: identifiers,
-                        filter: filter,
-                        json: global.json
-                    )
-                    try await changes.forEachTarget(in: states, elsewhere: { "it is in \($0)/" }) {
-                        target throws(CommandFailure) in
-                        try await purge(target, spool: spool, changes: &changes)
-                    }
-                    let place = states.count == 1 ? "from \(states[0])/" : "from the spool"
-                    changes.summarize(dryRun ? "would remove" : "removed", where: place)
+            // A dry run only reads, as `list` does: root may preview it, and it need not wait for a sweeper.
+            try await SpoolAccess.withSpool(configuration, for: dryRun ? .reading : .writing, logger: logger) {
+                spool in
+                if dryRun {
+                    try await purge(states, of: spool)
+                } else {
+                    try await SpoolAccess.withSweeperLock(spool) { try await purge(states, of: spool) }
                 }
             }
+        }
+
+        /// Purges (or, in a dry run, lists) the selected events of `states`.
+        private func purge(_ states: [SpoolState], of spool: DirectorySpool) async throws {
+            var changes = EventChanges(spool: spool, identifiers: identifiers, filter: filter, json: global.json)
+            let elsewhere: (SpoolState) -> String = { "it is in \($0)/" }
+            try await changes.forEachTarget(in: states, elsewhere: elsewhere) { target throws(CommandFailure) in
+                try await purge(target, spool: spool, changes: &changes)
+            }
+            let place = states.count == 1 ? "from \(states[0])/" : "from the spool"
+            changes.summarize(dryRun ? "would remove" : "removed", where: place)
         }
 
         private func purge(

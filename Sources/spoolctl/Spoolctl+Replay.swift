@@ -17,7 +17,7 @@ extension Spoolctl {
                 are not replayed (release them first), and later events of a held event's ordering key wait. \
                 Ordering keys stay in order: the earlier pending events of a selected event's ordering key are \
                 replayed first, and counted apart in the report. \
-                --dry-run lists the events that would be sent, as list does, and sends nothing. Shows a \
+                --dry-run lists exactly the events that would be sent, as list does, and sends nothing. Shows a \
                 progress bar on a terminal. Ends with the sweep report (one JSON object with --json). Exits 1 \
                 when some event was not delivered, 75 when a sweeper holds the lock.
                 """
@@ -112,9 +112,17 @@ extension Spoolctl {
                 // A replay sends the earlier pending events of a selected event's ordering key first: so does
                 // this list. The plan needs every selected event's place first.
                 var plan = ReplayPlan(selection)
+                // A replay sends no event behind a held event of its ordering key: this list leaves it out too.
+                let held = await HeldOrderingKeys.read(from: spool, logger: logger)
+                var heldBack = 0
                 for state in [SpoolState.pending, .dead] {
                     try await SpoolAccess.forEachObject(in: state, of: spool) { _, object throws(CommandFailure) in
-                        if case .success(let object) = object { plan.noteSelected(in: object) }
+                        guard case .success(let object) = object else { return true }
+                        plan.noteSelected(in: object)
+                        heldBack += object.events.count(where: {
+                            selection.selects($0, in: object.key, state: object.state)
+                                && held.holdsBack($0.event.orderingKey, in: object.key)
+                        })
                         return true
                     }
                 }
@@ -124,8 +132,9 @@ extension Spoolctl {
                     showsState: printed.count > 1,
                     selection: EventPrinter.Selection(
                         matches: { [plan] spooled, key, state, index in
-                            selection.selects(spooled, in: key, state: state)
-                                || plan.isPrefix(spooled.event, at: .init(key: key, state: state, index: index))
+                            (selection.selects(spooled, in: key, state: state)
+                                || plan.isPrefix(spooled.event, at: .init(key: key, state: state, index: index)))
+                                && !held.holdsBack(spooled.event.orderingKey, in: key)
                         },
                         matchesUnreadable: { _ in false },
                         selectsEverything: false
@@ -138,6 +147,12 @@ extension Spoolctl {
                     try await printer.print(state, of: spool)
                 }
                 printer.printSummary()
+                if heldBack > 0 {
+                    Output.error(
+                        "\(heldBack) selected event\(heldBack == 1 ? " waits" : "s wait") behind a held event of "
+                            + "\(heldBack == 1 ? "its" : "their") ordering key and would not be sent (release it first)"
+                    )
+                }
                 if !global.json {
                     Output.line("dry run: these events would be sent; nothing was sent or changed")
                 }

@@ -10,8 +10,9 @@ extension Spoolctl {
                 An id or key may be shortened to a unique prefix of at least 4 characters. An object that \
                 does not read as a whole (a quarantined one) is dumped as postcat does: its header, what is \
                 wrong, and every event that still decodes. --body writes the event's raw body alone; --raw \
-                writes the object's bytes unchanged. Reads only: creates and changes nothing. Exits 66 when \
-                nothing has that id or key, 64 when a prefix is ambiguous.
+                writes the object's bytes unchanged (neither takes --json: they write bytes, not JSON). A hold \
+                or a partial dead-letter leaves one key in two states: --state picks one. Reads only: creates \
+                and changes nothing. Exits 66 when nothing has that id or key, 64 when a prefix is ambiguous.
                 """
         )
 
@@ -28,9 +29,23 @@ extension Spoolctl {
         @Flag(help: "Write the bytes of the object holding it, unchanged, to standard output.")
         var raw = false
 
+        @Option(
+            help: ArgumentHelp(
+                "Look only in this part of the spool: pending, held, dead or quarantine.",
+                valueName: "state"
+            ),
+            transform: { try StateArgument.parse($0) }
+        )
+        var state: SpoolState?
+
         func validate() throws {
             if body && raw {
                 throw ValidationError("Give at most one of --body and --raw.")
+            }
+            if global.json && (body || raw) {
+                throw ValidationError(
+                    "--\(body ? "body" : "raw") writes bytes, not JSON: give it without --json."
+                )
             }
         }
 
@@ -38,7 +53,10 @@ extension Spoolctl {
             let logger = global.makeLogger()
             let configuration = try await LoadedConfiguration.load(global, logger: logger).spool()
             try await SpoolAccess.withSpool(configuration, for: .reading, logger: logger) { spool in
-                let matches = try await EventLocator(spool: spool).resolve([identifier], in: SpoolState.allCases)
+                let matches = try await EventLocator(spool: spool).resolve(
+                    [identifier],
+                    in: state.map { [$0] } ?? SpoolState.allCases
+                )
                 let selections = ObjectSelection.grouping(matches)
                 if raw {
                     try await writeRaw(selections, spool: spool)
@@ -54,9 +72,11 @@ extension Spoolctl {
 
         private func writeRaw(_ selections: [ObjectSelection], spool: DirectorySpool) async throws(CommandFailure) {
             guard selections.count == 1, let selection = selections.first else {
+                let places = selections.map { "\($0.state)/\($0.key)" }.joined(separator: "\n  ")
                 throw CommandFailure(
                     .usage,
-                    "'\(identifier)' is in \(selections.count) objects; give one object's key with --raw"
+                    "'\(identifier)' is in \(selections.count) objects:\n  \(places)\npick one with --state "
+                        + "(spoolctl show \(identifier) --raw --state \(selections.last?.state ?? .pending))"
                 )
             }
             do {

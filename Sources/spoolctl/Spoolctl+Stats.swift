@@ -21,14 +21,16 @@ extension Spoolctl {
         var prometheus = false
 
         @Option(
-            help: ArgumentHelp("Write the Prometheus text format to this file, atomically.", valueName: "path")
+            help: ArgumentHelp("Write the Prometheus text format to this file, atomically.", valueName: "path"),
+            completion: .file()
         )
         var metricsFile: String?
 
         func validate() throws {
-            if global.json && (prometheus || metricsFile != nil) {
-                throw ValidationError("Give --json or the Prometheus format (--prometheus, --metrics-file), not both.")
+            if global.json && prometheus {
+                throw ValidationError("Give --json or --prometheus, not both.")
             }
+            if let problem = metricsFile.flatMap(MetricsFile.problem(with:)) { throw ValidationError(problem) }
         }
 
         func run() async throws {
@@ -49,9 +51,11 @@ extension Spoolctl {
                 } else {
                     Output.raw(export.render())
                 }
-            } else if global.json {
+            }
+            // --metrics-file leaves standard output free: for the JSON document, or nothing.
+            if global.json {
                 Output.line(StatsDocument(states: states, now: now).jsonLine())
-            } else {
+            } else if !prometheus && metricsFile == nil {
                 Output.line(StatsDocument(states: states, now: now).text())
             }
         }
@@ -79,7 +83,8 @@ extension Spoolctl {
                     }
                 case .failure:
                     statistics.unreadable += 1
-                    statistics.total.addEvent(spooledAt: entry.key.time)
+                    let events = await SpoolAccess.eventCount(ofUnreadable: entry.key, in: state, spool: spool)
+                    statistics.total.addEvents(events, spooledAt: entry.key.time)
                 }
                 return true
             }

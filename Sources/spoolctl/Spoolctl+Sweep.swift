@@ -9,7 +9,7 @@ extension Spoolctl {
             discussion: """
                 Prints nothing when all is well, so cron mails nothing; prints the report when something was \
                 given up, quarantined, the endpoint is gone or the spool failed (exit 1), or when the backlog \
-                is past an alert threshold (exit 69). With --json, always prints the report as one JSON object — \
+                is past an alert threshold (exit 69). With --json, always prints the report as one JSON object, \
                 also when another sweeper holds the lock (lockHeld: true). Exits 0 at once when another sweeper \
                 holds the spool's lock. --metrics-file writes the spool's and the pass's metrics for \
                 node_exporter's textfile collector.
@@ -20,8 +20,11 @@ extension Spoolctl {
 
         @Option(
             parsing: .unconditional,
-            help: ArgumentHelp("Stop starting deliveries after this long (e.g. 50s).", valueName: "duration"),
-            transform: DurationArgument.parse
+            help: ArgumentHelp(
+                "Stop starting deliveries after this long (e.g. 50s; more than 0).",
+                valueName: "duration"
+            ),
+            transform: DurationArgument.parsePositive
         )
         var maxTime: DurationArgument?
 
@@ -29,12 +32,17 @@ extension Spoolctl {
 
         @Option(
             help: ArgumentHelp(
-                "Write the metrics in the Prometheus text format to this file, atomically (e.g. "
-                    + "/var/lib/node_exporter/textfile_collector/eventspool.prom).",
+                "Write the metrics in the Prometheus text format to this file, atomically (a *.prom file in "
+                    + "node_exporter's textfile collector folder).",
                 valueName: "path"
-            )
+            ),
+            completion: .file()
         )
         var metricsFile: String?
+
+        func validate() throws {
+            if let problem = metricsFile.flatMap(MetricsFile.problem(with:)) { throw ValidationError(problem) }
+        }
 
         func run() async throws {
             let logger = global.makeLogger()
@@ -52,22 +60,30 @@ extension Spoolctl {
             if report.lockHeld && !global.json {
                 logger.debug("another sweeper holds the lock; nothing to do")
             } else {
-                try SweeperRun.print(report, json: global.json, always: false)
+                do {
+                    try SweeperRun.print(report, json: global.json, always: false)
+                } catch {
+                    // The report and its status come first; the failed write is still said on standard error.
+                    if let metricsFailure { Output.error("spoolctl: \(metricsFailure.message)") }
+                    throw error
+                }
             }
-            // The message was printed when the write failed; the report and its status come first.
-            if metricsFailure != nil { throw CommandFailure(.ioError, "") }
+            // After the report: an error line whose status is the exit status (74).
+            if let metricsFailure { throw metricsFailure }
         }
     }
 }
 
 /// Running a sweeper for `sweep` and `replay`, and printing its report.
 enum SweeperRun {
-    /// Creates a sweeper (as the spool's owner only), runs `body` with it, and shuts it down.
+    /// Creates a sweeper (as the spool's owner only, on an existing spool), runs `body` with it, and shuts it
+    /// down.
     static func with(
         _ configuration: Sweeper.Configuration,
         logger: Logger,
         _ body: (Sweeper) async throws -> SweepReport
     ) async throws -> SweepReport {
+        try SpoolAccess.requireSpool(configuration.spool)
         let sweeper = try await LoadedConfiguration.making(
             broker: configuration.broker,
             spool: configuration.spool,

@@ -12,7 +12,7 @@ extension Spoolctl {
                 only: creates and changes nothing. With --quarantine, moves each damaged object (corrupt, or \
                 not a regular file) from pending/, held/ or dead/ to quarantine/; one that only failed to read \
                 (an I/O error) stays. Exits 1 when a bad object was found. With --json, one object: \
-                {"checked", "bad": [{"state", "key", "reason", "quarantined"}]}.
+                {"checked", "bad": [{"state", "key", "reason", "quarantined", "quarantineKey"}]}.
                 """
         )
 

@@ -19,12 +19,12 @@ struct Spoolctl: AsyncParsableCommand {
               64  usage error: unknown subcommand or flag, bad value, ambiguous prefix
               65  bad input data (an invalid event)
               66  not found: no such event or object; the --data-file cannot be read
-              69  sweep: the backlog is past an alert threshold (sweeper.alert.*); the report says why
+              69  sweep: the backlog is past an alert threshold (sweeper.alert.*)
               70  internal error (a bug in spoolctl)
-              73  no spool at the path, or it cannot be created or opened
+              73  no spool at the path (only publish creates one), or it cannot be opened
               74  I/O error
               75  a sweeper holds the lock: commands that change the spool do not race it
-              77  another user's spool: run it as its owner (sudo -u OWNER spoolctl …)
+              77  another user's spool: run it as its owner (sudo -u OWNER spoolctl ...)
               78  configuration error (the message names the file or variable, and the key)
             """,
         version: "1.0.0",
@@ -38,6 +38,7 @@ struct Spoolctl: AsyncParsableCommand {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
+            try checkSubcommand(arguments)
             var command = try parseAsRoot(arguments)
             if var asynchronous = command as? any AsyncParsableCommand {
                 try await asynchronous.run()
@@ -67,16 +68,43 @@ struct Spoolctl: AsyncParsableCommand {
         Output.terminate(failure.status.rawValue)
     }
 
-    /// An error of the argument parser as a usage failure, saying so plainly for an unknown subcommand.
+    /// The names of the subcommands, and `help`.
+    private static var subcommandNames: [String] { configuration.subcommands.map { $0._commandName } + ["help"] }
+
+    /// Refuses a command line without a subcommand, and `help` of one that does not exist: the argument parser
+    /// would print the help and exit 0, and a script or cron line with a typo would look as if it worked.
+    private static func checkSubcommand(_ arguments: [String]) throws(CommandFailure) {
+        if arguments.isEmpty {
+            Output.error(helpMessage())
+            throw CommandFailure(
+                .usage,
+                "give a subcommand: " + subcommandNames.dropLast().joined(separator: ", ") + ". See 'spoolctl --help'."
+            )
+        }
+        if arguments.first == "help", arguments.count > 1, !subcommandNames.contains(arguments[1]) {
+            throw unknownSubcommand(arguments[1])
+        }
+    }
+
+    /// "unknown subcommand 'frob' (did you mean …?); the subcommands are …".
+    private static func unknownSubcommand(_ name: String) -> CommandFailure {
+        let names = subcommandNames
+        var message = "unknown subcommand '\(name)'"
+        if let suggestion = Spelling.closest(to: name, among: names) {
+            message += " (did you mean '\(suggestion)'?)"
+        }
+        message += "; the subcommands are " + names.dropLast().joined(separator: ", ")
+        return CommandFailure(.usage, message + ". See 'spoolctl --help'.")
+    }
+
+    /// An error of the argument parser as a usage failure, saying so plainly for an unknown subcommand (also
+    /// after a flag such as `--json`, which belongs after the subcommand).
     private static func usageFailure(_ error: any Error, arguments: [String]) -> CommandFailure {
-        let names = configuration.subcommands.map { $0._commandName } + ["help"]
-        if let first = arguments.first, !first.hasPrefix("-"), !names.contains(first) {
-            var message = "unknown subcommand '\(first)'"
-            if let suggestion = Spelling.closest(to: first, among: names) {
-                message += " (did you mean '\(suggestion)'?)"
-            }
-            message += "; the subcommands are " + names.dropLast().joined(separator: ", ")
-            return CommandFailure(.usage, message + ". See 'spoolctl --help'.")
+        let flags: Set = ["--json", "--verbose", "--quiet"]
+        if let first = arguments.first(where: { !flags.contains($0) }), !first.hasPrefix("-"),
+            !subcommandNames.contains(first)
+        {
+            return unknownSubcommand(first)
         }
         let status = exitCode(for: error).rawValue
         guard status == CommandFailure.Status.usage.rawValue else {

@@ -4,8 +4,8 @@ import Logging
 
 /// `sweep --metrics-file`: the spool and the pass, written for node_exporter's textfile collector.
 enum SweepMetrics {
-    /// Counts the spool after `report`'s pass and rewrites `path` with it; a failure is printed at once
-    /// and returned, so that the sweep's own report and exit status still come first.
+    /// Counts the spool after `report`'s pass and rewrites `path` with it; a failure is returned, so that the
+    /// sweep's own report and exit status still come first.
     static func write(
         _ report: SweepReport,
         _ export: PrometheusExport,
@@ -32,12 +32,9 @@ enum SweepMetrics {
             }
             return nil
         } catch let failure as CommandFailure {
-            Output.error("spoolctl: \(failure.message)")
             return failure
         } catch {
-            let failure = CommandFailure(.ioError, "cannot write the metrics file \(path): \(error)")
-            Output.error("spoolctl: \(failure.message)")
-            return failure
+            return CommandFailure(.ioError, "cannot write the metrics file \(path): \(error)")
         }
     }
 }

@@ -305,6 +305,11 @@ struct ExitCodeTests {
 
     @Test("each command ends with the status the README gives", arguments: cases)
     func exitCode(_ testCase: Case) async throws {
+        try await Self.check(testCase)
+    }
+
+    /// Runs `testCase` against a fresh scene and a broker, and checks its status and standard error.
+    static func check(_ testCase: Case) async throws {
         try await withTemporaryDirectory { directory in
             let spool = directory.appendingPathComponent("spool").path
             try await ExitCodeScene.make(in: directory, corrupt: testCase.corrupt)

@@ -181,6 +181,11 @@ struct SpoolctlSecurityTests {
                 "EVENTSPOOL_BROKER_AUTH_BEARER_TOKEN": "tok-0a9b8c7d6e5f",
                 "EVENTSPOOL_SPOOL_DIRECTORY": directory.path + "/spool",
             ]
+            // An empty spool directory, as tmpfiles.d makes it: only publish creates a missing one.
+            try FileManager.default.createDirectory(
+                atPath: directory.path + "/spool",
+                withIntermediateDirectories: false
+            )
             let refused = try await BuiltExecutable.spoolctl("sweep", environment: environment)
             #expect(refused.status == 78, "\(refused)")
             #expect(refused.stderr.contains("allowInsecureCredentials"), "\(refused)")

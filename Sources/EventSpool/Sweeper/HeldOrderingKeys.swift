@@ -9,7 +9,9 @@ import Logging
 /// also releases the earlier held events of its key in that object (``SpoolSurgery``), so for every object
 /// the held events of a key always come after its pending ones. So the rule is by object: an event of a
 /// held key waits when its object's key is later than the earliest held object of that key.
-struct HeldOrderingKeys: Sendable {
+///
+/// `spoolctl replay --dry-run` applies the same rule, so that it lists exactly what a replay would send.
+package struct HeldOrderingKeys: Sendable {
     /// For each held ordering key, the key of the earliest held object with an event of it.
     private(set) var earliestObject: [String: SpoolKey] = [:]
     /// Why `held/` could not be read completely, if it could not: then no event with an ordering key is sent.
@@ -23,7 +25,7 @@ struct HeldOrderingKeys: Sendable {
 
     /// Reads the ordering keys of every held object: its header, and the whole object only when the header
     /// says some event has an ordering key.
-    static func read(from spool: any Spool, logger: Logger) async -> HeldOrderingKeys {
+    package static func read(from spool: any Spool, logger: Logger) async -> HeldOrderingKeys {
         var held = HeldOrderingKeys()
         do {
             for try await entry in spool.list(.held) {
@@ -54,7 +56,7 @@ struct HeldOrderingKeys: Sendable {
     }
 
     /// Whether an event with `orderingKey` in the object `key` must wait behind a held event.
-    func holdsBack(_ orderingKey: String?, in key: SpoolKey) -> Bool {
+    package func holdsBack(_ orderingKey: String?, in key: SpoolKey) -> Bool {
         guard let orderingKey else { return false }
         guard isComplete else { return true }
         guard let earliest = earliestObject[orderingKey] else { return false }

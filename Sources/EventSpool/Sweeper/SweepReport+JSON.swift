@@ -110,13 +110,28 @@ extension SweepReport: Codable {
     /// Reads a report written by ``renderJSON(pretty:)``.
     package static func decodeJSON(_ text: String) throws -> SweepReport {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            // With milliseconds, as written now; without, as reports written before were.
+            for format in [Self.timeFormat, Date.ISO8601FormatStyle()] {
+                if let date = try? format.parse(text) { return date }
+            }
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 time: \(text)")
+        }
         return try decoder.decode(SweepReport.self, from: Data(text.utf8))
     }
 
+    /// Times in ISO 8601, UTC, with milliseconds.
+    private static let timeFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
     private static func encoder(pretty: Bool) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        // With milliseconds, as every time spoolctl writes in JSON (`docs/cli.md`).
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(timeFormat))
+        }
         encoder.outputFormatting =
             pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return encoder

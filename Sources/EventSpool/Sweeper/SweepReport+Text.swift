@@ -61,6 +61,9 @@ extension SweepReport {
             lines += alert.renderLines()
         }
         if speaks { lines.append("") }
+        // Without the title line (a replay that only deferred), the first section's blank separator would
+        // open the report.
+        if lines.first == "" { lines.removeFirst() }
         lines.append(countsLine)
         return lines.joined(separator: "\n") + "\n"
     }
