@@ -1,6 +1,7 @@
 import EventSpool
 import EventSpoolTesting
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
