@@ -17,6 +17,12 @@ package struct HeldOrderingKeys: Sendable {
     /// Why `held/` could not be read completely, if it could not: then no event with an ordering key is sent.
     private(set) var failure: String?
 
+    /// Held ordering keys as given (a pass's tests); ``read(from:logger:)`` learns them from a spool.
+    init(earliestObject: [String: SpoolKey] = [:], failure: String? = nil) {
+        self.earliestObject = earliestObject
+        self.failure = failure
+    }
+
     /// The held ordering keys, whose marks must stay so publishers keep spooling events of those keys.
     var orderingKeys: Set<String> { Set(earliestObject.keys) }
 

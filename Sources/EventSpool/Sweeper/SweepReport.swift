@@ -48,8 +48,8 @@ public struct SweepReport: Sendable, Hashable {
     /// Events left in `pending/` after the pass (for a replay: selected events, and those of their ordering
     /// keys' prefixes, left where they were). Only a lower bound when ``remainingIsKnown`` is false.
     public internal(set) var remaining: Int
-    /// False when the lock or a listing failed (``failure``), so that the pass did not see all of
-    /// `pending/`: then ``remaining`` is not the whole count, and the report says it is unknown.
+    /// False when the lock, a listing or the read of a pending object failed (``failure``), so that the pass did
+    /// not see all of `pending/`: then ``remaining`` is not the whole count, and the report says it is unknown.
     public internal(set) var remainingIsKnown: Bool
     /// The age of the oldest event left in `pending/`, when any is left.
     public internal(set) var oldestPendingAge: Duration?
@@ -76,7 +76,7 @@ public struct SweepReport: Sendable, Hashable {
     public internal(set) var stoppedEarly: StopReason?
     /// The first spool error that needs a person, if there was one: the lock or the listing failed (the
     /// pass did not cover the spool), or a write did (given-up events could not be written to `dead/` and
-    /// stay pending; or an object could not be updated after delivery).
+    /// stay pending; or an object could not be updated after delivery), or an object could not be read.
     public internal(set) var failure: String?
 
     /// Every event given up in this pass (at most ``maxListed``).

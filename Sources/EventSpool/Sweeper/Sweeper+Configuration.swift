@@ -27,6 +27,10 @@ extension Sweeper {
         public var interval: Duration
         /// Past these, a sweep's report carries a ``SweepAlert`` (``SweepReport/alert``).
         public var alert: SweepAlert.Thresholds
+        /// The most event-body bytes a pass holds in objects it read and has not settled yet: past it, the pass
+        /// reads no further object until one settles, so memory does not grow with the objects' size (an object
+        /// larger than this is still read, alone). Not a configuration key; tests set it small.
+        var maxOpenObjectBytes = 64 << 20
 
         /// Creates a sweeper configuration.
         ///

@@ -27,7 +27,12 @@ extension Sweeper {
         await locked(.replay, takingLock: !dryRun) { report in
             report.dryRun = dryRun
             let (sources, plan) = await plan(selection)
-            let pass = makePass(.replay(plan, dryRun: dryRun), deadline: nil, progress: progress, report: report)
+            let pass = makePass(
+                ReplayPolicy(plan: plan, dryRun: dryRun),
+                deadline: nil,
+                progress: progress,
+                report: report
+            )
             await pass.run(sources, total: plan.total)
             report = pass.report
         }

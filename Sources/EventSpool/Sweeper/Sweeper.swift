@@ -177,7 +177,7 @@ public final class Sweeper: Sendable {
                 canReleaseOrderingKeys = false
                 logger.info("cannot release ordering keys", metadata: ["error": "\(error)"])
             }
-            let pass = makePass(.sweep, deadline: deadline, progress: nil, report: report)
+            let pass = makePass(SweepingPolicy(), deadline: deadline, progress: nil, report: report)
             await pass.run([.listing([.pending])])
             report = pass.report
             let sawWholeSpool = pass.knowsAllOrderingKeys && report.failure == nil
@@ -205,7 +205,7 @@ public final class Sweeper: Sendable {
 
     /// Builds a pass with this sweeper's clients and policies.
     func makePass(
-        _ purpose: SweepPass.Purpose,
+        _ policy: any SweepPolicy,
         deadline: SweepDeadline?,
         progress: (@Sendable (ReplayProgress) -> Void)?,
         report: SweepReport
@@ -225,9 +225,10 @@ public final class Sweeper: Sendable {
             attempt: attempt,
             clock: clock,
             logger: logger,
-            purpose: purpose,
+            policy: policy,
             concurrency: configuration.concurrency,
             circuitBreakerThreshold: configuration.circuitBreakerThreshold,
+            maxOpenBytes: configuration.maxOpenObjectBytes,
             deadline: deadline,
             progress: progress,
             report: report

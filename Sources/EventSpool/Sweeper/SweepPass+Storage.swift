@@ -1,0 +1,148 @@
+import EventSpoolModel
+import EventSpoolStorage
+import Logging
+
+/// Every call a pass makes to its spool, in one place: the listing, the reads of the object being visited, the
+/// quarantine of a damaged one, and the settlement writes. A check that the pass still owns the spool (a lease)
+/// belongs here, before a settlement starts, as it belongs before a delivery starts.
+extension SweepPass {
+    /// Reads the ordering keys of the held events, before anything is listed.
+    func readHeldOrderingKeys() async -> HeldOrderingKeys {
+        await HeldOrderingKeys.read(from: spool, logger: logger)
+    }
+
+    /// Takes the next listed object and does the reads and writes the machine asks for it.
+    func visitNextObject(_ listing: inout SweepListing) async {
+        let entry: (key: SpoolKey, state: SpoolState)?
+        do {
+            entry = try await listing.next()
+        } catch {
+            let states = listing.currentStates
+            logger.info("cannot list the spool", metadata: ["spool.state": "\(states)", "error": "\(error)"])
+            machine.listingFailed(states, error)
+            listing.skipCurrentSource()
+            return
+        }
+        guard let entry else {
+            machine.listingEnded()
+            return
+        }
+        var step = machine.listed(entry.key, in: entry.state)
+        while true {
+            switch step {
+            case .readHeader(let key, let state):
+                do throws(SpoolError) {
+                    step = machine.headerRead(try await spool.header(key, in: state))
+                } catch {
+                    logUnreadable(key, error)
+                    step = machine.headerUnreadable(error)
+                }
+            case .readObject(let key, let state):
+                do throws(SpoolError) {
+                    step = machine.objectRead(try await spool.get(key, in: state))
+                } catch {
+                    logUnreadable(key, error)
+                    step = machine.objectUnreadable(error)
+                }
+            case .quarantine(let key, let state, let damage):
+                step = await quarantine(key, in: state, because: damage)
+            case .done:
+                return
+            }
+        }
+    }
+
+    /// Starts the writes that settle an object, in a child task.
+    func startSettlement(_ number: Int, _ settlement: ObjectSettlement, in group: inout TaskGroup<ChildResult>) {
+        let spool = spool
+        let logger = logger
+        group.addTask {
+            .settled(number, settlement, await settlement.apply(to: spool, logger: logger))
+        }
+    }
+
+    /// Moves a damaged object to `quarantine/`.
+    private func quarantine(
+        _ key: SpoolKey,
+        in state: SpoolState,
+        because damage: SpoolError
+    ) async -> StateMachine.ReadAction {
+        do throws(SpoolError) {
+            let quarantined = try await spool.quarantine(key, from: state)
+            logger.info(
+                "object quarantined",
+                metadata: [
+                    "spool.key": "\(key)", "spool.state": "\(state)", "spool.quarantineKey": "\(quarantined)",
+                    "error": "\(damage)",
+                ]
+            )
+            return machine.quarantined(as: quarantined, because: damage)
+        } catch {
+            logger.info("cannot quarantine an object", metadata: ["spool.key": "\(key)", "error": "\(error)"])
+            return machine.quarantineFailed(damage)
+        }
+    }
+
+    /// Logs a read error that is not damage (damage is logged when quarantined) and not a vanished object.
+    private func logUnreadable(_ key: SpoolKey, _ error: SpoolError) {
+        guard error.code != .notFound, !error.isDamage else { return }
+        logger.info(
+            "cannot read an object; left for the next pass",
+            metadata: ["spool.key": "\(key)", "error": "\(error)"]
+        )
+    }
+}
+
+/// The objects of a pass's sources, one source after the other, each streaming.
+struct SweepListing {
+    private enum Current {
+        case listing(MergedListing, [SpoolState])
+        case objects(IndexingIterator<[(SpoolKey, SpoolState)]>)
+    }
+
+    private let spool: any Spool
+    private var sources: ArraySlice<SweepPass.Source>
+    private var current: Current?
+
+    init(_ spool: any Spool, _ sources: [SweepPass.Source]) {
+        self.spool = spool
+        self.sources = sources[...]
+    }
+
+    /// The states the current source lists, for an error message.
+    var currentStates: String {
+        guard case .listing(_, let states) = current else { return "" }
+        return states.map(\.rawValue).joined(separator: "/ and ")
+    }
+
+    /// The next object; `nil` after the last of the last source.
+    mutating func next() async throws -> (key: SpoolKey, state: SpoolState)? {
+        while true {
+            switch current {
+            case nil:
+                guard let source = sources.popFirst() else { return nil }
+                switch source {
+                case .listing(let states):
+                    current = .listing(MergedListing(spool, states: states), states)
+                case .objects(let objects):
+                    current = .objects(objects.makeIterator())
+                }
+                continue
+            case .listing(var listing, let states):
+                let entry = try await listing.next()
+                current = .listing(listing, states)
+                if let entry { return (entry.key, entry.state) }
+            case .objects(var iterator):
+                let object = iterator.next()
+                current = .objects(iterator)
+                if let object { return object }
+            }
+            current = nil
+        }
+    }
+
+    /// Leaves the current source (its listing failed) for the next one.
+    mutating func skipCurrentSource() {
+        current = nil
+    }
+}
