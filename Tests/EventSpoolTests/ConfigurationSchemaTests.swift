@@ -1,43 +1,15 @@
-import Configuration
 import Foundation
-import Synchronization
-import SystemPackage
 import Testing
 
 @testable import EventSpool
 
-/// The configuration schema is the one list of keys: the readers read exactly its keys, the README's table is its
-/// rendering and `Config/eventspool.json` holds its defaults. Each test fails when one of them drifts from it.
+/// The configuration schema is the one list of keys: the README's table is its rendering and
+/// `Config/eventspool.json` holds its defaults (that the readers read exactly its keys is checked in
+/// `ConfigurationDefaultsTests`). Each test fails when one of them drifts from it.
 @Suite("configuration schema")
 struct ConfigurationSchemaTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-
-    /// Records every key a reader asks for.
-    final class KeyRecorder: AccessReporter {
-        let keys = Mutex(Set<String>())
-
-        func report(_ event: AccessEvent) {
-            let key = event.metadata.key.components.joined(separator: ".")
-            keys.withLock { _ = $0.insert(key) }
-        }
-    }
-
-    @Test("the readers read every key of the schema, and no other")
-    func readersReadTheSchema() throws {
-        let recorder = KeyRecorder()
-        let reader = ConfigReader(
-            provider: InMemoryProvider(values: [
-                "broker.url": "https://broker.example/events",
-                "secondaryBroker.url": "https://broker-2.example/events",
-                "spool.directory": "/tmp/spool",
-            ]),
-            accessReporter: recorder
-        )
-        _ = try Publisher.Configuration(config: reader)
-        _ = try Sweeper.Configuration(config: reader)
-        #expect(recorder.keys.withLock { $0 } == Set(ConfigurationSchema.keys.map(\.path)))
-    }
 
     @Test("each key has one environment variable, by one rule")
     func environmentVariables() {
