@@ -183,7 +183,7 @@ struct LoadedConfiguration {
             scope = ConfigurationSchema.Scope.secondaryBroker.name
         }
         // The client's messages start with the key they are about, relative to the broker.
-        let aliases = ["timeout.total": "timeout", "timeout.connect": "connectTimeout", "header": "headers"]
+        let aliases = ["header": "headers"]
         let broker = ConfigurationSchema.Scope.broker
         let names =
             broker.keys(under: "").map { String($0.path.dropFirst(broker.name.count + 1)) } + Array(aliases.keys)

@@ -27,10 +27,8 @@ extension BrokerConfiguration {
         }
         self.init(
             url: url,
-            timeout: Timeout(
-                connect: try config.duration(Key.connectTimeout),
-                total: try config.duration(Key.timeout)
-            ),
+            connectTimeout: try config.duration(Key.connectTimeout),
+            timeout: try config.duration(Key.timeout),
             headers: try Self.headers(config.texts(Key.headers)),
             maxConnections: try config.integer(Key.maxConnections),
             maxResponseBodyBytes: try config.integer(Key.maxResponseBodyBytes),

@@ -29,13 +29,13 @@ extension BrokerConfiguration {
                 .requiredText(expected: "the broker's http:// or https:// URL", "The URL events are POSTed to")
             case .connectTimeout:
                 .duration(
-                    default: Self.defaults.timeout.connect,
+                    default: Self.defaults.connectTimeout,
                     in: ConfigurationSchema.timeouts,
                     "The longest wait for a connection"
                 )
             case .timeout:
                 .duration(
-                    default: Self.defaults.timeout.total,
+                    default: Self.defaults.timeout,
                     in: ConfigurationSchema.timeouts,
                     "The longest one request may take"
                 )
