@@ -12,11 +12,11 @@ struct ConfigurationBoundsTests {
     static let durationKeys: [(key: String, longest: String)] = [
         ("broker.connectTimeout", "1d"), ("broker.timeout", "1d"),
         ("secondaryBroker.connectTimeout", "1d"), ("secondaryBroker.timeout", "1d"),
-        ("spool.staleTemporaryFileAge", "365d"), ("publisher.shutdownTimeout", "1d"),
+        ("spool.staleTemporaryFileAge", "36500d"), ("publisher.shutdownTimeout", "1d"),
         ("circuitBreaker.breakDuration", "1d"),
-        ("retry.baseDelay", "365d"), ("retry.maxDelay", "365d"), ("retry.maxAge", "365d"),
-        ("classification.maxRetryAfter", "365d"), ("classification.defaultRetryAfter", "365d"),
-        ("sweeper.interval", "1d"), ("sweeper.alert.oldestPending", "365d"),
+        ("retry.baseDelay", "36500d"), ("retry.maxDelay", "36500d"), ("retry.maxAge", "36500d"),
+        ("classification.maxRetryAfter", "36500d"), ("classification.defaultRetryAfter", "36500d"),
+        ("sweeper.interval", "1d"), ("sweeper.alert.oldestPending", "36500d"),
     ]
 
     /// Reads the publisher's and the sweeper's configuration (between them every key) with `key` set to `value`.

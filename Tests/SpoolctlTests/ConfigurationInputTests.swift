@@ -52,7 +52,7 @@ struct ConfigurationInputTests {
         "an alert threshold out of range says what is allowed (64), never 'Missing value'",
         arguments: [
             ("--alert-oldest", "-1m", "not negative"),
-            ("--alert-oldest", "99999999999999999999999s", "to 365d"),
+            ("--alert-oldest", "99999999999999999999999s", "to 36500d"),
             ("--alert-pending-objects", "2", "from 0 to 1"),
             ("--alert-pending-objects", "-0.1", "from 0 to 1"),
             ("--alert-pending-bytes", "-0.5", "from 0 to 1"),

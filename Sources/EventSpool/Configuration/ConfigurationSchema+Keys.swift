@@ -11,8 +11,9 @@ extension ConfigurationSchema {
     static let timeouts: ClosedRange<Duration> = .milliseconds(1)...(.seconds(86_400))
     /// A pause of a running process: at most a day.
     static let pauses: ClosedRange<Duration> = .zero...(.seconds(86_400))
-    /// A delay or an age of a spooled event: at most a year.
-    static let ages: ClosedRange<Duration> = .zero...(.seconds(365 * 86_400))
+    /// A delay or an age of a spooled event: at most 100 years, long enough to mean "never" (`retry.maxAge: 36500d`
+    /// keeps every event whatever its age) and short enough for any time arithmetic.
+    static let ages: ClosedRange<Duration> = .zero...(.seconds(36_500 * 86_400))
 }
 
 extension BrokerConfiguration {
