@@ -91,8 +91,8 @@ final class CurlTransfer {
         try set(CURLOPT_MAXREDIRS, 0, "CURLOPT_MAXREDIRS")
         // An answer without a status line is not HTTP; never read it as an HTTP/0.9 body.
         try set(CURLOPT_HTTP09_ALLOWED, 0, "CURLOPT_HTTP09_ALLOWED")
-        try set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(settings.connectTimeout), "CURLOPT_CONNECTTIMEOUT_MS")
-        try set(CURLOPT_TIMEOUT_MS, Self.milliseconds(settings.totalTimeout), "CURLOPT_TIMEOUT_MS")
+        try set(CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeoutMilliseconds, "CURLOPT_CONNECTTIMEOUT_MS")
+        try set(CURLOPT_TIMEOUT_MS, settings.totalTimeoutMilliseconds, "CURLOPT_TIMEOUT_MS")
         try applyTLSOptions(settings.tls)
         // An object store's AWS Signature Version 4 (`CURLOPT_AWS_SIGV4`, `CURLOPT_USERPWD`) would be set here.
 
@@ -142,13 +142,6 @@ final class CurlTransfer {
                 message: "libcurl refused \(option): \(String(cString: curl_easy_strerror(code)))"
             )
         }
-    }
-
-    /// Whole milliseconds, rounded up so that a positive duration never becomes 0 ("no limit").
-    static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        let (milliseconds, rest) = attoseconds.quotientAndRemainder(dividingBy: 1_000_000_000_000_000)
-        return Int(clamping: seconds * 1000 + milliseconds + (rest > 0 ? 1 : 0))
     }
 
     /// Sent with every request: no `Expect: 100-continue` round trip before the body.

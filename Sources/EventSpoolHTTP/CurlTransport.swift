@@ -52,11 +52,17 @@ package final class CurlTransport: Sendable {
         var connectTimeoutMilliseconds: Int { Self.milliseconds(connectTimeout) }
         var totalTimeoutMilliseconds: Int { Self.milliseconds(totalTimeout) }
 
-        /// Whole milliseconds, rounded up so that a positive duration never becomes 0 ("no limit").
+        /// Whole milliseconds, rounded up so that a positive duration never becomes 0 ("no limit"), and at most
+        /// `Int.max`: a duration longer than that many milliseconds (292 million years) is no limit either way,
+        /// and must not overflow on the way (the configuration bounds its timeouts; a caller may not).
         private static func milliseconds(_ duration: Duration) -> Int {
             let (seconds, attoseconds) = duration.components
             let (milliseconds, rest) = attoseconds.quotientAndRemainder(dividingBy: 1_000_000_000_000_000)
-            return Int(clamping: seconds * 1000 + milliseconds + (rest > 0 ? 1 : 0))
+            let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+            guard !overflow else { return seconds > 0 ? Int.max : 0 }
+            let (total, carried) = scaled.addingReportingOverflow(milliseconds + (rest > 0 ? 1 : 0))
+            guard !carried else { return seconds > 0 ? Int.max : 0 }
+            return Int(clamping: total)
         }
     }
 

@@ -42,6 +42,9 @@ package struct FileExposure: Sendable {
         return nil
     }
 
+    /// Whether anyone outside the file's owner and group may read it (the other-read bit).
+    package var othersMayRead: Bool { permissions.contains(.otherRead) }
+
     /// Who may change the file besides its owner, `others` or `its group`; `nil` when nobody.
     package var writers: String? {
         if permissions.contains(.otherWrite) { return "others" }

@@ -57,11 +57,11 @@ package final class BrokerClient: Sendable {
         func invalid(_ message: String) -> BrokerClientError {
             BrokerClientError(url: brokerURL.redacted, message: message)
         }
-        guard configuration.timeout.connect > .zero else {
-            throw invalid("timeout.connect must be positive, not \(configuration.timeout.connect)")
+        guard configuration.connectTimeout > .zero else {
+            throw invalid("connectTimeout must be positive, not \(configuration.connectTimeout)")
         }
-        guard configuration.timeout.total > .zero else {
-            throw invalid("timeout.total must be positive, not \(configuration.timeout.total)")
+        guard configuration.timeout > .zero else {
+            throw invalid("timeout must be positive, not \(configuration.timeout)")
         }
         guard configuration.maxConnections >= 1 else {
             throw invalid("maxConnections must be at least 1, not \(configuration.maxConnections)")
@@ -105,8 +105,8 @@ package final class BrokerClient: Sendable {
         do {
             self.transport = try CurlTransport(
                 settings: CurlTransport.Settings(
-                    connectTimeout: configuration.timeout.connect,
-                    totalTimeout: configuration.timeout.total,
+                    connectTimeout: configuration.connectTimeout,
+                    totalTimeout: configuration.timeout,
                     maxConnections: configuration.maxConnections,
                     tls: configuration.tls.settings
                 )

@@ -29,7 +29,7 @@ extension CrashTest {
         func run() async throws {
             let timeout = Duration.milliseconds(timeoutMilliseconds)
             let broker = try Broker(
-                configuration: BrokerConfiguration(url: brokerURL, timeout: .init(connect: timeout, total: timeout)),
+                configuration: BrokerConfiguration(url: brokerURL, connectTimeout: timeout, timeout: timeout),
                 logger: Logger(label: "eventspool-crashtest")
             )
             // The first delivery allocates what every delivery uses (handles, buffers, the body cap).

@@ -82,7 +82,8 @@ extension CrashTest {
             let configuration = Publisher.Configuration(
                 broker: BrokerConfiguration(
                     url: brokerURL,
-                    timeout: .init(connect: timeout, total: timeout),
+                    connectTimeout: timeout,
+                    timeout: timeout,
                     headers: ["X-Sender": sender]
                 ),
                 spool: SpoolConfiguration(directory: spoolDir),

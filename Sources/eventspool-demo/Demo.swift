@@ -88,7 +88,7 @@ struct DemoRun {
     /// Runs the demo and returns how many events were lost.
     func run() async throws -> Int {
         let configuration = Publisher.Configuration(
-            broker: BrokerConfiguration(url: broker.url, timeout: .init(connect: .seconds(1), total: .seconds(2))),
+            broker: BrokerConfiguration(url: broker.url, connectTimeout: .seconds(1), timeout: .seconds(2)),
             spool: SpoolConfiguration(directory: directory),
             // A short break so the demo sees the circuit close again when the broker is back.
             circuitBreaker: CircuitBreakerConfiguration(failureThreshold: 5, breakDuration: .milliseconds(250))

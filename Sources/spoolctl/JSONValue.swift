@@ -1,3 +1,5 @@
+import EventSpool
+
 /// A JSON value with its exact type kept: `true` is not the number 1, and `5` is not `"5"`.
 enum JSONValue {
     case null
@@ -8,7 +10,7 @@ enum JSONValue {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    func matches(_ kind: ConfigurationKeys.Kind) -> Bool {
+    func matches(_ kind: ConfigurationSchema.Kind) -> Bool {
         switch (kind, self) {
         case (.string, .string), (.integer, .integer), (.boolean, .bool): true
         case (.number, .integer), (.number, .number): true

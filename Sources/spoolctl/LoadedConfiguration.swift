@@ -7,8 +7,9 @@ import SystemPackage
 /// The configuration of one spoolctl run, from its four sources in order of precedence: command-line
 /// options, environment variables `EVENTSPOOL_*`, the `--config` JSON file, and the defaults.
 struct LoadedConfiguration {
-    /// The spool directory when no source names one.
-    static let defaultSpoolDirectory = "/var/spool/eventspool"
+    /// `spool.directory` and `broker.url`, which have options of their own.
+    static let spoolDirectoryKey = ConfigurationSchema.path(.spool, SpoolConfiguration.Key.directory)
+    static let brokerURLKey = ConfigurationSchema.path(.broker, BrokerConfiguration.Key.url)
 
     let reader: ConfigReader
     private let options: [String: String]
@@ -29,8 +30,8 @@ struct LoadedConfiguration {
             warnAboutUnknownVariables(in: environment)
         }
         var options: [String: String] = [:]
-        if let spoolDir = global.spoolDir { options["spool.directory"] = spoolDir }
-        if let brokerURL = global.brokerURL { options["broker.url"] = brokerURL }
+        if let spoolDir = global.spoolDir { options[spoolDirectoryKey] = spoolDir }
+        if let brokerURL = global.brokerURL { options[brokerURLKey] = brokerURL }
 
         var providers: [any ConfigProvider] = [
             InMemoryProvider(
@@ -43,9 +44,7 @@ struct LoadedConfiguration {
             ),
             EnvironmentVariablesProvider(
                 environmentVariables: environment,
-                secretsSpecifier: .specific(
-                    Set(ConfigurationKeys.secret.map(ConfigurationKeys.environmentVariable(for:)))
-                )
+                secretsSpecifier: .specific(Set(secretKeys.map(\.environmentVariable)))
             ).prefixKeys(with: "eventspool"),
         ]
         var file: ConfigurationFile?
@@ -59,7 +58,7 @@ struct LoadedConfiguration {
                 providers.append(
                     try await FileProvider<JSONSnapshot>(
                         parsingOptions: JSONSnapshot.ParsingOptions(
-                            secretsSpecifier: .specific(ConfigurationKeys.secret)
+                            secretsSpecifier: .specific(Set(secretKeys.map(\.path)))
                         ),
                         filePath: FilePath(path)
                     )
@@ -68,17 +67,14 @@ struct LoadedConfiguration {
                 throw CommandFailure(.configuration, "cannot read the configuration file \(path): \(error)")
             }
         }
-        providers.append(
-            InMemoryProvider(
-                name: "defaults",
-                values: [
-                    AbsoluteConfigKey(ConfigKey("spool.directory")): ConfigValue(
-                        .string(defaultSpoolDirectory),
-                        isSecret: false
-                    )
-                ]
-            )
-        )
+        // The keys whose schema entry names a value for spoolctl when the readers require one (`spool.directory`).
+        var fallbacks: [AbsoluteConfigKey: ConfigValue] = [:]
+        for key in ConfigurationSchema.keys {
+            if case .requiredText(_, let fallback?) = key.definition.value {
+                fallbacks[AbsoluteConfigKey(ConfigKey(key.path))] = ConfigValue(.string(fallback), isSecret: false)
+            }
+        }
+        providers.append(InMemoryProvider(name: "defaults", values: fallbacks))
         return LoadedConfiguration(
             reader: ConfigReader(providers: providers),
             options: options,
@@ -91,9 +87,11 @@ struct LoadedConfiguration {
     func spool() throws(CommandFailure) -> SpoolConfiguration {
         try read { reader throws(ConfigurationError) in
             do throws(ConfigurationError) {
-                return try SpoolConfiguration(config: reader.scoped(to: "spool"))
+                return try SpoolConfiguration(
+                    config: reader.scoped(to: ConfigKey(ConfigurationSchema.Scope.spool.name))
+                )
             } catch {
-                throw error.prefixed(with: "spool")
+                throw error.prefixed(with: ConfigurationSchema.Scope.spool.name)
             }
         }
     }
@@ -119,7 +117,7 @@ struct LoadedConfiguration {
             var message = attributed.description
             if attributed.found == nil && attributed.source == nil {
                 // Missing: say every way to set it.
-                let variable = ConfigurationKeys.environmentVariable(for: error.key)
+                let variable = ConfigurationSchema.environmentVariable(for: error.key)
                 var ways = ["'\(error.key)' in the --config file", "the environment variable \(variable)"]
                 if let option = Self.optionNames[error.key] { ways.insert(option, at: 0) }
                 message += "; set it with " + ways.joined(separator: ", or ")
@@ -128,7 +126,10 @@ struct LoadedConfiguration {
         }
     }
 
-    private static let optionNames = ["spool.directory": "--spool-dir", "broker.url": "--broker-url"]
+    private static let optionNames = [spoolDirectoryKey: "--spool-dir", brokerURLKey: "--broker-url"]
+
+    /// The keys whose values are secret.
+    private static let secretKeys = ConfigurationSchema.keys.filter(\.definition.isSecret)
 
     /// Variables of the build and test scripts, not of spoolctl: no warning.
     private static let buildVariables: Set<String> = ["EVENTSPOOL_WERROR", "EVENTSPOOL_PYTHON"]
@@ -136,14 +137,14 @@ struct LoadedConfiguration {
     /// Warns on standard error about each `EVENTSPOOL_*` variable that names no key: a typo there would
     /// otherwise be ignored without a word, and the default used.
     private static func warnAboutUnknownVariables(in environment: [String: String]) {
-        let known = Set(ConfigurationKeys.all.keys.map(ConfigurationKeys.environmentVariable(for:)))
+        let known = Set(ConfigurationSchema.keys.map(\.environmentVariable))
         for name in environment.keys.sorted() {
             let upper = name.uppercased()
             guard upper.hasPrefix("EVENTSPOOL_"), !known.contains(upper), !buildVariables.contains(upper) else {
                 continue
             }
             var message = "spoolctl: warning: ignoring the unknown environment variable \(name)"
-            if let suggestion = ConfigurationKeys.suggestion(forVariable: upper) {
+            if let suggestion = ConfigurationSchema.suggestion(forVariable: upper) {
                 message += " (did you mean \(suggestion)?)"
             }
             Output.error(message)
@@ -176,17 +177,19 @@ struct LoadedConfiguration {
         logger: Logger
     ) async -> CommandFailure {
         // Which broker: the primary one's client is made alone; when that works, the secondary one failed.
-        var scope = "broker"
+        var scope = ConfigurationSchema.Scope.broker.name
         if let client = try? BrokerClient(configuration: configuration, logger: logger) {
             await client.shutdown()
-            scope = "secondaryBroker"
+            scope = ConfigurationSchema.Scope.secondaryBroker.name
         }
         // The client's messages start with the key they are about, relative to the broker.
-        let aliases = ["timeout.total": "timeout", "timeout.connect": "connectTimeout", "header": "headers"]
-        let names = ConfigurationKeys.broker.map(\.0) + Array(aliases.keys)
+        let aliases = ["header": "headers"]
+        let broker = ConfigurationSchema.Scope.broker
+        let names =
+            broker.keys(under: "").map { String($0.path.dropFirst(broker.name.count + 1)) } + Array(aliases.keys)
         let named = names.filter { error.message.hasPrefix($0 + ":") || error.message.hasPrefix($0 + " ") }
             .max { $0.count < $1.count }
-        let key = named.map { aliases[$0] ?? $0 } ?? "url"
+        let key = named.map { aliases[$0] ?? $0 } ?? BrokerConfiguration.Key.url.rawValue
         return CommandFailure(.configuration, "configuration key '\(scope).\(key)': \(error)")
     }
 
@@ -195,7 +198,7 @@ struct LoadedConfiguration {
         if options[key] != nil, let option = Self.optionNames[key] {
             return "the option \(option)"
         }
-        let variable = ConfigurationKeys.environmentVariable(for: key)
+        let variable = ConfigurationSchema.environmentVariable(for: key)
         if environment.keys.contains(where: { $0.uppercased() == variable }) {
             return "the environment variable \(variable)"
         }

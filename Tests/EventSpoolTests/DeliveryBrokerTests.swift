@@ -18,7 +18,7 @@ struct DeliveryBrokerTests {
     func withClient<T>(
         _ broker: TestBroker,
         url: String? = nil,
-        timeout: BrokerConfiguration.Timeout = .init(),
+        timeout: Duration = .seconds(5),
         headers: [String: String] = [:],
         maxConnections: Int = 16,
         eventFormat: BrokerConfiguration.EventFormat = .binary,
@@ -275,8 +275,9 @@ struct DeliveryBrokerTests {
     @Test func aHangingBrokerTimesOut() async throws {
         try await withTestBroker { broker in
             broker.enqueue(.hang)
-            let timeout = BrokerConfiguration.Timeout(connect: .seconds(2), total: .milliseconds(300))
-            let result = try await withClient(broker, timeout: timeout) { client in await client.deliver(event()) }
+            let result = try await withClient(broker, timeout: .milliseconds(300)) { client in
+                await client.deliver(event())
+            }
             #expect(result.outcome == .retryable(retryAfter: nil))
             #expect(result.error?.message == "timed out after 300ms waiting for \(broker.url)")
         }
@@ -285,8 +286,9 @@ struct DeliveryBrokerTests {
     @Test func aDrippingBrokerTimesOut() async throws {
         try await withTestBroker { broker in
             broker.enqueue(.drip(status: 200, body: "slowly", interval: .milliseconds(100)))
-            let timeout = BrokerConfiguration.Timeout(connect: .seconds(2), total: .milliseconds(300))
-            let result = try await withClient(broker, timeout: timeout) { client in await client.deliver(event()) }
+            let result = try await withClient(broker, timeout: .milliseconds(300)) { client in
+                await client.deliver(event())
+            }
             #expect(result.outcome == .retryable(retryAfter: nil))
             #expect(result.error?.message == "timed out after 300ms waiting for \(broker.url)")
         }
@@ -343,7 +345,7 @@ struct DeliveryBrokerTests {
     @Test func hangingDeliveriesDoNotBlockOtherTasks() async throws {
         try await withTestBroker { broker in
             broker.setDefaultBehavior(.hang)
-            try await withClient(broker, timeout: .init(total: .seconds(60)), maxConnections: 32) { client in
+            try await withClient(broker, timeout: .seconds(60), maxConnections: 32) { client in
                 try await withThrowingTaskGroup(of: DeliveryResult?.self) { group in
                     for index in 0..<32 {
                         group.addTask { await client.deliver(event("\(index)")) }
@@ -412,7 +414,7 @@ struct DeliveryBrokerTests {
         try await withTestBroker { broker in
             broker.enqueue(.hang)
             let client = try Broker(
-                configuration: BrokerConfiguration(url: broker.url, timeout: .init(total: .milliseconds(300))),
+                configuration: BrokerConfiguration(url: broker.url, timeout: .milliseconds(300)),
                 logger: quietLogger
             )
             let inFlight = Task { await client.deliver(event()) }

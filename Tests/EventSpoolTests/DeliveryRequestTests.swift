@@ -219,8 +219,8 @@ import Testing
                 == "broker http://127.0.0.1:1/e: maxConnections must be at least 1, not 0"
         )
         #expect(
-            error(BrokerConfiguration(url: "http://127.0.0.1:1/e", timeout: .init(connect: .zero)))?
-                .contains("timeout.connect must be positive") == true
+            error(BrokerConfiguration(url: "http://127.0.0.1:1/e", connectTimeout: .zero))?
+                .contains("connectTimeout must be positive") == true
         )
         let headerError = error(
             BrokerConfiguration(url: "http://127.0.0.1:1/e", headers: ["Authorization": "Bearer top-secret\n"])

@@ -83,6 +83,26 @@ import Testing
         }
     }
 
+    @Test(
+        "timeouts too long for libcurl's milliseconds are the longest it takes, not an overflow",
+        arguments: [Duration.seconds(Int64.max), .seconds(9_300_000_000_000_000), .seconds(9_223_372_036_854_776)]
+    )
+    func aTimeoutBeyondMillisecondsSaturates(_ timeout: Duration) async throws {
+        #expect(
+            CurlTransport.Settings(connectTimeout: timeout, totalTimeout: timeout, maxConnections: 1)
+                .totalTimeoutMilliseconds == Int.max
+        )
+        try await withTestBroker { broker in
+            let transport = try CurlTransport(
+                settings: .init(connectTimeout: timeout, totalTimeout: timeout, maxConnections: 1)
+            )
+            let post = try request(.post, "http://127.0.0.1:\(broker.port)/events", body: "{}")
+            let status = try response(await transport.perform(post)).status
+            await transport.shutdown()
+            #expect(status == 204)
+        }
+    }
+
     @Test func aHeadRequestReadsNoBodyEvenWhenTheLengthPromisesOne() async throws {
         try await withTestBroker { broker in
             // A HEAD answer announces the object's length and sends no body; then the connection closes.

@@ -60,7 +60,7 @@ import Testing
                 var configuration = Publisher.Configuration(
                     broker: BrokerConfiguration(
                         url: broker.url,
-                        timeout: .init(connect: .seconds(2), total: .milliseconds(500))
+                        timeout: .milliseconds(500)
                     ),
                     spool: spool.configuration
                 )
@@ -369,7 +369,7 @@ import Testing
                 broker.setDefaultBehavior(.hang)
                 let publisher = try Publisher(
                     configuration: .init(
-                        broker: BrokerConfiguration(url: broker.url, timeout: .init(total: .seconds(60))),
+                        broker: BrokerConfiguration(url: broker.url, timeout: .seconds(60)),
                         spool: spool.configuration,
                         shutdownTimeout: .milliseconds(100)
                     ),

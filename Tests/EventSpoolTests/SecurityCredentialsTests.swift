@@ -114,7 +114,8 @@ struct SecurityCredentialsTests {
         }
         #expect(
             texts[0]
-                == "BrokerConfiguration(url: https://<redacted>@broker.example/events, timeout: 2.0 seconds/5.0 seconds, "
+                == "BrokerConfiguration(url: https://<redacted>@broker.example/events, connectTimeout: 2.0 seconds, "
+                + "timeout: 5.0 seconds, "
                 + "headers: [X-Api-Key: <redacted>], auth: basic(<redacted>, <redacted>), "
                 + "signing: [<redacted>, <redacted> (file /run/secrets/whsec-old)], "
                 + "tls: TLS(minimumVersion: 1.3, caFile: /etc/eventspool/ca.pem), eventFormat: binary, "

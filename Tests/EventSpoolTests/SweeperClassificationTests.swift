@@ -148,10 +148,8 @@ import Testing
                 broker.setDefaultBehavior(fault == "connection reset" ? .resetBeforeResponse : .hang)
                 try await fixture.spoolEach([testEvent("a")])
                 var configuration = fixture.configuration(broker: broker)
-                configuration.broker.timeout = BrokerConfiguration.Timeout(
-                    connect: .seconds(1),
-                    total: .milliseconds(300)
-                )
+                configuration.broker.connectTimeout = .seconds(1)
+                configuration.broker.timeout = .milliseconds(300)
 
                 let report = try await fixture.withSweeper(configuration) { await $0.sweep() }
 

@@ -51,10 +51,12 @@ final class SweeperFixture: Sendable {
     ) -> Sweeper.Configuration {
         // Long enough that a slow answer (tests delay up to 2 s) is never cut short on a loaded machine; the
         // tests of timeouts set their own.
-        let timeout = BrokerConfiguration.Timeout(connect: .seconds(10), total: .seconds(10))
+        let timeout = Duration.seconds(10)
         return Sweeper.Configuration(
-            broker: BrokerConfiguration(url: broker.url, timeout: timeout),
-            secondaryBroker: secondaryBroker.map { BrokerConfiguration(url: $0.url, timeout: timeout) },
+            broker: BrokerConfiguration(url: broker.url, connectTimeout: timeout, timeout: timeout),
+            secondaryBroker: secondaryBroker.map {
+                BrokerConfiguration(url: $0.url, connectTimeout: timeout, timeout: timeout)
+            },
             spool: SpoolConfiguration(directory: directory),
             retry: retry,
             fallback: fallback,

@@ -265,7 +265,7 @@ struct FullDiskTests {
         _ writeAhead: Bool
     ) -> Publisher.Configuration {
         Publisher.Configuration(
-            broker: BrokerConfiguration(url: url, timeout: .init(connect: .seconds(2), total: .seconds(2))),
+            broker: BrokerConfiguration(url: url, connectTimeout: .seconds(2), timeout: .seconds(2)),
             spool: SpoolConfiguration(directory: directory("spool")),
             mode: writeAhead ? .writeAhead : .fallback
         )

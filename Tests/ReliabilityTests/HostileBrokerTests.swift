@@ -175,10 +175,9 @@ struct HostileBrokerTests {
                 )
                 let event = Event(id: "hostile-1", type: "com.example.hostile", source: "/reliability", text: "{}")
                 _ = try await spool.put([SpooledEvent(event: event, delivery: DeliveryRecord(spooledAt: Self.now))])
-                let timeout = BrokerConfiguration.Timeout(connect: .seconds(1), total: .seconds(1))
                 let sweeper = try Sweeper(
                     configuration: Sweeper.Configuration(
-                        broker: BrokerConfiguration(url: broker.url, timeout: timeout),
+                        broker: BrokerConfiguration(url: broker.url, connectTimeout: .seconds(1), timeout: .seconds(1)),
                         spool: SpoolConfiguration(directory: directory("spool")),
                         retry: RetryPolicy(baseDelay: .seconds(Self.backoff), jitter: 0),
                         concurrency: 1,

@@ -98,7 +98,7 @@ struct ConfigurationDefaultsTests {
         }
     }
 
-    @Test("the readers read every key in it, and no other")
+    @Test("the readers read every key in it and in the schema, and no other")
     func readersReadEveryKey() async throws {
         let recorder = KeyRecorder()
         // Broker URLs (the file leaves both unset), so that every key of both brokers is read.
@@ -125,6 +125,8 @@ struct ConfigurationDefaultsTests {
         }
         let fileKeys = Set(keys(root, prefix: ""))
         #expect(recorder.keys.withLock { $0 } == fileKeys)
+        // And they are the schema's keys, no more, no fewer.
+        #expect(recorder.keys.withLock { $0 } == Set(ConfigurationSchema.keys.map(\.path)))
     }
 
     @Test("the readers parse headers and the event format, and name the full key of a bad value")

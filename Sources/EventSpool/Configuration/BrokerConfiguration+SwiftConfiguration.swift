@@ -8,66 +8,36 @@ extension BrokerConfiguration {
     /// Creates a broker configuration from `config`, scoped to one broker (`broker` or `secondaryBroker`).
     ///
     /// ## Configuration keys
-    /// - `url` (string, required): The URL events are POSTed to, `http://` or `https://`.
-    /// - `connectTimeout` (duration > 0, optional, default: `2s`): The longest wait for a TCP (and TLS)
-    ///   connection.
-    /// - `timeout` (duration > 0, optional, default: `5s`): The longest one whole request may take.
-    /// - `headers` (string array, optional, secret, default: `[]`): Extra headers for every request, each
-    ///   `Name: value` (for example `Authorization: Bearer …`). Secret: never logged. In the environment,
-    ///   entries are separated by commas.
-    /// - `maxConnections` (int, optional, default: `16`): The most connections kept open to the broker.
-    /// - `maxResponseBodyBytes` (int, optional, default: `65536`): The most response-body bytes kept for
-    ///   error messages.
-    /// - `eventFormat` (string, optional, default: `binary`): The CloudEvents HTTP content mode, `binary`
-    ///   (attributes as `ce-*` headers, the body as it is) or `structured` (`application/cloudevents+json`).
-    /// - `allowInsecureCredentials` (bool, optional, default: `false`): Lets credentials (auth, headers, the
-    ///   URL's userinfo) go in clear text over plain `http://` to a host that is not this machine; without it
-    ///   such a broker is refused at start.
-    /// - `auth.*`: credentials for an `Authorization` header; see ``Authentication/init(config:)``.
-    /// - `signing.*`: Standard Webhooks signing secrets; see ``Signing/init(config:)``.
-    /// - `tls.*`: CA file, client certificate and minimum TLS version; see ``TLS/init(config:)``.
-    ///
-    /// Durations are written `250ms`, `5s`, `2m`, `6h`, `3d`, or as a number of seconds.
+    /// The keys of ``Key`` — `url` (required), `connectTimeout`, `timeout`, `headers` (secret), `maxConnections`,
+    /// `maxResponseBodyBytes`, `eventFormat`, `allowInsecureCredentials` — and the scopes `auth`, `signing` and
+    /// `tls` (``Authentication/init(config:)``, ``Signing/init(config:)``, ``TLS/init(config:)``). Their types,
+    /// defaults, ranges and meaning are the configuration schema's, listed in the README's configuration table.
     ///
     /// - Parameter config: The reader, scoped to the broker's keys.
     /// - Throws: ``ConfigurationError`` naming the key when `url` is missing or a value is unusable.
     public init(config: ConfigReader) throws(ConfigurationError) {
-        let defaults = BrokerConfiguration(url: "")
-        let url = try config.requiredText("url", expected: "the broker's http:// or https:// URL")
+        let url = try config.requiredText(Key.url)
         let lowercased = url.lowercased()
         guard lowercased.hasPrefix("http://") || lowercased.hasPrefix("https://") else {
             throw ConfigurationError(
-                key: "url",
+                key: Key.url.rawValue,
                 found: "'\(HTTPURL.masked(url))'",
                 expected: "an http:// or https:// URL"
             )
         }
         self.init(
             url: url,
-            timeout: Timeout(
-                connect: try config.positiveDuration("connectTimeout", default: defaults.timeout.connect),
-                total: try config.positiveDuration("timeout", default: defaults.timeout.total)
-            ),
-            headers: try Self.headers(config.texts("headers", default: [], isSecret: true)),
-            maxConnections: try config.integer("maxConnections", default: defaults.maxConnections, minimum: 1),
-            maxResponseBodyBytes: try config.integer("maxResponseBodyBytes", default: defaults.maxResponseBodyBytes),
-            eventFormat: try Self.eventFormat(config.text("eventFormat", default: defaults.eventFormat.description)),
-            auth: try config.reading("auth") { config throws(ConfigurationError) in
-                try Authentication(config: config)
-            },
-            signing: try config.reading("signing") { config throws(ConfigurationError) in
-                try Signing(config: config)
-            },
-            tls: try config.reading("tls") { config throws(ConfigurationError) in try TLS(config: config) },
-            allowInsecureCredentials: try config.flag("allowInsecureCredentials", default: false)
+            connectTimeout: try config.duration(Key.connectTimeout),
+            timeout: try config.duration(Key.timeout),
+            headers: try Self.headers(config.texts(Key.headers)),
+            maxConnections: try config.integer(Key.maxConnections),
+            maxResponseBodyBytes: try config.integer(Key.maxResponseBodyBytes),
+            eventFormat: try config.choice(Key.eventFormat, EventFormat.init),
+            auth: try config.reading(.auth) { config throws(ConfigurationError) in try Authentication(config: config) },
+            signing: try config.reading(.signing) { config throws(ConfigurationError) in try Signing(config: config) },
+            tls: try config.reading(.tls) { config throws(ConfigurationError) in try TLS(config: config) },
+            allowInsecureCredentials: try config.flag(Key.allowInsecureCredentials)
         )
-    }
-
-    private static func eventFormat(_ name: String) throws(ConfigurationError) -> EventFormat {
-        guard let format = EventFormat(name) else {
-            throw ConfigurationError(key: "eventFormat", found: "'\(name)'", expected: "binary or structured")
-        }
-        return format
     }
 
     /// Parses `Name: value` entries. Values are secret: an error shows the header's name only.
@@ -76,7 +46,7 @@ extension BrokerConfiguration {
         for entry in entries {
             guard let colon = entry.firstIndex(of: ":") else {
                 throw ConfigurationError(
-                    key: "headers",
+                    key: Key.headers.rawValue,
                     found: "an entry without ':'",
                     expected: "'Name: value' entries"
                 )
@@ -86,14 +56,14 @@ extension BrokerConfiguration {
             let isToken = !name.isEmpty && name.unicodeScalars.allSatisfy { Self.tokenCharacters.contains($0) }
             guard isToken else {
                 throw ConfigurationError(
-                    key: "headers",
+                    key: Key.headers.rawValue,
                     found: "the header name '\(name)'",
                     expected: "'Name: value' entries whose name is an HTTP token"
                 )
             }
             guard !value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F }) else {
                 throw ConfigurationError(
-                    key: "headers",
+                    key: Key.headers.rawValue,
                     found: "a control character in the value of '\(name)'",
                     expected: "header values without control characters"
                 )
@@ -117,20 +87,16 @@ extension BrokerConfiguration.Authentication {
     /// shown in an error. An empty value counts as not set.
     ///
     /// ## Configuration keys
-    /// - `bearerToken` (string, optional, secret): Sends `Authorization: Bearer <token>`.
-    /// - `bearerTokenFile` (string, optional, secret): The path of a file holding the token, read when the
-    ///   client starts (trailing newline trimmed); instead of `bearerToken`.
-    /// - `username` (string, optional, secret): With a password, sends `Authorization: Basic …`.
-    /// - `password` (string, optional, secret): The password for `username`.
-    /// - `passwordFile` (string, optional, secret): The path of a file holding the password; instead of
-    ///   `password`.
+    /// The keys of ``Key``: `bearerToken` or `bearerTokenFile` (`Authorization: Bearer …`), or `username` with
+    /// `password` or `passwordFile` (`Authorization: Basic …`); a file is read when the client starts, its
+    /// trailing newline trimmed.
     ///
     /// - Throws: ``ConfigurationError`` when a value and its file are both set, a user name has no
     ///   password (or the other way round), or bearer and basic credentials are both set.
     public init(config: ConfigReader) throws(ConfigurationError) {
-        let token = try config.secret("bearerToken", file: "bearerTokenFile")
-        let password = try config.secret("password", file: "passwordFile")
-        let username = config.text("username", default: "", isSecret: true)
+        let token = try config.secret(Key.bearerToken, file: Key.bearerTokenFile)
+        let password = try config.secret(Key.password, file: Key.passwordFile)
+        let username = try config.text(Key.username)
         switch (token, username.isEmpty ? nil : username, password) {
         case (nil, nil, nil):
             self = .none
@@ -139,12 +105,16 @@ extension BrokerConfiguration.Authentication {
         case (nil, let username?, let password?):
             self = .basic(username: username, password: password)
         case (nil, _?, nil):
-            throw ConfigurationError(key: "password", found: nil, expected: "a password (or passwordFile) for username")
+            throw ConfigurationError(
+                key: Key.password.rawValue,
+                found: nil,
+                expected: "a password (or passwordFile) for username"
+            )
         case (nil, nil, _?):
-            throw ConfigurationError(key: "username", found: nil, expected: "a username for the password")
+            throw ConfigurationError(key: Key.username.rawValue, found: nil, expected: "a username for the password")
         case (_?, _, _):
             throw ConfigurationError(
-                key: "bearerToken",
+                key: Key.bearerToken.rawValue,
                 found: "basic credentials too",
                 expected: "either a bearer token or a username and password, not both"
             )
@@ -157,17 +127,15 @@ extension BrokerConfiguration.Signing {
     /// secret. Secrets are checked (`whsec_<base64>`, 24 to 64 bytes) when the client starts.
     ///
     /// ## Configuration keys
-    /// - `secrets` (string array, optional, secret, default: `[]`): `whsec_…` secrets; with more than one,
-    ///   every request carries one signature per secret (key rotation). In the environment, separated by
-    ///   commas.
-    /// - `secretsFile` (string, optional, secret): The path of a file holding one or more secrets separated
-    ///   by white space, read when the client starts; its secrets come after those of `secrets`.
+    /// The keys of ``Key``: `secrets` (with more than one, every request carries one signature per secret, for
+    /// key rotation) and `secretsFile` (secrets separated by white space, read when the client starts; they
+    /// come after those of `secrets`).
     public init(config: ConfigReader) throws(ConfigurationError) {
-        var secrets = config.texts("secrets", default: [], isSecret: true)
+        var secrets = config.texts(Key.secrets)
             .map { Substring($0).trimmingCharacters(in: " \t\n") }
             .filter { !$0.isEmpty }
             .map(Secret.value)
-        let file = config.text("secretsFile", default: "", isSecret: true)
+        let file = try config.text(Key.secretsFile)
         if !file.isEmpty {
             secrets.append(.file(file))
         }
@@ -180,26 +148,18 @@ extension BrokerConfiguration.TLS {
     /// on; there is no key to turn it off.
     ///
     /// ## Configuration keys
-    /// - `caFile` (string, optional): A PEM file of the certificate authorities to trust instead of the
-    ///   system's.
-    /// - `certificateFile` (string, optional): A PEM client certificate, for mutual TLS.
-    /// - `keyFile` (string, optional): The client certificate's unencrypted PEM private key, when it is not
-    ///   in `certificateFile`.
-    /// - `minimumVersion` (string, optional, default: `1.2`): The oldest TLS version accepted, `1.2` or `1.3`.
+    /// The keys of ``Key``: `caFile`, `certificateFile`, `keyFile` (PEM files; empty: not set) and
+    /// `minimumVersion` (`1.2` or `1.3`).
     public init(config: ConfigReader) throws(ConfigurationError) {
-        func path(_ key: String) -> String? {
-            let value = config.text(key, default: "")
+        func path(_ key: Key) throws(ConfigurationError) -> String? {
+            let value = try config.text(key)
             return value.isEmpty ? nil : value
         }
-        let versionText = config.text("minimumVersion", default: Version.v1_2.description)
-        guard let version = Version(versionText) else {
-            throw ConfigurationError(key: "minimumVersion", found: "'\(versionText)'", expected: "1.2 or 1.3")
-        }
         self.init(
-            caFile: path("caFile"),
-            certificateFile: path("certificateFile"),
-            keyFile: path("keyFile"),
-            minimumVersion: version
+            caFile: try path(.caFile),
+            certificateFile: try path(.certificateFile),
+            keyFile: try path(.keyFile),
+            minimumVersion: try config.choice(Key.minimumVersion, Version.init)
         )
     }
 }
@@ -207,18 +167,21 @@ extension BrokerConfiguration.TLS {
 extension ConfigReader {
     /// A secret given as the value of `key` or as the path in `fileKey`; `nil` when neither is set (an
     /// empty value counts as not set).
-    fileprivate func secret(_ key: String, file fileKey: String) throws(ConfigurationError) -> Secret? {
-        let value = text(key, default: "", isSecret: true)
-        let path = text(fileKey, default: "", isSecret: true)
+    fileprivate func secret<Key: ConfigurationKeySet>(
+        _ key: Key,
+        file fileKey: Key
+    ) throws(ConfigurationError) -> Secret? {
+        let value = try text(key)
+        let path = try text(fileKey)
         switch (value.isEmpty, path.isEmpty) {
         case (true, true): return nil
         case (false, true): return .value(value)
         case (true, false): return .file(path)
         case (false, false):
             throw ConfigurationError(
-                key: key,
-                found: "\(fileKey) too",
-                expected: "either \(key) or \(fileKey), not both"
+                key: key.rawValue,
+                found: "\(fileKey.rawValue) too",
+                expected: "either \(key.rawValue) or \(fileKey.rawValue), not both"
             )
         }
     }
@@ -235,10 +198,10 @@ extension Substring {
 }
 
 extension ConfigReader {
-    /// The broker configured under `scope`, or `nil` when `scope.url` is missing or empty (an optional
+    /// The broker configured under `scope`, or `nil` when its `url` is missing or empty (an optional
     /// broker such as `secondaryBroker`).
-    func optionalBroker(_ scope: String) throws(ConfigurationError) -> BrokerConfiguration? {
-        let url = scoped(to: ConfigKey(scope)).text("url", default: "")
+    func optionalBroker(_ scope: ConfigurationSchema.Scope) throws(ConfigurationError) -> BrokerConfiguration? {
+        let url = string(forKey: ConfigKey([scope.name, BrokerConfiguration.Key.url.rawValue])) ?? ""
         guard !url.isEmpty else { return nil }
         return try reading(scope) { config throws(ConfigurationError) in try BrokerConfiguration(config: config) }
     }

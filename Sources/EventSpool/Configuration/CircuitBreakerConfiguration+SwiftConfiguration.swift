@@ -7,18 +7,16 @@ extension CircuitBreakerConfiguration {
     /// Creates a circuit breaker configuration from `config`, scoped to its keys (`circuitBreaker`).
     ///
     /// ## Configuration keys
-    /// - `failureThreshold` (int, optional, default: `5`): Consecutive retryable failures that open the
-    ///   circuit; `0` disables the breaker.
-    /// - `breakDuration` (duration, optional, default: `30s`): How long the circuit stays open before one
-    ///   probe is let through.
+    /// The keys of ``Key``: `failureThreshold` (consecutive retryable failures that open the circuit; `0`
+    /// disables the breaker) and `breakDuration` (how long it stays open before one probe is let through). Their
+    /// types, defaults and ranges are the configuration schema's, listed in the README's configuration table.
     ///
     /// - Parameter config: The reader, scoped to the breaker's keys.
     /// - Throws: ``ConfigurationError`` naming the key when a value is unusable.
     public init(config: ConfigReader) throws(ConfigurationError) {
-        let defaults = CircuitBreakerConfiguration()
         self.init(
-            failureThreshold: try config.integer("failureThreshold", default: defaults.failureThreshold),
-            breakDuration: try config.duration("breakDuration", default: defaults.breakDuration)
+            failureThreshold: try config.integer(Key.failureThreshold),
+            breakDuration: try config.duration(Key.breakDuration)
         )
     }
 }

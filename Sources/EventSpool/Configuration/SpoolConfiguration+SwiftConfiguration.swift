@@ -6,38 +6,24 @@ extension SpoolConfiguration {
     /// Creates a spool configuration from `config`, scoped to the spool's keys (`spool`).
     ///
     /// ## Configuration keys
-    /// - `directory` (string, required): The spool directory; created (mode 0700) when missing.
-    /// - `maxBytes` (int, optional, default: `1073741824`, 1 GiB): The most bytes of objects in `pending/`;
-    ///   when reached, spooling throws.
-    /// - `maxObjects` (int, optional, default: `1000000`): The most objects in `pending/`; when reached,
-    ///   spooling throws.
-    /// - `maxEventsPerObject` (int, optional, default: `64`): The most events one group commit writes into
-    ///   one object.
-    /// - `staleTemporaryFileAge` (duration, optional, default: `1h`): Files in `tmp/` older than this are
-    ///   leftovers of a crashed writer and are removed.
-    /// - `allowUnsafePermissions` (bool, optional, default: `false`): Accept a spool directory owned by
-    ///   another user or writable by others.
+    /// The keys of ``Key``: `directory` (required; created, mode 0700, when missing), `maxBytes` and `maxObjects`
+    /// (the limits of `pending/`: when reached, spooling throws), `maxEventsPerObject` (the most events one group
+    /// commit writes into one object), `staleTemporaryFileAge` (files in `tmp/` older than this are a crashed
+    /// writer's leftovers and are removed) and `allowUnsafePermissions` (accept a spool directory owned by another
+    /// user or writable by others). Types, defaults and ranges: the README's configuration table.
     ///
     /// - Parameter config: The reader, scoped to the spool's keys.
     /// - Throws: ``ConfigurationError`` naming the key when `directory` is missing or a value is unusable.
     public init(config: ConfigReader) throws(ConfigurationError) {
-        let defaults = SpoolConfiguration(directory: "")
         self.init(
-            directory: try config.requiredText("directory", expected: "the path of the spool directory"),
+            directory: try config.requiredText(Key.directory),
             limits: Limits(
-                maxBytes: Int64(try config.integer("maxBytes", default: Int(defaults.limits.maxBytes), minimum: 1)),
-                maxObjects: try config.integer("maxObjects", default: defaults.limits.maxObjects, minimum: 1)
+                maxBytes: Int64(try config.integer(Key.maxBytes)),
+                maxObjects: try config.integer(Key.maxObjects)
             ),
-            maxEventsPerObject: try config.integer(
-                "maxEventsPerObject",
-                default: defaults.maxEventsPerObject,
-                minimum: 1
-            ),
-            staleTemporaryFileAge: try config.duration(
-                "staleTemporaryFileAge",
-                default: defaults.staleTemporaryFileAge
-            ),
-            allowUnsafePermissions: try config.flag("allowUnsafePermissions", default: defaults.allowUnsafePermissions)
+            maxEventsPerObject: try config.integer(Key.maxEventsPerObject),
+            staleTemporaryFileAge: try config.duration(Key.staleTemporaryFileAge),
+            allowUnsafePermissions: try config.flag(Key.allowUnsafePermissions)
         )
     }
 }

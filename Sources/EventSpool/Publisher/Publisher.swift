@@ -222,7 +222,7 @@ public final class Publisher: Sendable {
     /// How long a write-ahead object is left to its publisher: every broker's total timeout, plus margin.
     private var writeAheadLease: Duration {
         let brokers = [configuration.broker] + (configuration.secondaryBroker.map { [$0] } ?? [])
-        return brokers.reduce(Duration.seconds(10)) { $0 + $1.timeout.total }
+        return brokers.reduce(Duration.seconds(10)) { $0 + $1.timeout }
     }
 
     // MARK: - Steps

@@ -6,19 +6,6 @@ import EventSpoolModel
 /// Its description (and debug description and mirror) never shows a secret: header values, the URL's
 /// user name and password, credentials and signing secrets print as `<redacted>`.
 public struct BrokerConfiguration: Sendable, Hashable {
-    /// Time limits for one delivery attempt.
-    public struct Timeout: Sendable, Hashable {
-        /// The longest wait for a TCP (and TLS) connection.
-        public var connect: Duration
-        /// The longest one whole request may take, connection included.
-        public var total: Duration
-
-        public init(connect: Duration = .seconds(2), total: Duration = .seconds(5)) {
-            self.connect = connect
-            self.total = total
-        }
-    }
-
     /// How an event is laid out in a request: the two content modes of the CloudEvents HTTP binding.
     public struct EventFormat: Sendable, Hashable, CustomStringConvertible {
         private enum Mode: Hashable {
@@ -48,8 +35,10 @@ public struct BrokerConfiguration: Sendable, Hashable {
 
     /// The URL events are POSTed to, `http` or `https`.
     public var url: String
-    /// Time limits for one attempt.
-    public var timeout: Timeout
+    /// The longest wait for a TCP (and TLS) connection (`connectTimeout`).
+    public var connectTimeout: Duration
+    /// The longest one whole attempt may take, connection included (`timeout`).
+    public var timeout: Duration
     /// Extra headers sent with every request (values are never logged).
     public var headers: [String: String]
     /// Credentials sent as an `Authorization` header: none, bearer token or basic.
@@ -73,7 +62,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
     ///
     /// - Parameters:
     ///   - url: The URL events are POSTed to.
-    ///   - timeout: Time limits for one attempt.
+    ///   - connectTimeout: The longest wait for a connection.
+    ///   - timeout: The longest one whole attempt may take, connection included.
     ///   - headers: Extra headers for every request.
     ///   - maxConnections: The most connections kept open to the broker.
     ///   - maxResponseBodyBytes: The most response-body bytes kept for error messages.
@@ -85,7 +75,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
     ///     machine.
     public init(
         url: String,
-        timeout: Timeout = Timeout(),
+        connectTimeout: Duration = .seconds(2),
+        timeout: Duration = .seconds(5),
         headers: [String: String] = [:],
         maxConnections: Int = 16,
         maxResponseBodyBytes: Int = 64 * 1024,
@@ -96,6 +87,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         allowInsecureCredentials: Bool = false
     ) {
         self.url = url
+        self.connectTimeout = connectTimeout
         self.timeout = timeout
         self.headers = headers
         self.auth = auth
@@ -124,8 +116,8 @@ extension BrokerConfiguration: CustomStringConvertible, CustomDebugStringConvert
     public var description: String {
         let headerList = headers.keys.sorted().map { "\($0): <redacted>" }.joined(separator: ", ")
         return
-            "BrokerConfiguration(url: \(HTTPURL.masked(url)), timeout: \(timeout.connect)/\(timeout.total), "
-            + "headers: [\(headerList)], auth: \(auth), signing: \(signing), tls: \(tls), "
+            "BrokerConfiguration(url: \(HTTPURL.masked(url)), connectTimeout: \(connectTimeout), "
+            + "timeout: \(timeout), headers: [\(headerList)], auth: \(auth), signing: \(signing), tls: \(tls), "
             + "eventFormat: \(eventFormat), maxConnections: \(maxConnections), "
             + "maxResponseBodyBytes: \(maxResponseBodyBytes), allowInsecureCredentials: \(allowInsecureCredentials))"
     }
@@ -138,6 +130,7 @@ extension BrokerConfiguration: CustomStringConvertible, CustomDebugStringConvert
             self,
             children: [
                 "url": HTTPURL.masked(url),
+                "connectTimeout": connectTimeout,
                 "timeout": timeout,
                 "headers": headers.mapValues { _ in "<redacted>" },
                 "auth": auth,

@@ -64,65 +64,29 @@ public struct Secret: Sendable, Hashable {
         }
     }
 
-    /// Reads the whole file.
-    ///
-    /// Symbolic links are followed on purpose: a Kubernetes secret volume makes each secret a link
-    /// (`token` → `..data/token` → `..2024_05_01…/token`) so that it can swap them all at once, and the
-    /// path is one an operator chose, not one an attacker could plant in a shared folder. What the link
-    /// leads to must be a regular file: `O_NONBLOCK` keeps a FIFO from holding start-up until a writer
-    /// comes, and `fstat` on the open file refuses it, a device or a folder.
+    /// Reads the whole file: a regular file (symbolic links followed, see ``RegularFile``) of at most
+    /// ``maxFileBytes``, warning when others than its owner may read it.
     private static func read(_ path: String, warnings: inout [String]) throws(SecretError) -> [UInt8] {
-        let descriptor: FileDescriptor
+        let file: RegularFile
         do {
-            descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking])
+            file = try RegularFile(path: path, maxBytes: maxFileBytes)
         } catch {
-            throw SecretError("cannot open file \(path): \(error)")
+            switch error {
+            case .cannotOpen(let errno): throw SecretError("cannot open file \(path): \(errno)")
+            case .cannotRead(let errno): throw SecretError("cannot read file \(path): \(errno)")
+            case .notRegular(let kind): throw SecretError("file \(path) is \(kind), not a regular file")
+            case .tooLarge:
+                throw SecretError("file \(path) is larger than \(maxFileBytes) bytes; it does not hold a secret")
+            }
         }
-        defer { try? descriptor.close() }
-        let status: Stat
-        do {
-            status = try descriptor.stat()
-        } catch {
-            throw SecretError("cannot inspect file \(path): \(error)")
-        }
-        guard status.type == .regular else {
-            throw SecretError("file \(path) is \(Self.kind(of: status.type)), not a regular file")
-        }
-        let exposure = FileExposure(status)
+        let exposure = FileExposure(file.status)
         if let readers = exposure.readers {
             warnings.append(
                 "file \(path) is readable by \(readers) (mode \(exposure.modeText)); let only its owner read it "
                     + "(chmod 600; for a Kubernetes secret volume, defaultMode: 0400, or 0440 with the pod's fsGroup)"
             )
         }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count: Int
-            do {
-                count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0, retryOnInterrupt: true) }
-            } catch {
-                throw SecretError("cannot read file \(path): \(error)")
-            }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[..<count])
-            if bytes.count > maxFileBytes {
-                throw SecretError("file \(path) is larger than \(maxFileBytes) bytes; it does not hold a secret")
-            }
-        }
-    }
-}
-
-extension Secret {
-    /// What a file of `type` is, in a few words.
-    fileprivate static func kind(of type: FileType) -> String {
-        switch type {
-        case .fifo: "a FIFO"
-        case .directory: "a folder"
-        case .characterSpecial, .blockSpecial: "a device"
-        case .socket: "a socket"
-        default: "not a plain file"
-        }
+        return file.bytes
     }
 }
 
