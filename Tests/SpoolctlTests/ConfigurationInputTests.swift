@@ -1,5 +1,6 @@
 import EventSpoolTesting
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
