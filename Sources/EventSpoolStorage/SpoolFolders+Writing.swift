@@ -274,7 +274,7 @@ extension SpoolFolders {
             logger.info(
                 "could not remove a spool file after a failed write",
                 metadata: [
-                    "spool.path": "\(displayPath(relative))",
+                    "spool.path": loggedPath(relative),
                     "spool.reason": "\(reason)",
                     "spool.errno": "\(error)",
                 ]

@@ -223,9 +223,9 @@ final class SpoolSyscallRecorder: Sendable {
                 try self.record("fstat", self.path(of: file))
                 return try live.status(file)
             },
-            setTimes: { directory, path, seconds throws(Errno) in
-                try self.record("utimensat", self.relative(path.string, in: directory))
-                try live.setTimes(directory, path, seconds)
+            setTimes: { file, seconds throws(Errno) in
+                try self.record("futimens", self.path(of: file))
+                try live.setTimes(file, seconds)
             }
         )
     }
