@@ -116,19 +116,12 @@ import Testing
     @Test func aReleaseWaitingForAPutInProgressHoldsNewPutsBack() async throws {
         try await withSpoolTest { context in
             let (recorder, spool) = try Self.openRecorded(context)
-            try await spool.delete(try await spool.put([Self.event(0)]), in: .pending)
-            try await spool.beginOrderingKeyRelease()
-            // A put in another process is between marking its keys and renaming its object into place.
-            let other = open(context.spoolPath + "/" + SpoolFolders.orderingLockFile, O_RDONLY | O_CLOEXEC)
-            #expect(flock(other, LOCK_SH) == 0)
-
-            let (blocked, blocking) = AsyncStream.makeStream(of: String.self)
-            recorder.onBlockingLock { call, started in
-                if started { blocking.yield(call) }
-            }
-            var waits = blocked.makeAsyncIterator()
-            let release = Task { try await spool.releaseOrderingKeys(keeping: []) }
-            while await waits.next() != "flock ordering.lock exclusive" {}
+            let (other, release, waitsFromThere) = try await Self.releaseWaitingForAPutInProgress(
+                context,
+                spool,
+                recorder
+            )
+            var waits = waitsFromThere
             // The waiting release holds the turnstile, which every put of an ordering key passes through first.
             let turnstile = open(context.spoolPath + "/" + SpoolFolders.orderingFolder, O_RDONLY | O_CLOEXEC)
             #expect(flock(turnstile, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK, "puts can pass the release")
@@ -158,19 +151,7 @@ import Testing
     @Test func aReleaseWaitingForTheOrderingLockHoldsNoPutWithoutOrderingKeysBack() async throws {
         try await withSpoolTest { context in
             let (recorder, spool) = try Self.openRecorded(context)
-            try await spool.delete(try await spool.put([Self.event(0)]), in: .pending)
-            try await spool.beginOrderingKeyRelease()
-            // A put of an ordering key, in another process, is being written: it holds ordering.lock shared.
-            let other = open(context.spoolPath + "/" + SpoolFolders.orderingLockFile, O_RDONLY | O_CLOEXEC)
-            #expect(flock(other, LOCK_SH) == 0)
-
-            let (blocked, blocking) = AsyncStream.makeStream(of: String.self)
-            recorder.onBlockingLock { call, started in
-                if started { blocking.yield(call) }
-            }
-            var waits = blocked.makeAsyncIterator()
-            let release = Task { try await spool.releaseOrderingKeys(keeping: []) }
-            while await waits.next() != "flock ordering.lock exclusive" {}
+            let (other, release, _) = try await Self.releaseWaitingForAPutInProgress(context, spool, recorder)
 
             // newest-key is free while the release waits: a put in any process takes its key at once.
             let newestKey = open(context.spoolPath + "/" + SpoolFolders.newestKeyFile, O_RDONLY | O_CLOEXEC)
@@ -196,6 +177,28 @@ import Testing
             await putter.shutdown()
             await spool.shutdown()
         }
+    }
+
+    /// Starts a release of every mark while a put in another process (another open file description of
+    /// `ordering.lock`, returned) is between marking its keys and renaming its object; returns once the release
+    /// waits for `ordering.lock`, with the release and the stream of the blocking lock calls made from then on.
+    private static func releaseWaitingForAPutInProgress(
+        _ context: SpoolTestContext,
+        _ spool: DirectorySpool,
+        _ recorder: SpoolSyscallRecorder
+    ) async throws -> (other: CInt, release: Task<Void, any Error>, waits: AsyncStream<String>.Iterator) {
+        try await spool.delete(try await spool.put([Self.event(0)]), in: .pending)
+        try await spool.beginOrderingKeyRelease()
+        let other = open(context.spoolPath + "/" + SpoolFolders.orderingLockFile, O_RDONLY | O_CLOEXEC)
+        #expect(flock(other, LOCK_SH) == 0)
+        let (blocked, blocking) = AsyncStream.makeStream(of: String.self)
+        recorder.onBlockingLock { call, started in
+            if started { blocking.yield(call) }
+        }
+        var waits = blocked.makeAsyncIterator()
+        let release = Task { try await spool.releaseOrderingKeys(keeping: []) }
+        while await waits.next() != "flock ordering.lock exclusive" {}
+        return (other, release, waits)
     }
 
     /// How many system calls a put of one event with an ordering key makes into an existing folder.

@@ -66,24 +66,7 @@ import Testing
     /// A process whose clock is an hour ahead (an NTP step forward, a container's wrong clock) opens the spool
     /// while a put is being written: the writer's file looks an hour old, and stays.
     @Test func aSpoolWhoseClockIsAheadLeavesTheFileOfAPutBeingWritten() async throws {
-        try await withSpoolTest { context in
-            let recorder = SpoolSyscallRecorder(root: context.spoolPath)
-            let spool = try context.open(syscalls: recorder.syscalls)
-            let ahead = SpoolTestClock(Date().addingTimeInterval(3601))
-            let opened = Mutex(false)
-            recorder.beforeEveryCall { call in
-                if call.hasPrefix("fdatasync tmp/"), !opened.withLock({ $0 }) {
-                    opened.withLock { $0 = true }
-                    _ = try? context.open(clock: ahead)
-                }
-                return nil
-            }
-            let key = try await spool.put([spoolTestEvent(1)])
-            recorder.beforeEveryCall(nil)
-            #expect(opened.withLock { $0 })
-            #expect(try await spool.get(key, in: .pending).events == [spoolTestEvent(1)])
-            await spool.shutdown()
-        }
+        try await Self.putWhileAnotherSpoolOpens(before: "fdatasync tmp/", clock: SpoolTestClock(Date() + 3601))
     }
 
     /// What no writer makes — a FIFO, a symbolic link — cannot be locked; it goes once it is older than the
@@ -126,16 +109,22 @@ import Testing
         }
     }
 
+    /// Just before the writer renames its file out of tmp/, another process opens the spool and cleans up.
     @Test func aSpoolOpeningWhileAPutIsWrittenLeavesItsTemporaryFile() async throws {
+        try await Self.putWhileAnotherSpoolOpens(before: "rename tmp/", clock: SystemWallClock())
+    }
+
+    /// Puts an event while another spool instance with `clock` opens (and cleans up `tmp/`) just before the
+    /// writer's first call starting with `call`; the put must succeed.
+    static func putWhileAnotherSpoolOpens(before call: String, clock: any WallClock) async throws {
         try await withSpoolTest { context in
             let recorder = SpoolSyscallRecorder(root: context.spoolPath)
             let spool = try context.open(syscalls: recorder.syscalls)
-            // Just before the writer renames its file out of tmp/, another process opens the spool and cleans up.
             let opened = Mutex(false)
-            recorder.beforeEveryCall { call in
-                if call.hasPrefix("rename tmp/"), !opened.withLock({ $0 }) {
+            recorder.beforeEveryCall { made in
+                if made.hasPrefix(call), !opened.withLock({ $0 }) {
                     opened.withLock { $0 = true }
-                    _ = try? context.open()
+                    _ = try? context.open(clock: clock)
                 }
                 return nil
             }
