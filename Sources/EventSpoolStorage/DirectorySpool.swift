@@ -71,7 +71,7 @@ public final class DirectorySpool: Spool {
         self.isReadOnly = isReadOnly
         self.clock = clock
         // A process that starts after the clock stepped back still makes keys after those already spooled.
-        keys = SpoolKeySource(clock: clock, after: directory.newestKey(in: .pending))
+        keys = SpoolKeySource(clock: clock, after: directory.newestKey(in: .pending), logger: directory.logger)
         usage = SpoolUsage(limits: configuration.limits)
         writer = SpoolWriter(
             directory: directory,

@@ -67,7 +67,9 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "spool \(operation) failed for \(path): \(message)"
+        // The path may hold a name read from disk: escaped, it cannot break a log line or drive a terminal.
+        let shownPath = LoggedText(path, maxBytes: SpoolFolders.maxLoggedPathBytes)
+        var text = "spool \(operation) failed for \(shownPath): \(message)"
         if let errno { text += " (\(errno))" }
         return text
     }

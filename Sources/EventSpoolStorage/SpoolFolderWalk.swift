@@ -110,7 +110,7 @@ struct SpoolFolderWalk: Sendable {
 
     private func warn(_ message: Logger.Message, _ path: String) {
         guard warnsAboutForeignEntries else { return }
-        directory.logger.warning(message, metadata: ["spool.path": "\(directory.displayPath(path))"])
+        directory.logger.warning(message, metadata: ["spool.path": directory.loggedPath(path)])
     }
 
     /// `YYYY` at depth 1, two digits below: `MM`, `DD`, `HH`, `MM`.
@@ -144,7 +144,14 @@ extension SpoolFolders {
         func newest(in path: String, folder: String, depth: Int) -> SpoolKey? {
             guard let names = try? folderNames(path) else { return nil }
             if depth == 5 {
-                return names.compactMap { SpoolKey(fileName: $0) }.filter { $0.folder == folder }.max()
+                let keys = names.compactMap { SpoolKey(fileName: $0) }.filter { $0.folder == folder }
+                for key in keys where !SpoolKeySource.isCredible(key) {
+                    logger.warning(
+                        "ignoring an object in the year 9999 or later as the newest key: later keys could not follow it",
+                        metadata: ["spool.path": loggedPath(Self.objectPath(key, in: state))]
+                    )
+                }
+                return keys.filter(SpoolKeySource.isCredible).max()
             }
             for name in SpoolFolderWalk.sortedDescending(names)
             where SpoolFolderWalk.isFolderName(name, depth: depth + 1) {

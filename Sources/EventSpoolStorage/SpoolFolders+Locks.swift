@@ -9,15 +9,28 @@ import SystemPackage
 ///
 /// - `sweeper.lock`: held by the running sweeper (``tryLock(named:)``).
 /// - `newest-key`: holds the newest key any writer took. A writer locks it exclusively for the moment it
-///   takes a key (``takeKey(from:newestKey:thenSharing:)``), so keys sort in the order they were taken, by
-///   every process sharing the spool, whatever their clocks say.
+///   takes a key (``takeKey(from:newestKey:)``), and waits for nothing else meanwhile, so keys sort in the
+///   order they were taken, by every process sharing the spool, whatever their clocks say.
 /// - `ordering.lock`: shared by a put from the moment it marks its ordering keys until its object is in
-///   place; exclusive for a sweeper that sets marks aside or removes them (`SpoolFolders+OrderingKeys`).
-///   Whoever takes it passes through `newest-key` first: a sweeper waiting there holds back new puts, so a
-///   steady stream of puts, each holding it shared, cannot starve it.
+///   place; exclusive for a sweeper that clears or removes marks (`SpoolFolders+OrderingKeys`).
+/// - `ordering/` itself (a `flock` on the folder): the turnstile in front of `ordering.lock`. Whoever takes
+///   `ordering.lock` holds the turnstile exclusively until it has it: a sweeper waiting for the puts in
+///   progress holds back new puts of ordering keys, so a steady stream of them cannot starve it — and holds
+///   back nothing else: a put without ordering keys takes neither.
+///
+/// No one waits for one of these locks while holding another, except for `ordering.lock` behind the
+/// turnstile, and no holder of `ordering.lock` waits for the turnstile: no cycle, so no deadlock — also with
+/// processes of the version before, which used `newest-key` as the turnstile (they take `ordering.lock` behind
+/// it, and a put of this version takes `newest-key` before `ordering.lock`, never after).
+///
+/// Each lock file must be the spool's own: a regular file with one name. A hard link would have every put
+/// write `newest-key` into the file of its other name, wherever that is; a FIFO would block the open.
 extension SpoolFolders {
     static let newestKeyFile = "newest-key"
     static let orderingLockFile = "ordering.lock"
+
+    /// What to do about a lock file that is not the spool's own.
+    static let lockFileAdvice = "remove it while no process uses the spool, and the spool makes a new one"
 
     /// Opens `<spool>/<name>` (0600, never through a symbolic link) and takes a non-blocking exclusive flock.
     func tryLock(named name: String) throws(SpoolError) -> SpoolLock? {
@@ -31,18 +44,7 @@ extension SpoolFolders {
                 message: "a lock name must be a plain file name"
             )
         }
-        let file: FileDescriptor
-        do {
-            file = try syscalls.open(
-                root,
-                FilePath(name),
-                .readWrite,
-                [.create, .noFollow, .closeOnExec],
-                Self.filePermissions
-            )
-        } catch {
-            throw SpoolError.syscall("open", path: displayPath(name), error, "could not open the lock file")
-        }
+        let file = try openOwnFile(name).file
         do {
             guard try syscalls.lock(file, .exclusive, false) else {
                 closeQuietly(file, name)
@@ -55,27 +57,92 @@ extension SpoolFolders {
         return SpoolLock(path: displayPath(name), file: file)
     }
 
-    /// Opens the lock file `name` (0600, created when missing, never through a symbolic link). Where the spool
-    /// cannot be written it opens an existing one read-only: a lock needs no write access, and the write that
-    /// follows fails with its own, clearer error.
+    /// Opens the lock file `name` (0600, created when missing, never through a symbolic link, and only when it is
+    /// a regular file with one name). Where the spool cannot be written it opens an existing one read-only: a
+    /// lock needs no write access, and the write that follows fails with its own, clearer error.
     func openLockFile(_ name: String) throws(SpoolError) -> SpoolLockFile {
+        let (file, isWritable) = try openOwnFile(name)
+        return SpoolLockFile(name: name, descriptor: file, isWritable: isWritable, directory: self)
+    }
+
+    /// Opens (creating when missing) the lock file `name`, read-write or else read-only, and checks that it is a
+    /// regular file with one name.
+    private func openOwnFile(_ name: String) throws(SpoolError) -> (file: FileDescriptor, isWritable: Bool) {
+        // O_NONBLOCK: a FIFO planted there must not block the open (it is refused below); flock ignores it.
+        let file: FileDescriptor
+        var isWritable = true
         do {
-            let file = try syscalls.open(
+            file = try syscalls.open(
                 root,
                 FilePath(name),
                 .readWrite,
-                [.create, .noFollow, .closeOnExec],
+                [.create, .noFollow, .nonBlocking, .closeOnExec],
                 Self.filePermissions
             )
-            return SpoolLockFile(name: name, descriptor: file, isWritable: true, directory: self)
         } catch let error where [.readOnlyFileSystem, .permissionDenied, .notPermitted].contains(error) {
-            if let file = try? syscalls.open(root, FilePath(name), .readOnly, [.noFollow, .closeOnExec], nil) {
-                return SpoolLockFile(name: name, descriptor: file, isWritable: false, directory: self)
+            let options: FileDescriptor.OpenOptions = [.noFollow, .nonBlocking, .closeOnExec]
+            guard let opened = try? syscalls.open(root, FilePath(name), .readOnly, options, nil) else {
+                throw SpoolError.syscall("open", path: displayPath(name), error, "could not open the lock file")
             }
-            throw SpoolError.syscall("open", path: displayPath(name), error, "could not open the lock file")
+            file = opened
+            isWritable = false
+        } catch .isDirectory {
+            throw SpoolError(
+                code: .unsafe,
+                operation: "open",
+                path: displayPath(name),
+                message: "is a directory, not a regular file; \(Self.lockFileAdvice)",
+                errno: .isDirectory
+            )
         } catch {
             throw SpoolError.syscall("open", path: displayPath(name), error, "could not open the lock file")
         }
+        do throws(SpoolError) {
+            try requireOwnFile(file, name, advice: Self.lockFileAdvice)
+        } catch {
+            closeQuietly(file, name)
+            throw error
+        }
+        return (file, isWritable)
+    }
+
+    /// Opens `ordering/` as the turnstile in front of `ordering.lock` (a folder cannot be a hard link).
+    func openTurnstile() throws(SpoolError) -> SpoolLockFile {
+        SpoolLockFile(
+            name: Self.orderingFolder,
+            descriptor: try openFolder(Self.orderingFolder),
+            isWritable: false,
+            directory: self
+        )
+    }
+
+    /// Throws `.unsafe` unless the open `file` is a regular file with one name: the spool writes it in place or
+    /// sets its times, which through a hard link would change the file of its other name, wherever that is.
+    func requireOwnFile(_ file: FileDescriptor, _ relative: String, advice: String) throws(SpoolError) {
+        let status: Stat
+        do {
+            status = try syscalls.status(file)
+        } catch {
+            throw SpoolError.syscall("fstat", path: displayPath(relative), error, "could not inspect the file")
+        }
+        if let problem = Self.notOwnFile(status) {
+            throw SpoolError(
+                code: .unsafe,
+                operation: "open",
+                path: displayPath(relative),
+                message: "\(problem); \(advice)"
+            )
+        }
+    }
+
+    /// Why a file with `status` is not one the spool may write in place: not a regular file, or one with other
+    /// names (a hard link); `nil` when it may.
+    static func notOwnFile(_ status: Stat) -> String? {
+        guard status.type == .regular else { return "is \(describe(status.type)), not a regular file" }
+        guard status.linkCount <= 1 else {
+            return "has \(status.linkCount) names (a hard link): writing it would change the file of its other names"
+        }
+        return nil
     }
 
     /// Takes a lock on `file`, waiting for it.
@@ -95,21 +162,21 @@ extension SpoolFolders {
         } catch {
             logger.warning(
                 "could not unlock a spool lock file",
-                metadata: ["spool.path": "\(displayPath(file.name))", "spool.errno": "\(error)"]
+                metadata: ["spool.path": loggedPath(file.name), "spool.errno": "\(error)"]
             )
         }
     }
 
-    /// Takes `ordering.lock` (`.shared` or `.exclusive`), passing through `newest-key` on the way.
+    /// Takes `ordering.lock` (`.shared` or `.exclusive`), passing through the turnstile on the way.
     func enterOrderingLock(
         _ kind: Syscalls.FileLock,
-        newestKey: SpoolLockFile,
+        turnstile: SpoolLockFile,
         ordering: SpoolLockFile
     )
         throws(SpoolError)
     {
-        try lock(newestKey, .exclusive)
-        defer { unlock(newestKey) }
+        try lock(turnstile, .exclusive)
+        defer { unlock(turnstile) }
         try lock(ordering, kind)
     }
 
@@ -118,36 +185,27 @@ extension SpoolFolders {
         _ kind: Syscalls.FileLock,
         _ body: () throws(SpoolError) -> Result
     ) throws(SpoolError) -> Result {
-        let newestKey = try openLockFile(Self.newestKeyFile)
+        let turnstile = try openTurnstile()
         let ordering = try openLockFile(Self.orderingLockFile)
-        try enterOrderingLock(kind, newestKey: newestKey, ordering: ordering)
+        try enterOrderingLock(kind, turnstile: turnstile, ordering: ordering)
         defer { unlock(ordering) }
         return try body()
     }
 
     /// Takes the key of a new object: later than the newest key any writer recorded in `newest-key`, which it
-    /// then records.
-    ///
-    /// - Parameter ordering: When given, `ordering.lock` is taken shared before `newest-key` is let go (the
-    ///   object has ordering keys to mark); the caller unlocks it once the object is in place.
-    func takeKey(
-        from keys: SpoolKeySource,
-        newestKey: SpoolLockFile,
-        thenSharing ordering: SpoolLockFile?
-    ) throws(SpoolError) -> SpoolKey {
+    /// then records. Holds `newest-key` locked for those few calls only, waiting for nothing else meanwhile.
+    func takeKey(from keys: SpoolKeySource, newestKey: SpoolLockFile) throws(SpoolError) -> SpoolKey {
         try lock(newestKey, .exclusive)
         defer { unlock(newestKey) }
         let key = keys.next(after: try recordedNewestKey(newestKey))
         if newestKey.isWritable {
             try recordNewestKey(key, in: newestKey)
         }
-        if let ordering {
-            try lock(ordering, .shared)
-        }
         return key
     }
 
-    /// The key recorded in `newest-key`; `nil` when it is empty or holds something else.
+    /// The key recorded in `newest-key`; `nil` when it is empty, holds something else, or a key in the year 9999
+    /// or later (no floor: see `SpoolKeySource`), which is reported, and replaced by the next key recorded.
     private func recordedNewestKey(_ file: SpoolLockFile) throws(SpoolError) -> SpoolKey? {
         var buffer = [UInt8](repeating: 0, count: SpoolKey.length)
         let count: Int
@@ -158,8 +216,15 @@ extension SpoolFolders {
         } catch {
             throw SpoolError.syscall("read", path: displayPath(file.name), error, "could not read the newest key")
         }
-        guard count == SpoolKey.length else { return nil }
-        return SpoolKey(String(decoding: buffer, as: UTF8.self))
+        guard count == SpoolKey.length, let key = SpoolKey(String(decoding: buffer, as: UTF8.self)) else { return nil }
+        guard SpoolKeySource.isCredible(key) else {
+            logger.warning(
+                "ignoring a newest key in the year 9999 or later: keys there could not stay in publish order",
+                metadata: ["spool.path": loggedPath(file.name), "spool.key": "\(key)"]
+            )
+            return nil
+        }
+        return key
     }
 
     /// Overwrites `newest-key` with `key` and a newline. Not flushed: after a crash the spool's first put finds

@@ -8,8 +8,12 @@ import struct Foundation.Date
 extension SpoolFolders {
     /// Removes `tmp/` leftovers of writers that are gone: files no writer holds locked (a writer holds its
     /// temporary file's `flock` until the file has left `tmp/`, and the kernel drops it when the writer ends,
-    /// however it ends), and files older than `maximumAge` whatever they are. Each removal is logged; nothing
-    /// in `tmp/` is ever read.
+    /// however it ends). Each removal is logged; nothing in `tmp/` is ever read.
+    ///
+    /// A file a writer holds is never removed, however old it looks: its age is only what this process's clock
+    /// says against the writer's kernel's, and a clock stepped forward would otherwise fail a live put. One held
+    /// for longer than `maximumAge` is reported (its writer may be stuck). What no writer makes — a FIFO, a
+    /// symbolic link, a socket — cannot be held; it goes once it is older than `maximumAge`. A folder is reported.
     ///
     /// A lock, unlike a process id, means the same in every process sharing the spool: a writer in another
     /// container (another PID namespace) has a process id that may name no process, or another one, here.
@@ -30,34 +34,45 @@ extension SpoolFolders {
         for name in names {
             let path = "\(Self.temporaryFolder)/\(name)"
             guard let status = try? Stat(FilePath(path), relativeTo: root, flags: .symlinkNoFollow) else { continue }
+            let isOld = now.timeIntervalSince(Self.modificationTime(status)) > maximumSeconds
             // Held while the decision is made and the file removed, so that no writer can take it meanwhile.
             let unheld = status.type == .regular ? lockIfUnheld(path, status) : nil
             defer { unheld.map { closeQuietly($0, path) } }
-            var reason: String?
-            if unheld != nil {
+            let reason: String
+            switch status.type {
+            case .regular where unheld != nil:
                 reason = "no writer holds it"
-            } else if now.timeIntervalSince(Self.modificationTime(status)) > maximumSeconds {
-                reason = "it is older than \(maximumAge)"
-            }
-            guard let reason else { continue }
-            guard status.type != .directory else {
-                logger.warning(
-                    "a folder in the spool's temporary folder; remove it by hand",
-                    metadata: ["spool.path": "\(displayPath(path))"]
-                )
+            case .regular:
+                if isOld {
+                    logger.warning(
+                        "a writer has held a temporary file for longer than staleTemporaryFileAge",
+                        metadata: ["spool.path": loggedPath(path), "spool.maximumAge": "\(maximumAge)"]
+                    )
+                }
                 continue
+            case .directory:
+                if isOld {
+                    logger.warning(
+                        "a folder in the spool's temporary folder; remove it by hand",
+                        metadata: ["spool.path": loggedPath(path)]
+                    )
+                }
+                continue
+            default:
+                guard isOld else { continue }
+                reason = "no writer makes such a file, and it is older than \(maximumAge)"
             }
             do {
                 try syscalls.unlink(root, FilePath(path))
                 removed += 1
                 logger.info(
                     "removed a stale temporary file",
-                    metadata: ["spool.path": "\(displayPath(path))", "spool.reason": "\(reason)"]
+                    metadata: ["spool.path": loggedPath(path), "spool.reason": "\(reason)"]
                 )
             } catch {
                 logger.info(
                     "could not remove a stale temporary file",
-                    metadata: ["spool.path": "\(displayPath(path))", "spool.errno": "\(error)"]
+                    metadata: ["spool.path": loggedPath(path), "spool.errno": "\(error)"]
                 )
             }
         }

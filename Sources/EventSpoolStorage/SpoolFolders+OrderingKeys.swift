@@ -71,13 +71,16 @@ extension SpoolFolders {
         var created = false
         for orderingKey in orderingKeys {
             let path = "\(Self.orderingFolder)/\(Self.markName(orderingKey))"
-            do {
-                try syscalls.setTimes(root, FilePath(path), Self.markTime(time))
-            } catch .noSuchFileOrDirectory {
+            switch try openMark(path) {
+            case .missing:
                 try createMark(orderingKey, at: path, time: time)
                 created = true
-            } catch {
-                throw SpoolError.syscall("utimensat", path: displayPath(path), error, "could not mark the ordering key")
+            case .foreign(let problem):
+                // Its name alone keeps the key marked, and a sweep never removes it: safe, if slower.
+                warnOfForeignMark(path, problem)
+            case .own(let file, _):
+                defer { closeQuietly(file, path) }
+                try setMarkTime(file, path, Self.markTime(time), "could not mark the ordering key")
             }
         }
         // New names are durable only once the folder's entries are.
@@ -116,14 +119,10 @@ extension SpoolFolders {
         } catch {
             throw SpoolError.syscall("open", path: displayPath(path), error, "could not create the ordering-key mark")
         }
+        defer { closeQuietly(file, path) }
         // The content only tells a person which key this is: a short write costs nothing but readability.
         _ = Array(orderingKey.utf8).withUnsafeBytes { try? syscalls.write(file, $0) }
-        closeQuietly(file, path)
-        do {
-            try syscalls.setTimes(root, FilePath(path), Self.markTime(time))
-        } catch {
-            throw SpoolError.syscall("utimensat", path: displayPath(path), error, "could not mark the ordering key")
-        }
+        try setMarkTime(file, path, Self.markTime(time), "could not mark the ordering key")
     }
 
     /// Whether the ordering key is marked.
@@ -140,19 +139,22 @@ extension SpoolFolders {
     }
 
     /// Clears every mark (sets its time to ``clearedMarkTime``), for a sweep to call before it lists `pending/`.
+    /// An entry that is not a mark of the spool's own (``openMark(_:)``) is left alone, with a warning.
     ///
     /// - Returns: How many marks were cleared.
     @discardableResult
     func clearOrderingMarks() throws(SpoolError) -> Int {
         var cleared = 0
         try forEachMarkHoldingTheLock(skipping: []) { (path) throws(SpoolError) in
-            do throws(Errno) {
-                try syscalls.setTimes(root, FilePath(path), Self.clearedMarkTime)
+            switch try openMark(path) {
+            case .missing:
+                break  // removed meanwhile: nothing to clear
+            case .foreign(let problem):
+                warnOfForeignMark(path, problem)
+            case .own(let file, _):
+                defer { closeQuietly(file, path) }
+                try setMarkTime(file, path, Self.clearedMarkTime, "could not clear the mark")
                 cleared += 1
-            } catch .noSuchFileOrDirectory {
-                // Removed meanwhile: nothing to clear.
-            } catch {
-                throw SpoolError.syscall("utimensat", path: displayPath(path), error, "could not clear the mark")
             }
         }
         return cleared
@@ -161,15 +163,30 @@ extension SpoolFolders {
     /// Removes the marks of keys not in `keeping` that are still cleared (no put set them since the sweep
     /// began), and marks every key in `keeping` (a crash may have lost a mark whose events are still waiting).
     ///
+    /// An entry that is not a mark of the spool's own — a folder, a FIFO, a symbolic link, a hard link to a file
+    /// elsewhere — is left in place (its name keeps its key marked: slower, never out of order); the others are
+    /// released all the same, and then the call throws, naming it: a person must remove it.
+    ///
     /// - Returns: How many marks were removed.
     @discardableResult
     func releaseOrderingMarks(keeping: Set<String>, now: Date) throws(SpoolError) -> Int {
         try withOrderingKeysMarked(keeping, at: now) {}
         var removed = 0
+        var foreign: [(path: String, problem: String)] = []
         try forEachMarkHoldingTheLock(skipping: Set(keeping.map(Self.markName))) { (path) throws(SpoolError) in
-            guard let status = try? Stat(FilePath(path), relativeTo: root, flags: .symlinkNoFollow),
-                status.st_mtim.tv_sec == 0, status.st_mtim.tv_nsec == 0
-            else { return }  // set by a put since the sweep began, or gone
+            let status: Stat
+            switch try openMark(path) {
+            case .missing:
+                return
+            case .foreign(let problem):
+                foreign.append((path, problem))
+                return
+            case .own(let file, let opened):
+                closeQuietly(file, path)
+                status = opened
+            }
+            // Set by a put since the sweep began: its key may have events waiting.
+            guard status.st_mtim.tv_sec == 0, status.st_mtim.tv_nsec == 0 else { return }
             do throws(Errno) {
                 try syscalls.unlink(root, FilePath(path))
                 removed += 1
@@ -178,6 +195,15 @@ extension SpoolFolders {
             } catch {
                 throw SpoolError.syscall("unlink", path: displayPath(path), error, "could not release the mark")
             }
+        }
+        if let first = foreign.first {
+            let others = foreign.count > 1 ? " (and \(foreign.count - 1) more such entries in ordering/)" : ""
+            throw SpoolError(
+                code: .unsafe,
+                operation: "release",
+                path: displayPath(first.path),
+                message: "\(first.problem); \(Self.foreignMarkAdvice)\(others)"
+            )
         }
         return removed
     }
@@ -190,18 +216,84 @@ extension SpoolFolders {
     ) throws(SpoolError) {
         let names = try folderNames(Self.orderingFolder).filter { $0.utf8.count == 64 && !skipping.contains($0) }
         guard !names.isEmpty else { return }
-        let newestKey = try openLockFile(Self.newestKeyFile)
+        let turnstile = try openTurnstile()
         let ordering = try openLockFile(Self.orderingLockFile)
         var start = names.startIndex
         while start < names.endIndex {
             let end = min(start + Self.marksPerLock, names.endIndex)
-            try enterOrderingLock(.exclusive, newestKey: newestKey, ordering: ordering)
+            try enterOrderingLock(.exclusive, turnstile: turnstile, ordering: ordering)
             defer { unlock(ordering) }
             for name in names[start..<end] {
                 try body("\(Self.orderingFolder)/\(name)")
             }
             start = end
         }
+    }
+
+    /// What stands at a mark's path.
+    enum MarkEntry {
+        /// Nothing.
+        case missing
+        /// A mark of the spool's own, open (the caller closes it), and its status.
+        case own(FileDescriptor, Stat)
+        /// Something else, and what: the spool never writes or sets times through it.
+        case foreign(String)
+    }
+
+    /// What to do about an entry in `ordering/` that is not a mark of the spool's own.
+    static let foreignMarkAdvice =
+        "not a mark the spool made; it keeps its ordering key marked until a person removes it"
+
+    /// Opens the mark at `path` — never through a symbolic link, never waiting on a FIFO — when it is a regular
+    /// file with one name. A hard link would have the spool set the times of the file of its other name,
+    /// wherever that is; a folder can be neither cleared nor removed.
+    func openMark(_ path: String) throws(SpoolError) -> MarkEntry {
+        let file: FileDescriptor
+        do {
+            file = try syscalls.open(root, FilePath(path), .readOnly, [.noFollow, .nonBlocking, .closeOnExec], nil)
+        } catch .noSuchFileOrDirectory {
+            return .missing
+        } catch .tooManySymbolicLinkLevels {
+            return .foreign("is a symbolic link, not a regular file")
+        } catch {
+            throw SpoolError.syscall("open", path: displayPath(path), error, "could not open the ordering-key mark")
+        }
+        let status: Stat
+        do {
+            status = try syscalls.status(file)
+        } catch {
+            closeQuietly(file, path)
+            throw SpoolError.syscall("fstat", path: displayPath(path), error, "could not inspect the ordering-key mark")
+        }
+        if let problem = Self.notOwnFile(status) {
+            closeQuietly(file, path)
+            return .foreign(problem)
+        }
+        return .own(file, status)
+    }
+
+    /// Sets the times of the open mark `file` to `seconds` since 1970.
+    private func setMarkTime(
+        _ file: FileDescriptor,
+        _ path: String,
+        _ seconds: Double,
+        _ failure: String
+    )
+        throws(SpoolError)
+    {
+        do {
+            try syscalls.setTimes(file, seconds)
+        } catch {
+            throw SpoolError.syscall("futimens", path: displayPath(path), error, failure)
+        }
+    }
+
+    /// Logs an entry in `ordering/` the spool leaves alone.
+    private func warnOfForeignMark(_ path: String, _ problem: String) {
+        logger.warning(
+            "an entry in ordering/ is not a mark the spool made; leaving it alone: remove it by hand",
+            metadata: ["spool.path": loggedPath(path), "spool.problem": "\(problem)"]
+        )
     }
 
     /// The modification time in `status`.

@@ -132,7 +132,8 @@ extension SpoolFolders {
         return bytes
     }
 
-    private static func describe(_ type: FileType) -> String {
+    /// A file type in words, for messages: "a directory", "a FIFO".
+    static func describe(_ type: FileType) -> String {
         switch type {
         case .directory: "a directory"
         case .symbolicLink: "a symbolic link"

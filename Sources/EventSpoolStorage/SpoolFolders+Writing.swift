@@ -181,6 +181,9 @@ extension SpoolFolders {
         let size = try objectSize(path)
         do {
             try syscalls.unlink(root, FilePath(path))
+        } catch .isDirectory where state == .quarantine {
+            // Quarantined whole (a folder named like an object): empty, it can go as an object would.
+            try removeQuarantinedFolder(path)
         } catch .isDirectory {
             throw SpoolError(
                 code: .unsafe,
@@ -193,6 +196,24 @@ extension SpoolFolders {
             throw SpoolError.syscall("unlink", path: displayPath(path), error, "could not remove the object")
         }
         return size
+    }
+
+    /// Removes the quarantined folder at `path` when it is empty; one with files in it is for a person to look
+    /// at, and is never removed with what it holds.
+    private func removeQuarantinedFolder(_ path: String) throws(SpoolError) {
+        do {
+            try syscalls.removeDirectory(root, FilePath(path))
+        } catch .directoryNotEmpty, .fileExists {
+            throw SpoolError(
+                code: .unsafe,
+                operation: "rmdir",
+                path: displayPath(path),
+                message: "is a folder with files in it, not an object; look at them, then remove it by hand (rm -r)",
+                errno: .directoryNotEmpty
+            )
+        } catch {
+            throw SpoolError.syscall("rmdir", path: displayPath(path), error, "could not remove the folder")
+        }
     }
 
     /// The size of the file at `path` (a symbolic link's own size).
@@ -274,7 +295,7 @@ extension SpoolFolders {
             logger.info(
                 "could not remove a spool file after a failed write",
                 metadata: [
-                    "spool.path": "\(displayPath(relative))",
+                    "spool.path": loggedPath(relative),
                     "spool.reason": "\(reason)",
                     "spool.errno": "\(error)",
                 ]

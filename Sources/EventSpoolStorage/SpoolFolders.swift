@@ -1,3 +1,4 @@
+import EventSpoolModel
 import EventSpoolSystem
 import Logging
 import Synchronization
@@ -131,6 +132,15 @@ final class SpoolFolders: Sendable {
         if relative.isEmpty { return path }
         return path.hasSuffix("/") ? path + relative : path + "/" + relative
     }
+
+    /// A path relative to the spool directory as a log record shows it: made absolute, and escaped
+    /// (``LoggedText``), since a name read from disk may hold a line break or a terminal's escape sequence.
+    func loggedPath(_ relative: String) -> Logger.MetadataValue {
+        .string(LoggedText(displayPath(relative), maxBytes: Self.maxLoggedPathBytes).description)
+    }
+
+    /// The longest path a log record shows: `PATH_MAX`.
+    static let maxLoggedPathBytes = 4096
 
     // MARK: Folders
 
@@ -366,7 +376,7 @@ final class SpoolFolders: Sendable {
         } catch {
             logger.debug(
                 "could not close a spool file",
-                metadata: ["spool.path": "\(displayPath(relative))", "spool.errno": "\(error)"]
+                metadata: ["spool.path": loggedPath(relative), "spool.errno": "\(error)"]
             )
         }
     }

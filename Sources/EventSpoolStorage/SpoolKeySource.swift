@@ -1,5 +1,6 @@
 import EventSpoolModel
 import EventSpoolSystem
+import Logging
 import Synchronization
 import SystemPackage
 
@@ -18,26 +19,53 @@ import struct Foundation.Date
 /// writer recorded in `newest-key` for every object (see `SpoolFolders.takeKey`): so a process that
 /// starts after the clock stepped back an hour, or one that keeps running through the step, still makes
 /// keys that sort after those already made.
+///
+/// Only times before the year 9999 count (``isCredible(_:)``). Keys of one microsecond sort by process id, not
+/// in the order they were taken, so a floor at the last representable microsecond would pin every later key
+/// there and lose publish order for good; a year of microseconds below that leaves room that one-microsecond
+/// steps never use up. A clock that reads the year 9999 or later is not used: keys follow the floor, as in a
+/// process whose clock is behind.
 final class SpoolKeySource: Sendable {
     /// The random number of this process in every key it makes.
     static let processNonce = UInt32.random(in: 0...UInt32.max)
     private static let sequence = Atomic<UInt32>(0)
 
+    /// The first microsecond of the year 9999: a key or a clock at or past it is not credible.
+    static let credibleLimit = Int64(CivilTime.daysFromCivil(year: 9999, month: 1, day: 1)) * 86_400_000_000
+
     private let clock: any WallClock
+    private let logger: Logger?
     /// The time of the latest key, in microseconds since 1970: keys never go back from it.
     private let latest: Mutex<Int64>
+    /// Whether a clock reading past the credible times was logged already (once per source).
+    private let loggedIncredibleClock = Atomic<Bool>(false)
 
-    /// - Parameter floor: Keys made by this source sort after it (the newest key in `pending/`).
-    init(clock: any WallClock, after floor: SpoolKey? = nil) {
+    /// - Parameters:
+    ///   - floor: Keys made by this source sort after it (the newest key in `pending/`, which must be credible).
+    ///   - logger: Where a clock that reads the year 9999 or later is reported.
+    init(clock: any WallClock, after floor: SpoolKey? = nil, logger: Logger? = nil) {
         self.clock = clock
-        latest = Mutex(floor.map { Self.after($0) } ?? SpoolKey.representableMicroseconds.lowerBound)
+        self.logger = logger
+        latest = Mutex(Self.after(floor) ?? SpoolKey.representableMicroseconds.lowerBound)
     }
 
-    /// A new key, later than every key this source made before, and than `floor`.
+    /// Whether `key` can be a floor: made before the year 9999.
+    static func isCredible(_ key: SpoolKey) -> Bool {
+        key.microseconds < credibleLimit
+    }
+
+    /// A new key, later than every key this source made before, and than `floor` (when credible).
     func next(after floor: SpoolKey? = nil) -> SpoolKey {
-        let now = SpoolKey.microseconds(of: clock.now)
+        let reading = SpoolKey.microseconds(of: clock.now)
+        let now = reading < Self.credibleLimit ? reading : SpoolKey.representableMicroseconds.lowerBound
+        if reading >= Self.credibleLimit, !loggedIncredibleClock.exchange(true, ordering: .relaxed) {
+            logger?.warning(
+                "the clock reads the year 9999 or later; spool keys follow the newest key instead",
+                metadata: ["spool.clock": "\(clock.now)"]
+            )
+        }
         let time = latest.withLock { latest in
-            latest = max(latest, now, floor.map(Self.after) ?? latest)
+            latest = max(latest, now, Self.after(floor) ?? latest)
             return latest
         }
         return SpoolKey.make(
@@ -53,9 +81,10 @@ final class SpoolKeySource: Sendable {
         next().rawValue + SpoolFolders.temporarySuffix
     }
 
-    /// The first time after `key`'s: a key made by another process at the same microsecond could sort either
-    /// way (the process id decides). At the last representable time, that time itself.
-    private static func after(_ key: SpoolKey) -> Int64 {
-        min(key.microseconds + 1, SpoolKey.representableMicroseconds.upperBound)
+    /// The first time after `key`'s (a key made by another process at the same microsecond could sort either
+    /// way: the process id decides); `nil` for no key, or one that is not credible.
+    private static func after(_ key: SpoolKey?) -> Int64? {
+        guard let key, isCredible(key) else { return nil }
+        return key.microseconds + 1
     }
 }

@@ -42,7 +42,7 @@ final class SpoolWriter: Sendable {
     /// on it with a deadline in ``gatherPuts()``).
     private let condition = NSCondition()
     nonisolated(unsafe) private var queue = Queue()
-    /// Lock files the writer thread holds open (`newest-key`, `ordering.lock`); only it touches them.
+    /// Lock files the writer thread holds open (`newest-key`, `ordering.lock`, `ordering/`); only it touches them.
     nonisolated(unsafe) private var lockFiles: [String: SpoolLockFile] = [:]
 
     init(
@@ -212,9 +212,18 @@ final class SpoolWriter: Sendable {
     /// Writes `object` under a new key, its ordering keys marked first; should the key exist already (which
     /// takes another process with the same process id and random number), tries a fresh key.
     private func writeNewObject(_ object: [UInt8], orderingKeys: Set<String>) throws(SpoolError) -> SpoolKey {
-        let newestKey = try lockFile(SpoolFolders.newestKeyFile)
-        let ordering = orderingKeys.isEmpty ? nil : try lockFile(SpoolFolders.orderingLockFile)
-        var key = try directory.takeKey(from: keys, newestKey: newestKey, thenSharing: ordering)
+        // The key first, holding nothing else: a put waits for no sweeper to take it (SpoolFolders+Locks).
+        var key = try directory.takeKey(from: keys, newestKey: try lockFile(SpoolFolders.newestKeyFile))
+        var ordering: SpoolLockFile?
+        if !orderingKeys.isEmpty {
+            let file = try lockFile(SpoolFolders.orderingLockFile)
+            try directory.enterOrderingLock(
+                .shared,
+                turnstile: try lockFile(SpoolFolders.orderingFolder),
+                ordering: file
+            )
+            ordering = file
+        }
         // Held shared from the marking until the object is in place, so a sweeper cannot release a mark in
         // between (see SpoolFolders+OrderingKeys).
         defer { ordering.map(directory.unlock) }
@@ -238,11 +247,12 @@ final class SpoolWriter: Sendable {
         }
     }
 
-    /// The writer's own descriptor of a spool lock file, opened on first use and kept (only the writer thread
-    /// uses it).
+    /// The writer's own descriptor of a spool lock file (or of the turnstile, `ordering/`), opened on first use
+    /// and kept (only the writer thread uses it).
     private func lockFile(_ name: String) throws(SpoolError) -> SpoolLockFile {
         if let file = lockFiles[name] { return file }
-        let file = try directory.openLockFile(name)
+        let file =
+            name == SpoolFolders.orderingFolder ? try directory.openTurnstile() : try directory.openLockFile(name)
         lockFiles[name] = file
         return file
     }

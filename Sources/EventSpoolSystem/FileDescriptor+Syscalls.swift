@@ -173,18 +173,14 @@ extension FileDescriptor {
         }
     }
 
-    /// Sets the access and modification times of `path` relative to `directory` to `seconds` since 1970,
-    /// without following a symbolic link (`utimensat`).
-    package static func setTimes(in directory: FileDescriptor, _ path: FilePath, to seconds: Double) throws(Errno) {
+    /// Sets the access and modification times of this open file to `seconds` since 1970 (`futimens`): the
+    /// file the caller opened and checked, not whatever a path names by the time of the call.
+    package func setTimes(to seconds: Double) throws(Errno) {
         let whole = seconds.rounded(.down)
         let time = timespec(tv_sec: Int(whole), tv_nsec: Int((seconds - whole) * 1e9))
         _ = try retryingInterrupts {
-            path.withPlatformString { path in
-                withUnsafePointer(to: (time, time)) { times in
-                    times.withMemoryRebound(to: timespec.self, capacity: 2) { times in
-                        utimensat(directory.rawValue, path, times, AT_SYMLINK_NOFOLLOW)
-                    }
-                }
+            withUnsafePointer(to: (time, time)) { times in
+                times.withMemoryRebound(to: timespec.self, capacity: 2) { times in futimens(rawValue, times) }
             }
         }
     }

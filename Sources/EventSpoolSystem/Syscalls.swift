@@ -46,10 +46,8 @@ package struct Syscalls: Sendable {
     package var lock: @Sendable (_ file: FileDescriptor, _ kind: FileLock, _ waiting: Bool) throws(Errno) -> Bool
     /// `fstat`.
     package var status: @Sendable (_ file: FileDescriptor) throws(Errno) -> Stat
-    /// `utimensat(AT_SYMLINK_NOFOLLOW)`: sets the access and modification times of `path` to `seconds` since
-    /// 1970.
-    package var setTimes:
-        @Sendable (_ directory: FileDescriptor, _ path: FilePath, _ seconds: Double) throws(Errno) -> Void
+    /// `futimens`: sets the access and modification times of an open file to `seconds` since 1970.
+    package var setTimes: @Sendable (_ file: FileDescriptor, _ seconds: Double) throws(Errno) -> Void
 
     /// What ``lock`` does.
     package enum FileLock: Sendable {
@@ -82,8 +80,6 @@ package struct Syscalls: Sendable {
         writeAt: { file, bytes, offset throws(Errno) in try file.writeSome(bytes, atAbsoluteOffset: offset) },
         lock: { file, kind, waiting throws(Errno) in try file.lock(kind, waiting: waiting) },
         status: { file throws(Errno) in try file.status() },
-        setTimes: { directory, path, seconds throws(Errno) in
-            try FileDescriptor.setTimes(in: directory, path, to: seconds)
-        }
+        setTimes: { file, seconds throws(Errno) in try file.setTimes(to: seconds) }
     )
 }

@@ -66,18 +66,24 @@ extension Spoolctl {
         /// Purges (or, in a dry run, lists) the selected events of `states`.
         private func purge(_ states: [SpoolState], of spool: DirectorySpool) async throws {
             var changes = EventChanges(spool: spool, identifiers: identifiers, filter: filter, json: global.json)
+            var left = 0
             let elsewhere: (SpoolState) -> String = { "it is in \($0)/" }
             try await changes.forEachTarget(in: states, elsewhere: elsewhere) { target throws(CommandFailure) in
-                try await purge(target, spool: spool, changes: &changes)
+                try await purge(target, spool: spool, changes: &changes, left: &left)
             }
             let place = states.count == 1 ? "from \(states[0])/" : "from the spool"
             changes.summarize(dryRun ? "would remove" : "removed", where: place)
+            if left > 0 {
+                // Each was named above; what is left needs a person.
+                throw CommandFailure(.attention, "left \(left) entr\(left == 1 ? "y" : "ies") in quarantine/")
+            }
         }
 
         private func purge(
             _ target: EventChanges.Target,
             spool: DirectorySpool,
-            changes: inout EventChanges
+            changes: inout EventChanges,
+            left: inout Int
         ) async throws(CommandFailure) {
             let action: ChangeLine.Action = dryRun ? .wouldRemove : .removed
             switch target {
@@ -100,6 +106,11 @@ extension Spoolctl {
                         try await spool.delete(entry.key, in: entry.state)
                     } catch let error where error.code == .notFound {
                         return  // gone meanwhile
+                    } catch let error where error.code == .unsafe && entry.state == .quarantine {
+                        // A folder with files in it: named, left, and the purge goes on.
+                        Output.error("left \(error.path): \(error.message)")
+                        left += 1
+                        return
                     } catch {
                         throw SpoolAccess.failure(error, doing: "cannot delete the object \(entry.key)")
                     }

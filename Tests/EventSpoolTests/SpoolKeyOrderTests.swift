@@ -1,5 +1,6 @@
 import EventSpoolTesting
 import Foundation
+import Logging
 import Synchronization
 import TestSupport
 import Testing
@@ -85,6 +86,87 @@ import Testing
 
             #expect(keys.last == keys.max(), "\(keys)")
             for spool in [recorded, later, ahead] { await spool.shutdown() }
+        }
+    }
+
+    /// The first moment of the year 9999, and one in the year 12000.
+    static let year9999 = spoolTestDate(9999, 1, 1, 0, 0, 0)
+    static let year12000 = spoolTestDate(12000, 1, 1, 0, 0, 0)
+
+    /// A `newest-key` at the last representable microsecond (a clock that read the year 10000 once, or a planted
+    /// file) would pin every later key there, and keys of one microsecond sort by process id, not in the order
+    /// they were taken. A recorded key in the year 9999 is no floor: it is ignored with a warning, and the next
+    /// key replaces it.
+    @Test func aNewestKeyInTheYear9999IsNoFloorAndIsRewritten() async throws {
+        try await withSpoolTest { context in
+            let clock = SpoolTestClock(spoolTestTime)
+            try await context.open(clock: clock).shutdown()
+            let newestKey = context.spoolPath + "/" + SpoolFolders.newestKeyFile
+            let planted = "99991231T235959.999999Z-ffffffff-ffffffff-ffffffff"
+            try Data((planted + "\n").utf8).write(to: URL(fileURLWithPath: newestKey))
+
+            let first = try context.open(clock: clock)
+            let second = try context.open(clock: clock)
+            var keys = [try await first.put([spoolTestEvent(1)])]
+            keys.append(try await second.put([spoolTestEvent(2)]))
+            keys.append(try await first.put([spoolTestEvent(3)]))
+
+            // The clock's time, then one microsecond after each: the order they were taken in, by time.
+            let now = SpoolKey.microseconds(of: spoolTestTime)
+            #expect(keys.map(\.microseconds) == [now, now + 1, now + 2], "\(keys)")
+            #expect(try String(contentsOfFile: newestKey, encoding: .utf8) == keys[2].rawValue + "\n")
+            let warnings = context.messages(atLeast: .warning)
+            #expect(warnings.contains { $0.path == newestKey }, "\(warnings)")
+            for spool in [first, second] { await spool.shutdown() }
+        }
+    }
+
+    /// The newest object in `pending/` is the floor of a spool that opens; one in the year 9999 is not.
+    @Test func anObjectInTheYear9999IsNoFloorForASpoolThatOpens() async throws {
+        try await withSpoolTest { context in
+            let clock = SpoolTestClock(spoolTestTime)
+            let spool = try context.open(clock: clock)
+            let real = try await spool.put([spoolTestEvent(1)])
+            await spool.shutdown()
+            let pinned = SpoolKey.make(
+                microseconds: SpoolKey.representableMicroseconds.upperBound,
+                processID: 0xFFFF_FFFF,
+                nonce: 0,
+                sequence: 0
+            )
+            let folder = context.spoolPath + "/pending/" + pinned.folder
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                atPath: spool.path(of: real, in: .pending),
+                toPath: folder + "/" + pinned.fileName
+            )
+            try FileManager.default.removeItem(atPath: context.spoolPath + "/" + SpoolFolders.newestKeyFile)
+
+            let reopened = try context.open(clock: clock)
+            let key = try await reopened.put([spoolTestEvent(2)])
+            #expect(key.microseconds == real.microseconds + 1, "\(key)")
+            #expect(context.messages(atLeast: .warning).contains { $0.path.hasSuffix(pinned.fileName) })
+            await reopened.shutdown()
+        }
+    }
+
+    /// A clock that reads the year 9999 or later is no clock: its process makes keys after the newest key, as a
+    /// process whose clock is behind does, instead of keys at the top of the range that later keys could not
+    /// follow.
+    @Test(arguments: [year9999, year12000])
+    func aClockInTheYear9999OrLaterIsNotUsed(broken: Date) async throws {
+        try await withSpoolTest { context in
+            let healthy = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let brokenClock = try context.open(clock: SpoolTestClock(broken))
+            var keys = [try await healthy.put([spoolTestEvent(1)])]
+            keys.append(try await brokenClock.put([spoolTestEvent(2)]))
+            keys.append(try await healthy.put([spoolTestEvent(3)]))
+            keys.append(try await brokenClock.put([spoolTestEvent(4)]))
+
+            let now = SpoolKey.microseconds(of: spoolTestTime)
+            #expect(keys.map(\.microseconds) == [now, now + 1, now + 2, now + 3], "\(keys)")
+            #expect(context.messages(atLeast: .warning).contains { $0.message.contains("clock") })
+            for spool in [healthy, brokenClock] { await spool.shutdown() }
         }
     }
 }

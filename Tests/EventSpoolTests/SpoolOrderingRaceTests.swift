@@ -113,29 +113,23 @@ import Testing
     }
 
     /// A sweeper waiting to release marks is not starved by puts: while it waits for the puts in progress, a
-    /// new put waits behind it (at `newest-key`), instead of taking `ordering.lock` shared again and again.
+    /// new put of an ordering key waits behind it (at the turnstile, `ordering/`'s lock), instead of taking
+    /// `ordering.lock` shared again and again.
     @Test func aReleaseWaitingForAPutInProgressHoldsNewPutsBack() async throws {
         try await withSpoolTest { context in
             let (recorder, spool) = try Self.openRecorded(context)
-            try await spool.delete(try await spool.put([Self.event(0)]), in: .pending)
-            try await spool.beginOrderingKeyRelease()
-            // A put in another process is between marking its keys and renaming its object into place.
-            let other = open(context.spoolPath + "/" + SpoolFolders.orderingLockFile, O_RDONLY | O_CLOEXEC)
-            #expect(flock(other, LOCK_SH) == 0)
-
-            let (blocked, blocking) = AsyncStream.makeStream(of: String.self)
-            recorder.onBlockingLock { call, started in
-                if started { blocking.yield(call) }
-            }
-            var waits = blocked.makeAsyncIterator()
-            let release = Task { try await spool.releaseOrderingKeys(keeping: []) }
-            while await waits.next() != "flock ordering.lock exclusive" {}
-            // The waiting release holds newest-key, which every put passes through first.
-            let gate = open(context.spoolPath + "/" + SpoolFolders.newestKeyFile, O_RDONLY | O_CLOEXEC)
-            #expect(flock(gate, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK, "puts can pass the release")
-            close(gate)
+            let (other, release, waitsFromThere) = try await Self.releaseWaitingForAPutInProgress(
+                context,
+                spool,
+                recorder
+            )
+            var waits = waitsFromThere
+            // The waiting release holds the turnstile, which every put of an ordering key passes through first.
+            let turnstile = open(context.spoolPath + "/" + SpoolFolders.orderingFolder, O_RDONLY | O_CLOEXEC)
+            #expect(flock(turnstile, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK, "puts can pass the release")
+            close(turnstile)
             let put = Task { try await spool.put([Self.event(1)]) }
-            while await waits.next() != "flock newest-key exclusive" {}
+            while await waits.next() != "flock ordering exclusive" {}
 
             close(other)  // that put is done
             try await release.value
@@ -145,12 +139,68 @@ import Testing
             // The release went first and removed the cleared mark; the waiting put marked the key afresh.
             let mark = "ordering/" + SpoolFolders.markName(Self.orderingKey)
             let removed = try #require(recorder.calls.firstIndex(of: "unlink \(mark)"), "\(recorder.calls)")
-            let marked = try #require(recorder.calls.lastIndex(of: "utimensat \(mark)"))
+            let marked = try #require(recorder.calls.lastIndex(of: "futimens \(mark)"))
             #expect(removed < marked)
             #expect(try await spool.get(key, in: .pending).events == [Self.event(1)])
             #expect(try await spool.hasWaitingEvents(orderingKey: Self.orderingKey))
             await spool.shutdown()
         }
+    }
+
+    /// A sweeper stopped (`SIGSTOP`, a debugger) while it waits for `ordering.lock` holds nothing that a put
+    /// without ordering keys needs: other processes go on spooling such events; only puts of ordering keys
+    /// wait, and they take their keys first.
+    @Test func aReleaseWaitingForTheOrderingLockHoldsNoPutWithoutOrderingKeysBack() async throws {
+        try await withSpoolTest { context in
+            let (recorder, spool) = try Self.openRecorded(context)
+            let (other, release, _) = try await Self.releaseWaitingForAPutInProgress(context, spool, recorder)
+
+            // newest-key is free while the release waits: a put in any process takes its key at once.
+            let newestKey = open(context.spoolPath + "/" + SpoolFolders.newestKeyFile, O_RDONLY | O_CLOEXEC)
+            let free = flock(newestKey, LOCK_EX | LOCK_NB) == 0
+            close(newestKey)
+            if !free {
+                close(other)
+                _ = try? await release.value
+            }
+            try #require(free, "the waiting release holds newest-key: every put waits for it")
+            let putter = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let unordered = try await putter.put([spoolTestEvent(2)])
+            #expect(try await putter.get(unordered, in: .pending).events == [spoolTestEvent(2)])
+
+            // A put of an ordering key waits for the release (or goes first, should the release be done).
+            let ordered = Task { try await putter.put([Self.event(3)]) }
+            close(other)
+            try await release.value
+            let key = try await ordered.value
+            #expect(unordered < key)
+            recorder.onBlockingLock(nil)
+            #expect(try await spool.hasWaitingEvents(orderingKey: Self.orderingKey))
+            await putter.shutdown()
+            await spool.shutdown()
+        }
+    }
+
+    /// Starts a release of every mark while a put in another process (another open file description of
+    /// `ordering.lock`, returned) is between marking its keys and renaming its object; returns once the release
+    /// waits for `ordering.lock`, with the release and the stream of the blocking lock calls made from then on.
+    private static func releaseWaitingForAPutInProgress(
+        _ context: SpoolTestContext,
+        _ spool: DirectorySpool,
+        _ recorder: SpoolSyscallRecorder
+    ) async throws -> (other: CInt, release: Task<Void, any Error>, waits: AsyncStream<String>.Iterator) {
+        try await spool.delete(try await spool.put([Self.event(0)]), in: .pending)
+        try await spool.beginOrderingKeyRelease()
+        let other = open(context.spoolPath + "/" + SpoolFolders.orderingLockFile, O_RDONLY | O_CLOEXEC)
+        #expect(flock(other, LOCK_SH) == 0)
+        let (blocked, blocking) = AsyncStream.makeStream(of: String.self)
+        recorder.onBlockingLock { call, started in
+            if started { blocking.yield(call) }
+        }
+        var waits = blocked.makeAsyncIterator()
+        let release = Task { try await spool.releaseOrderingKeys(keeping: []) }
+        while await waits.next() != "flock ordering.lock exclusive" {}
+        return (other, release, waits)
     }
 
     /// How many system calls a put of one event with an ordering key makes into an existing folder.

@@ -87,7 +87,7 @@ import Testing
             try live.synchronize(file)
             try live.synchronizeData(file)
 
-            try live.setTimes(folder, "f", 1_000_000.5)
+            try live.setTimes(file, 1_000_000.5)
             let times = try FileManager.default.attributesOfItem(atPath: context.base + "/f")
             #expect((times[.modificationDate] as? Date)?.timeIntervalSince1970 == 1_000_000.5)
 
@@ -108,7 +108,6 @@ import Testing
             #expect(throws: Errno.noSuchFileOrDirectory) { try live.removeDirectory(folder, "d") }
             try live.unlink(folder, "g")
             #expect(throws: Errno.noSuchFileOrDirectory) { try live.unlink(folder, "g") }
-            #expect(throws: Errno.noSuchFileOrDirectory) { try live.setTimes(folder, "g", 1) }
             try live.close(file)
 
             // A descriptor that is not open (-1, not a just-closed number another test may have reused).
@@ -126,6 +125,7 @@ import Testing
             }
             #expect(throws: Errno.badFileDescriptor) { _ = try live.lock(closed, .exclusive, false) }
             #expect(throws: Errno.badFileDescriptor) { _ = try live.status(closed) }
+            #expect(throws: Errno.badFileDescriptor) { try live.setTimes(closed, 1) }
             #expect(throws: Errno.badFileDescriptor) { try live.close(closed) }
             #expect(throws: Errno.badFileDescriptor) { try live.makeDirectory(closed, "e", .ownerReadWriteExecute) }
             #expect(throws: Errno.badFileDescriptor) { _ = try live.open(closed, "e", .readOnly, [], nil) }

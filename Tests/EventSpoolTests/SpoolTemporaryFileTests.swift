@@ -51,10 +51,42 @@ import Testing
             #expect(removed.allSatisfy { "\($0.metadata["spool.reason"] ?? "")" == "no writer holds it" })
             await spool.shutdown()
 
-            // An hour later (the default maximum age) even a held file goes: its writer is stuck.
+            // An hour later (the default maximum age), or a day, the held file stays: its writer is alive, and
+            // the age is only what this process's clock says. It is reported.
+            for later in [3601.0, 86_400] {
+                clock.set(Date().addingTimeInterval(later))
+                try await context.open(clock: clock).shutdown()
+                #expect(context.names(in: "tmp") == [liveWriter.rawValue + ".tmp"], "removed \(later) s later")
+            }
+            let kept = context.logs.entries.filter {
+                $0.message.description == "a writer has held a temporary file for longer than staleTemporaryFileAge"
+            }
+            #expect(kept.count == 2)
+        }
+    }
+
+    /// A process whose clock is an hour ahead (an NTP step forward, a container's wrong clock) opens the spool
+    /// while a put is being written: the writer's file looks an hour old, and stays.
+    @Test func aSpoolWhoseClockIsAheadLeavesTheFileOfAPutBeingWritten() async throws {
+        try await Self.putWhileAnotherSpoolOpens(before: "fdatasync tmp/", clock: SpoolTestClock(Date() + 3601))
+    }
+
+    /// What no writer makes — a FIFO, a symbolic link — cannot be locked; it goes once it is older than the
+    /// maximum age, and a folder is only reported.
+    @Test func entriesNoWriterMakesGoOnceTheyAreOld() async throws {
+        try await withSpoolTest { context in
+            let clock = SpoolTestClock(Date())
+            try await context.open(clock: clock).shutdown()
+            let tmp = context.spoolPath + "/tmp/"
+            #expect(mkfifo(tmp + "fifo", 0o600) == 0)
+            #expect(symlink(context.base + "/elsewhere", tmp + "link") == 0)
+            #expect(mkdir(tmp + "folder", 0o700) == 0)
+
+            try await context.open(clock: clock).shutdown()
+            #expect(context.names(in: "tmp") == ["fifo", "folder", "link"])
             clock.set(Date().addingTimeInterval(3601))
             try await context.open(clock: clock).shutdown()
-            #expect(context.names(in: "tmp").isEmpty)
+            #expect(context.names(in: "tmp") == ["folder"])
         }
     }
 
@@ -79,16 +111,22 @@ import Testing
         }
     }
 
+    /// Just before the writer renames its file out of tmp/, another process opens the spool and cleans up.
     @Test func aSpoolOpeningWhileAPutIsWrittenLeavesItsTemporaryFile() async throws {
+        try await Self.putWhileAnotherSpoolOpens(before: "rename tmp/", clock: SystemWallClock())
+    }
+
+    /// Puts an event while another spool instance with `clock` opens (and cleans up `tmp/`) just before the
+    /// writer's first call starting with `call`; the put must succeed.
+    static func putWhileAnotherSpoolOpens(before call: String, clock: any WallClock) async throws {
         try await withSpoolTest { context in
             let recorder = SpoolSyscallRecorder(root: context.spoolPath)
             let spool = try context.open(syscalls: recorder.syscalls)
-            // Just before the writer renames its file out of tmp/, another process opens the spool and cleans up.
             let opened = Mutex(false)
-            recorder.beforeEveryCall { call in
-                if call.hasPrefix("rename tmp/"), !opened.withLock({ $0 }) {
+            recorder.beforeEveryCall { made in
+                if made.hasPrefix(call), !opened.withLock({ $0 }) {
                     opened.withLock { $0 = true }
-                    _ = try? context.open()
+                    _ = try? context.open(clock: clock)
                 }
                 return nil
             }

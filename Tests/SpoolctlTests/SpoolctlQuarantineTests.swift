@@ -60,4 +60,42 @@ struct SpoolctlQuarantineTests {
             #expect(try objectFiles(in: spool.appendingPathComponent("quarantine")).isEmpty)
         }
     }
+
+    @Test("purge --quarantine removes every entry it can — an empty folder too — and names what it leaves")
+    func purgeMeetsFoldersInQuarantine() async throws {
+        try await withTemporaryDirectory { directory in
+            let spool = directory.appendingPathComponent("spool")
+            try await SpoolFixture.put(events: 1, into: spool.path)
+            let object = try #require(try objectFiles(in: spool).first)
+            let key = object.deletingPathExtension().lastPathComponent
+            let folder = object.deletingLastPathComponent()
+            // Named like objects of the same minute: an empty folder, a folder with a file in it, garbage.
+            let names = ["0000000a", "0000000b", "0000000c"].map { String(key.dropLast(8)) + $0 }
+            try FileManager.default.createDirectory(
+                at: folder.appendingPathComponent(names[0] + ".evs"),
+                withIntermediateDirectories: false
+            )
+            let full = folder.appendingPathComponent(names[1] + ".evs")
+            try FileManager.default.createDirectory(at: full, withIntermediateDirectories: false)
+            _ = try write("someone's notes", to: "notes.txt", in: full)
+            _ = try write("garbage", to: names[2] + ".evs", in: folder)
+            let moved = try await BuiltExecutable.spoolctl("verify", "--quarantine", "--spool-dir", spool.path)
+            #expect(moved.status == 1 && moved.stdout.contains("checked 4 objects: 3 bad"), "\(moved)")
+
+            let purged = try await BuiltExecutable.spoolctl("purge", "--quarantine", "--yes", "--spool-dir", spool.path)
+            #expect(purged.status == 1, "\(purged)")
+            #expect(purged.stdout.contains("removed object \(names[0])\n"), "\(purged)")
+            #expect(purged.stdout.contains("removed object \(names[2])\n"), "\(purged)")
+            let left = spool.path + "/quarantine/" + names[1] + ".evs"
+            #expect(purged.stderr.contains("left \(left)"), "\(purged)")
+            #expect(purged.stderr.contains("rm -r"), "\(purged)")
+            let quarantined = try FileManager.default.contentsOfDirectory(atPath: spool.path + "/quarantine")
+            #expect(quarantined == [names[1] + ".evs"])
+            #expect(
+                try objectFiles(in: spool.appendingPathComponent("pending")).map(\.lastPathComponent) == [
+                    key + ".evs"
+                ]
+            )
+        }
+    }
 }

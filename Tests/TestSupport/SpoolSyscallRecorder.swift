@@ -150,9 +150,9 @@ package final class SpoolSyscallRecorder: Sendable {
             try self.record("fstat", self.path(of: file))
             return try live.status(file)
         }
-        syscalls.setTimes = { directory, path, seconds throws(Errno) in
-            try self.record("utimensat", self.relative(path.string, in: directory))
-            try live.setTimes(directory, path, seconds)
+        syscalls.setTimes = { file, seconds throws(Errno) in
+            try self.record("futimens", self.path(of: file))
+            try live.setTimes(file, seconds)
         }
         return syscalls
     }

@@ -76,7 +76,9 @@ public struct SweepReport: Sendable, Hashable {
     public internal(set) var stoppedEarly: StopReason?
     /// The first spool error that needs a person, if there was one: the lock or the listing failed (the
     /// pass did not cover the spool), or a write did (given-up events could not be written to `dead/` and
-    /// stay pending; or an object could not be updated after delivery), or an object could not be read.
+    /// stay pending; or an object could not be updated after delivery), or an object could not be read, or the
+    /// ordering-key marks could not be cleared or released (an entry in `ordering/` the spool did not make keeps
+    /// its key marked).
     public internal(set) var failure: String?
 
     /// Every event given up in this pass (at most ``maxListed``).

@@ -171,11 +171,12 @@ public final class Sweeper: Sendable {
             let passStart = clock.now
             // Before the listing: the marks a put sets from here on survive the release at the end.
             var canReleaseOrderingKeys = true
+            var releaseFailure: (any Error)?
             do {
                 try await spool.beginOrderingKeyRelease()
             } catch {
                 canReleaseOrderingKeys = false
-                logger.info("cannot release ordering keys", metadata: ["error": "\(error)"])
+                releaseFailure = error
             }
             let pass = makePass(SweepingPolicy(), deadline: deadline, progress: nil, report: report)
             await pass.run([.listing([.pending])])
@@ -186,7 +187,15 @@ public final class Sweeper: Sendable {
                     // A held event keeps its key's mark: publishers go on spooling the later events of its key.
                     try await spool.releaseOrderingKeys(keeping: pass.pendingOrderingKeys.union(pass.held.orderingKeys))
                 } catch {
-                    logger.info("cannot release ordering keys", metadata: ["error": "\(error)"])
+                    releaseFailure = error
+                }
+            }
+            if let releaseFailure {
+                // Marks left in place make publishers spool every later event of their keys instead of sending
+                // it: slower, never out of order, but a person must know.
+                logger.warning("cannot release ordering keys", metadata: ["error": "\(releaseFailure)"])
+                if report.failure == nil {
+                    report.failure = "cannot release ordering keys: \(releaseFailure)"
                 }
             }
             metrics.record(report, sawWholeSpool: sawWholeSpool)
