@@ -99,7 +99,7 @@ import Testing
     /// key replaces it.
     @Test func aNewestKeyInTheYear9999IsNoFloorAndIsRewritten() async throws {
         try await withSpoolTest { context in
-            let clock = SpoolTestClock(spoolTestTime)
+            let clock = ManualWallClock(spoolTestTime)
             try await context.open(clock: clock).shutdown()
             let newestKey = context.spoolPath + "/" + SpoolFolders.newestKeyFile
             let planted = "99991231T235959.999999Z-ffffffff-ffffffff-ffffffff"
@@ -124,7 +124,7 @@ import Testing
     /// The newest object in `pending/` is the floor of a spool that opens; one in the year 9999 is not.
     @Test func anObjectInTheYear9999IsNoFloorForASpoolThatOpens() async throws {
         try await withSpoolTest { context in
-            let clock = SpoolTestClock(spoolTestTime)
+            let clock = ManualWallClock(spoolTestTime)
             let spool = try context.open(clock: clock)
             let real = try await spool.put([spoolTestEvent(1)])
             await spool.shutdown()
@@ -156,8 +156,8 @@ import Testing
     @Test(arguments: [year9999, year12000])
     func aClockInTheYear9999OrLaterIsNotUsed(broken: Date) async throws {
         try await withSpoolTest { context in
-            let healthy = try context.open(clock: SpoolTestClock(spoolTestTime))
-            let brokenClock = try context.open(clock: SpoolTestClock(broken))
+            let healthy = try context.open(clock: ManualWallClock(spoolTestTime))
+            let brokenClock = try context.open(clock: ManualWallClock(broken))
             var keys = [try await healthy.put([spoolTestEvent(1)])]
             keys.append(try await brokenClock.put([spoolTestEvent(2)]))
             keys.append(try await healthy.put([spoolTestEvent(3)]))

@@ -164,7 +164,7 @@ import Testing
                 _ = try? await release.value
             }
             try #require(free, "the waiting release holds newest-key: every put waits for it")
-            let putter = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let putter = try context.open(clock: ManualWallClock(spoolTestTime))
             let unordered = try await putter.put([spoolTestEvent(2)])
             #expect(try await putter.get(unordered, in: .pending).events == [spoolTestEvent(2)])
 

@@ -46,7 +46,7 @@ import Testing
             unlink(path)
             #expect(link(outside, path) == 0)
 
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let spool = try context.open(clock: ManualWallClock(spoolTestTime))
             let error = try #require(
                 await spoolError {
                     if name == "sweeper.lock" {
@@ -83,7 +83,7 @@ import Testing
     /// and a release reports it.
     @Test func aMarkThatIsAHardLinkIsNeverTouchedThrough() async throws {
         try await withSpoolTest { context in
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let spool = try context.open(clock: ManualWallClock(spoolTestTime))
             let outside = try Self.outsideFile(context)
             let mark = context.spoolPath + "/ordering/" + SpoolFolders.markName("anykey")
             #expect(link(outside, mark) == 0)
@@ -106,7 +106,7 @@ import Testing
     /// then the release fails, naming the folder. (The folder keeps its key marked: slower, never out of order.)
     @Test func aFolderNamedLikeAMarkDoesNotStopTheReleaseOfTheOthers() async throws {
         try await withSpoolTest { context in
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let spool = try context.open(clock: ManualWallClock(spoolTestTime))
             let keys = (0..<20).map { "delivered-\($0)" }
             for (index, orderingKey) in keys.enumerated() {
                 try await spool.delete(try await spool.put([Self.event(index, orderingKey: orderingKey)]), in: .pending)
@@ -155,7 +155,7 @@ import Testing
     /// reads the log, and a line break would forge a second record.
     @Test func namesWithControlCharactersAreEscapedInLogsAndErrors() async throws {
         try await withSpoolTest { context in
-            let spool = try context.open(clock: SpoolTestClock(spoolTestTime))
+            let spool = try context.open(clock: ManualWallClock(spoolTestTime))
             let key = try await spool.put([spoolTestEvent(1)])
             let folder = (spool.path(of: key, in: .pending) as NSString).deletingLastPathComponent
             let name = "evil\u{1B}]0;pwned\u{07}\u{1B}[31mRED\nforged line"

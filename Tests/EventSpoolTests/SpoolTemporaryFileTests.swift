@@ -68,14 +68,14 @@ import Testing
     /// A process whose clock is an hour ahead (an NTP step forward, a container's wrong clock) opens the spool
     /// while a put is being written: the writer's file looks an hour old, and stays.
     @Test func aSpoolWhoseClockIsAheadLeavesTheFileOfAPutBeingWritten() async throws {
-        try await Self.putWhileAnotherSpoolOpens(before: "fdatasync tmp/", clock: SpoolTestClock(Date() + 3601))
+        try await Self.putWhileAnotherSpoolOpens(before: "fdatasync tmp/", clock: ManualWallClock(Date() + 3601))
     }
 
     /// What no writer makes — a FIFO, a symbolic link — cannot be locked; it goes once it is older than the
     /// maximum age, and a folder is only reported.
     @Test func entriesNoWriterMakesGoOnceTheyAreOld() async throws {
         try await withSpoolTest { context in
-            let clock = SpoolTestClock(Date())
+            let clock = ManualWallClock(Date())
             try await context.open(clock: clock).shutdown()
             let tmp = context.spoolPath + "/tmp/"
             #expect(mkfifo(tmp + "fifo", 0o600) == 0)
