@@ -4,8 +4,8 @@ import PackageDescription
 
 /// The library's layers, for the test targets that reach into them.
 let layers: [Target.Dependency] = [
-    "EventSpool", "EventSpoolHTTP", "EventSpoolModel", "EventSpoolPolicy", "EventSpoolStorage", "EventSpoolSystem",
-    "EventSpoolWebhook",
+    "EventSpool", "EventSpoolHTTP", "EventSpoolModel", "EventSpoolPolicy", "EventSpoolS3", "EventSpoolStorage",
+    "EventSpoolSystem", "EventSpoolWebhook",
 ]
 
 let package = Package(
@@ -91,6 +91,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+            ]
+        ),
+        // An S3 client on the transport: conditional writes, reads with ETags, streaming listings, SigV4 signed by
+        // libcurl. The S3 spool will be built on it.
+        .target(
+            name: "EventSpoolS3",
+            dependencies: [
+                "EventSpoolHTTP",
+                "EventSpoolModel",
+                .product(name: "Logging", package: "swift-log"),
+                // MD5 (Content-MD5, ETags) and SHA-256 (the signed payload hash).
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The top: Publisher, Sweeper and the configuration readers; it re-exports what a service needs.
