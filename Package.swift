@@ -125,6 +125,9 @@ let package = Package(
             name: "EventSpoolTesting",
             dependencies: [
                 "EventSpool",
+                // The S3 servers the fixture starts are made ready (and a bucket made) with the client.
+                "EventSpoolS3",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -202,6 +205,18 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // The S3 client against real SeaweedFS and moto servers, and against hostile fakes.
+        .testTarget(
+            name: "EventSpoolS3Tests",
+            dependencies: [
+                "EventSpoolHTTP",
+                "EventSpoolModel",
+                "EventSpoolS3",
+                "EventSpoolTesting",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
