@@ -41,10 +41,16 @@ extension S3Client {
         var size = response.body.count
         var isWhole = true
         if exchange.status == 206 {
+            // `last - first` cannot overflow (both are at least 0); `+ 1` could, for a hostile `last`.
             guard let contentRange = Self.contentRange(response.headers.first("Content-Range")),
-                contentRange.last - contentRange.first + 1 == response.body.count
+                !response.body.isEmpty, contentRange.last - contentRange.first == response.body.count - 1,
+                contentRange.first == max(0, range?.lowerBound ?? 0)
             else {
-                throw badResponse(call, exchange, "the store answered 206 without a Content-Range that fits its body")
+                throw badResponse(
+                    call,
+                    exchange,
+                    "the store answered 206 without a Content-Range that fits its body and the range asked for"
+                )
             }
             size = contentRange.size ?? response.body.count
             isWhole = contentRange.first == 0 && contentRange.size == response.body.count

@@ -182,6 +182,21 @@ import Testing
         }
     }
 
+    /// A range at the very end of `Int` must not overflow while it is checked against the bytes that came, and a
+    /// range other than the one asked for is no answer to it.
+    @Test(arguments: [
+        "bytes 0-9223372036854775807/*", "bytes 9223372036854775806-9223372036854775807/*", "bytes 0-0/*",
+    ])
+    func aPartialAnswerWithAnAbsurdRangeIsAnError(contentRange: String) async throws {
+        try await withTestBroker { broker in
+            broker.enqueue(.status(206, headers: [("ETag", "\"e\""), ("Content-Range", contentRange)], body: "xy"))
+            try await Fake.withFakeStore(broker) { client in
+                let error = await #expect(throws: S3Error.self) { try await client.get("k", range: 0...1) }
+                #expect(error?.code == .badResponse)
+            }
+        }
+    }
+
     @Test func anObjectLargerThanTheLimitIsNotBuffered() async throws {
         try await withTestBroker { broker in
             broker.enqueue(.largeBody(status: 200, size: 200_000))
