@@ -130,6 +130,28 @@ import Testing
         }
     }
 
+    /// The secret and the session token echoed in each encoding the test kit knows, inside the XML and as a
+    /// body that is not XML: no piece of either reaches the error.
+    @Test(arguments: SecretEncoding.all)
+    func secretsEchoedInAnyEncodingNeverReachTheMessage(encoding: SecretEncoding) async throws {
+        let secrets = [Fake.credentials.secretAccessKey, Fake.credentials.sessionToken ?? ""]
+        let echoed = secrets.map { encoding.apply($0) }.joined(separator: " and ")
+        try await withTestBroker { broker in
+            broker.enqueue(
+                .status(400, body: "<Error><Code>InvalidArgument</Code><Message>got \(echoed)</Message></Error>"),
+                .status(400, body: "not XML: \(echoed)")
+            )
+            try await Fake.withFakeStore(broker) { client in
+                for _ in 0..<2 {
+                    let error = await #expect(throws: S3Error.self) { try await client.get("k") }
+                    let text = error.map { "\($0)" } ?? ""
+                    #expect(text.contains("400"))
+                    #expect(SecretLeakCheck(secrets: secrets).leaks(in: text).isEmpty, "\(text)")
+                }
+            }
+        }
+    }
+
     @Test(arguments: [
         "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>",
         "<ListBucketResult><Contents><Key>elsewhere/x</Key><ETag>\"e\"</ETag><Size>1</Size></Contents></ListBucketResult>",
