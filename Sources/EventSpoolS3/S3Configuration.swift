@@ -118,3 +118,17 @@ package struct S3Configuration: Sendable, CustomStringConvertible {
             + "prefix: \(prefix), credentials: \(credentials.map { "\($0)" } ?? "none"), pathStyle: \(pathStyle))"
     }
 }
+
+extension S3Configuration {
+    /// The error saying this configuration cannot be used, and why (never a secret: the endpoint is masked).
+    func invalid(_ message: String) -> S3Error {
+        S3Error(
+            code: .invalidConfiguration,
+            operation: "configure",
+            bucket: bucket,
+            key: nil,
+            url: HTTPURL.masked(endpoint),
+            message: message
+        )
+    }
+}

@@ -12,16 +12,7 @@ struct S3Endpoint: Sendable {
     ///
     /// - Throws: ``S3Error/Code/invalidConfiguration`` naming what is wrong.
     init(_ configuration: S3Configuration) throws(S3Error) {
-        func invalid(_ message: String) -> S3Error {
-            S3Error(
-                code: .invalidConfiguration,
-                operation: "configure",
-                bucket: configuration.bucket,
-                key: nil,
-                url: HTTPURL.masked(configuration.endpoint),
-                message: message
-            )
-        }
+        func invalid(_ message: String) -> S3Error { configuration.invalid(message) }
         let url: HTTPURL
         do {
             url = try HTTPURL(configuration.endpoint)
