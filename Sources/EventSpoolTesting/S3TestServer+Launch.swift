@@ -72,10 +72,17 @@ extension S3TestServer {
         return (arguments, base + 3, sockets)
     }
 
-    /// `moto_server` on a free port of 127.0.0.1; it keeps everything in memory.
+    /// `moto_server` on a free port of 127.0.0.1 in 23000–29999: below the ephemeral range, where the loopback test
+    /// brokers live (a broker that stops listening on purpose must find its port refused, not answered by moto),
+    /// and clear of SeaweedFS's ports and their gRPC twins. moto keeps everything in memory.
     private static func motoArguments() throws -> ([String], Int, [String]) {
-        let port = try freePort(0)
-        return (["-H", "127.0.0.1", "-p", "\(port)"], port, [])
+        for _ in 0..<200 {
+            let port = Int.random(in: 23000...29999)
+            if isFree(port) {
+                return (["-H", "127.0.0.1", "-p", "\(port)"], port, [])
+            }
+        }
+        throw S3TestServerError("no free port for moto in 23000-29999")
     }
 
     /// A base port in 20000–22760 whose four ports and their gRPC twins are free.
@@ -83,30 +90,27 @@ extension S3TestServer {
         for _ in 0..<200 {
             let base = 20000 + 4 * Int.random(in: 0...690)
             let ports = (0..<4).flatMap { [base + $0, base + $0 + 10000] }
-            if ports.allSatisfy({ (try? freePort($0)) == $0 }) {
+            if ports.allSatisfy(isFree) {
                 return base
             }
         }
         throw S3TestServerError("no free base port for SeaweedFS in 20000-22760")
     }
 
-    /// Binds 127.0.0.1:`port` (0: any) and lets it go: the port that was free.
-    private static func freePort(_ port: Int) throws -> Int {
+    /// Whether 127.0.0.1:`port` can be bound (it is bound and let go at once).
+    private static func isFree(_ port: Int) -> Bool {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw S3TestServerError("socket() failed: errno \(errno)") }
+        guard socket >= 0 else { return false }
         defer { close(socket) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        return withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                bind(socket, address, length) == 0 && getsockname(socket, address, &length) == 0
+                bind(socket, address, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        guard bound else { throw S3TestServerError("port \(port) is taken") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// The server's program: `$EVENTSPOOL_WEED` / `$EVENTSPOOL_MOTO_SERVER`, else on `PATH`, else in

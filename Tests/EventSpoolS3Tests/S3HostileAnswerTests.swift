@@ -8,7 +8,7 @@ import Testing
 
 /// Answers a real store gives rarely and a broken or hostile one at will: throttling, lost answers, a 200 that did
 /// not store the bytes, secrets echoed back, listings that lie. None may trap, loop forever or pass as success.
-@Suite(.timeLimit(.minutes(1))) struct S3HostileAnswerTests {
+@Suite(.timeLimit(.minutes(3))) struct S3HostileAnswerTests {
     typealias Fake = S3RequestShapeTests
 
     /// SeaweedFS's 503 says `ErrTooManyRequest` (AWS: `SlowDown`) and has no Retry-After: retried all the same.
