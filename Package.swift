@@ -4,8 +4,8 @@ import PackageDescription
 
 /// The library's layers, for the test targets that reach into them.
 let layers: [Target.Dependency] = [
-    "EventSpool", "EventSpoolHTTP", "EventSpoolModel", "EventSpoolPolicy", "EventSpoolStorage", "EventSpoolSystem",
-    "EventSpoolWebhook",
+    "EventSpool", "EventSpoolHTTP", "EventSpoolModel", "EventSpoolPolicy", "EventSpoolS3", "EventSpoolStorage",
+    "EventSpoolSystem", "EventSpoolWebhook",
 ]
 
 let package = Package(
@@ -93,6 +93,18 @@ let package = Package(
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ]
         ),
+        // An S3 client on the transport: conditional writes, reads with ETags, streaming listings, SigV4 signed by
+        // libcurl. The S3 spool will be built on it.
+        .target(
+            name: "EventSpoolS3",
+            dependencies: [
+                "EventSpoolHTTP",
+                "EventSpoolModel",
+                .product(name: "Logging", package: "swift-log"),
+                // MD5 (Content-MD5, ETags) and SHA-256 (the signed payload hash).
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The top: Publisher, Sweeper and the configuration readers; it re-exports what a service needs.
         .target(
             name: "EventSpool",
@@ -113,6 +125,9 @@ let package = Package(
             name: "EventSpoolTesting",
             dependencies: [
                 "EventSpool",
+                // The S3 servers the fixture starts are made ready (and a bucket made) with the client.
+                "EventSpoolS3",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -205,6 +220,18 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // The S3 client against real SeaweedFS and moto servers, and against hostile fakes.
+        .testTarget(
+            name: "EventSpoolS3Tests",
+            dependencies: [
+                "EventSpoolHTTP",
+                "EventSpoolModel",
+                "EventSpoolS3",
+                "EventSpoolTesting",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -29,16 +29,7 @@ PY
 fi
 
 echo "installing Python packages: ${requirements[*]}" >&2
-# --user where a virtual environment is not active; Debian's system Python also wants
-# --break-system-packages for that (PEP 668), which only touches the user's site-packages.
-flags=()
-if [ -z "${VIRTUAL_ENV:-}" ]; then
-    flags+=(--user)
-    if "$python" -m pip install --help 2>/dev/null | grep -q -- --break-system-packages; then
-        flags+=(--break-system-packages)
-    fi
-fi
-"$python" -m pip install --quiet --disable-pip-version-check "${flags[@]}" "${requirements[@]}" >&2
+"$(dirname "$0")/pip-install-user.sh" "${requirements[@]}"
 
 "$python" - <<'PY'
 import cloudevents.core.bindings.http, cloudevents.v1.http, standardwebhooks.webhooks

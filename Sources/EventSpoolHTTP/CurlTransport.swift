@@ -24,9 +24,6 @@ import class Foundation.Thread
 /// `curl_easy_perform` loop works, without ever blocking.
 package final class CurlTransport: Sendable {
     /// What every request of the transport shares.
-    ///
-    /// An AWS Signature Version 4 option (`CURLOPT_AWS_SIGV4` with `CURLOPT_USERPWD`, for an object store)
-    /// belongs here, set once per easy handle in ``CurlTransfer``'s `configure`.
     package struct Settings: Sendable {
         /// The longest wait for a TCP (and TLS) connection.
         package var connectTimeout: Duration
@@ -36,17 +33,21 @@ package final class CurlTransport: Sendable {
         package var maxConnections: Int
         /// TLS for `https` URLs.
         package var tls: TLSSettings
+        /// AWS Signature Version 4 for every request (an object store's), or `nil` for none.
+        package var awsSignature: AWSSignature?
 
         package init(
             connectTimeout: Duration,
             totalTimeout: Duration,
             maxConnections: Int,
-            tls: TLSSettings = TLSSettings()
+            tls: TLSSettings = TLSSettings(),
+            awsSignature: AWSSignature? = nil
         ) {
             self.connectTimeout = connectTimeout
             self.totalTimeout = totalTimeout
             self.maxConnections = maxConnections
             self.tls = tls
+            self.awsSignature = awsSignature
         }
 
         var connectTimeoutMilliseconds: Int { Self.milliseconds(connectTimeout) }

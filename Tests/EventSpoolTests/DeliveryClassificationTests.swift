@@ -3,6 +3,7 @@ import Testing
 
 @testable import EventSpool
 @testable import EventSpoolHTTP
+@testable import EventSpoolModel
 @testable import EventSpoolPolicy
 @testable import EventSpoolWebhook
 

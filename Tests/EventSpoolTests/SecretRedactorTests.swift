@@ -2,6 +2,7 @@ import EventSpoolTesting
 import Testing
 
 @testable import EventSpool
+@testable import EventSpoolModel
 @testable import EventSpoolWebhook
 
 /// The redaction itself, on texts built to defeat it: mixed and nested escapes, a secret cut inside an escape or

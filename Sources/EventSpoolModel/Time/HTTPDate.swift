@@ -1,5 +1,3 @@
-import EventSpoolModel
-
 /// Parses an HTTP-date (RFC 9110 §5.6.7) in any of its three forms, as a recipient must accept them:
 ///
 /// - IMF-fixdate, the preferred form: `Sun, 06 Nov 1994 08:49:37 GMT`
@@ -8,14 +6,14 @@ import EventSpoolModel
 ///
 /// Day and month names are matched without regard to case; the day name is not checked against the
 /// date (a broker's clock or formatter being off by a weekday should not turn a wait into a default).
-enum HTTPDate {
+package enum HTTPDate {
     /// The seconds since 1970 named by `text`, or `nil` when it is not an HTTP-date.
     ///
     /// - Parameters:
     ///   - text: The header value, without surrounding whitespace.
     ///   - nowSecondsSince1970: The current time, used only to place an RFC 850 two-digit year: a
     ///     year more than 50 years in the future means the most recent past year with those digits.
-    static func parse(_ text: some StringProtocol, nowSecondsSince1970: Int64) -> Int64? {
+    package static func parse(_ text: some StringProtocol, nowSecondsSince1970: Int64) -> Int64? {
         var scanner = Scanner(Array(text.utf8))
         let civil =
             scanner.attempt { $0.imfFixdate() }

@@ -1,5 +1,3 @@
-import EventSpoolModel
-
 /// A text with one round of escapes decoded — JSON (`\/`, `\"`, `\\`, `\uXXXX`, `\xXX`), percent-encoding
 /// (`%2F`) and HTML character references (`&#47;`, `&#x2F;`, `&sol;`, and as HTML5 reads them, `&#47` without
 /// its `;`) — and line breaks removed (a secret wrapped over lines reads whole), each byte knowing which bytes

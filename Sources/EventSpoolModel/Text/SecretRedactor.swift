@@ -1,5 +1,3 @@
-import EventSpoolModel
-
 /// Cuts secrets out of text that comes back from a broker (a refusal's body) or from libcurl (an error)
 /// before it can reach an attempt's message — and from there the spool, a log line or a report.
 ///
@@ -8,9 +6,9 @@ import EventSpoolModel
 /// HTML character references (`&#43;`, `&plus;`, and `&#43` without `;`), two rounds of them (JSON inside
 /// JSON), or broken over lines — and, in a text that was cut short, when only its beginning is left at the
 /// end. Each match, with the escapes that spelled it, becomes ``replacement``.
-struct SecretRedactor: Sendable {
+package struct SecretRedactor: Sendable {
     /// What a secret is replaced with.
-    static let replacement = "<redacted>"
+    package static let replacement = "<redacted>"
     /// Forms shorter than this are left alone: they would blank out ordinary words, and are no secret worth
     /// the name.
     static let minimumLength = 4
@@ -23,7 +21,7 @@ struct SecretRedactor: Sendable {
     private let patternsByFirstByte: [[Int]]
 
     /// - Parameter forms: Every form of every secret, as it could appear in a text.
-    init(forms: some Sequence<String>) {
+    package init(forms: some Sequence<String>) {
         let unique = Set(forms.filter { $0.utf8.count >= Self.minimumLength })
         patterns = unique.sorted().map { Pattern(Array($0.utf8)) }
         var byFirstByte = [[Int]](repeating: [], count: 256)
@@ -34,7 +32,7 @@ struct SecretRedactor: Sendable {
     }
 
     /// Whether there is nothing to redact.
-    var isEmpty: Bool { patterns.isEmpty }
+    package var isEmpty: Bool { patterns.isEmpty }
 
     /// `text` with every secret replaced by ``replacement``.
     ///
@@ -42,7 +40,7 @@ struct SecretRedactor: Sendable {
     ///   - text: The bytes to search; need not be UTF-8.
     ///   - isCut: Whether `text` is the beginning of something longer (a body cut at a limit): then a
     ///     secret's beginning at its very end, however short, is replaced too, and so is an escape cut in two.
-    func redacting(_ text: some Collection<UInt8>, isCut: Bool) -> [UInt8] {
+    package func redacting(_ text: some Collection<UInt8>, isCut: Bool) -> [UInt8] {
         let original = Array(text)
         guard !patterns.isEmpty, !original.isEmpty else { return original }
         var found: [Range<Int>] = []
@@ -88,7 +86,7 @@ struct SecretRedactor: Sendable {
     }
 
     /// `text` with every secret replaced by ``replacement``.
-    func redacting(_ text: String, isCut: Bool = false) -> String {
+    package func redacting(_ text: String, isCut: Bool = false) -> String {
         String(decoding: redacting(text.utf8, isCut: isCut), as: UTF8.self)
     }
 
