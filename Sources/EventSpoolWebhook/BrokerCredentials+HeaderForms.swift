@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 extension BrokerCredentials {
     /// The shortest part of a header value that is redacted on its own: shorter ones (`en` in `lang=en`) would
     /// blank out ordinary words of every answer. The whole value is redacted whatever its length.

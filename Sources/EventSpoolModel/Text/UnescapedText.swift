@@ -4,9 +4,9 @@
 /// of the original text it came from.
 ///
 /// ``SecretRedactor`` searches the original and its unescaped forms, and replaces what a match came from.
-struct UnescapedText {
+package struct UnescapedText {
     /// The decoded bytes.
-    private(set) var bytes: [UInt8]
+    package private(set) var bytes: [UInt8]
     /// For each decoded byte, the bytes of the original text it was decoded from; `nil` while nothing is
     /// decoded (each byte is its own origin).
     private var origins: [Range<Int>]?
@@ -15,7 +15,7 @@ struct UnescapedText {
     private var openReferenceStart: Int?
 
     /// The text itself, nothing decoded yet.
-    init(_ text: [UInt8]) {
+    package init(_ text: [UInt8]) {
         bytes = text
         origins = nil
         openReferenceStart = nil
@@ -34,7 +34,7 @@ struct UnescapedText {
     }
 
     /// One more round of escapes decoded, or `nil` when there is none to decode.
-    func unescaped() -> UnescapedText? {
+    package func unescaped() -> UnescapedText? {
         // Most bodies hold no escape at all: no copy then.
         guard bytes.contains(where: Self.mayStartEscapeOrBreak) else { return nil }
         var decoded: [UInt8] = []
