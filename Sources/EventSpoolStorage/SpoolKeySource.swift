@@ -18,7 +18,7 @@ import struct Foundation.Date
 /// writer recorded in `newest-key` for every object (see `SpoolFolders.takeKey`): so a process that
 /// starts after the clock stepped back an hour, or one that keeps running through the step, still makes
 /// keys that sort after those already made.
-final class SpoolKeySource: Sendable {
+package final class SpoolKeySource: Sendable {
     /// The random number of this process in every key it makes.
     static let processNonce = UInt32.random(in: 0...UInt32.max)
     private static let sequence = Atomic<UInt32>(0)
@@ -28,13 +28,13 @@ final class SpoolKeySource: Sendable {
     private let latest: Mutex<Int64>
 
     /// - Parameter floor: Keys made by this source sort after it (the newest key in `pending/`).
-    init(clock: any WallClock, after floor: SpoolKey? = nil) {
+    package init(clock: any WallClock, after floor: SpoolKey? = nil) {
         self.clock = clock
         latest = Mutex(floor.map { Self.after($0) } ?? SpoolKey.representableMicroseconds.lowerBound)
     }
 
     /// A new key, later than every key this source made before, and than `floor`.
-    func next(after floor: SpoolKey? = nil) -> SpoolKey {
+    package func next(after floor: SpoolKey? = nil) -> SpoolKey {
         let now = SpoolKey.microseconds(of: clock.now)
         let time = latest.withLock { latest in
             latest = max(latest, now, floor.map(Self.after) ?? latest)
