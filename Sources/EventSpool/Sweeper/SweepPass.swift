@@ -60,6 +60,8 @@ final class SweepPass {
     }
 
     private let spool: any Spool
+    /// The sweeper's lease, checked before every delivery and write; `nil` for a dry run, which writes nothing.
+    private let lease: (any SpoolLease)?
     private let attempt: DeliveryAttempt
     private let clock: any WallClock
     private let logger: Logger
@@ -105,6 +107,7 @@ final class SweepPass {
 
     init(
         spool: any Spool,
+        lease: (any SpoolLease)?,
         attempt: DeliveryAttempt,
         clock: any WallClock,
         logger: Logger,
@@ -116,6 +119,7 @@ final class SweepPass {
         report: SweepReport
     ) {
         self.spool = spool
+        self.lease = lease
         self.attempt = attempt
         self.clock = clock
         self.logger = logger
@@ -306,7 +310,7 @@ final class SweepPass {
         case .notFound:
             // Removed since it was listed (a write-ahead publisher settled it): nothing to do.
             return
-        case _ where error.isDamage:
+        case _ where error.isDamage && holdsLease:
             do {
                 let quarantined = try await spool.quarantine(key, from: state)
                 logger.info(
@@ -567,9 +571,16 @@ final class SweepPass {
         }
     }
 
-    /// Starts the writes that settle an object, or settles it at once when nothing changed.
+    /// Starts the writes that settle an object, or settles it at once when nothing changed. Without the lease
+    /// the object is left as it is: its delivered events are sent again by the next holder (at-least-once).
     private func settle(_ number: Int, _ group: inout TaskGroup<ChildResult>) {
         guard let open = objects[number] else { return }
+        guard holdsLease else {
+            objects[number] = nil
+            knowsAllOrderingKeys = false
+            stop(.leaseLost)
+            return
+        }
         let fates = open.fates.enumerated().map { index, fate in
             fate ?? .kept(open.events[index], changed: false)
         }
@@ -635,10 +646,15 @@ final class SweepPass {
 
     private var isStopped: Bool { report.stoppedEarly != nil }
 
-    /// Stops at the deadline, on graceful shutdown, or when the task is cancelled.
+    /// Whether the pass may still write and deliver: it holds the sweeper's lease (a dry run needs none).
+    private var holdsLease: Bool { lease?.isValid ?? true }
+
+    /// Stops when the lease is lost, at the deadline, on graceful shutdown, or when the task is cancelled.
     private func checkStop() {
         guard !isStopped else { return }
-        if let deadline, deadline.hasPassed() {
+        if !holdsLease {
+            stop(.leaseLost)
+        } else if let deadline, deadline.hasPassed() {
             stop(.deadline)
         } else if Task.isCancelled || Task.isShuttingDownGracefully {
             stop(.shutdown)

@@ -24,10 +24,16 @@ extension Sweeper {
         dryRun: Bool = false,
         progress: (@Sendable (ReplayProgress) -> Void)? = nil
     ) async -> SweepReport {
-        await locked(.replay, takingLock: !dryRun) { report in
+        await locked(.replay, takingLock: !dryRun) { report, lease in
             report.dryRun = dryRun
             let (sources, plan) = await plan(selection)
-            let pass = makePass(.replay(plan, dryRun: dryRun), deadline: nil, progress: progress, report: report)
+            let pass = makePass(
+                .replay(plan, dryRun: dryRun),
+                lease: lease,
+                deadline: nil,
+                progress: progress,
+                report: report
+            )
             await pass.run(sources, total: plan.total)
             report = pass.report
         }
