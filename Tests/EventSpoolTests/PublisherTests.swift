@@ -443,12 +443,14 @@ func withPublisherSpool<Result: Sendable>(
     _ body: (any Spool, SpoolTestContext) async throws -> Result
 ) async throws -> Result {
     try await withSpoolTest { context in
-        let opened = try kind.factory.makeSpool(
-            at: context.spoolPath,
-            limits: limits,
-            clock: ManualWallClock(Date()),
-            leaseDuration: SweeperFixture.leaseDuration,
-            logger: context.logger
+        let opened = try kind.open(
+            SpoolRequest(
+                location: context.spoolPath,
+                limits: limits,
+                clock: ManualWallClock(Date()),
+                leaseDuration: SweeperFixture.leaseDuration,
+                logger: context.logger
+            )
         )
         do {
             let result = try await body(opened.spool, context)

@@ -26,12 +26,14 @@ final class SweeperFixture: Sendable {
             .appendingPathComponent("sweeper-tests-\(UUID().uuidString)").path
         clock = ManualWallClock(Self.start)
         logger = Logger(label: "sweeper-tests", factory: { _ in SwiftLogNoOpLogHandler() })
-        opened = try kind.factory.makeSpool(
-            at: directory,
-            limits: limits,
-            clock: clock,
-            leaseDuration: Self.leaseDuration,
-            logger: logger
+        opened = try kind.open(
+            SpoolRequest(
+                location: directory,
+                limits: limits,
+                clock: clock,
+                leaseDuration: Self.leaseDuration,
+                logger: logger
+            )
         )
         spool = opened.spool
     }

@@ -87,14 +87,14 @@ import Testing
             let versions = [small.map(\.event.id), large.map(\.event.id)]
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for round in 0..<100 {
+                    for round in 0..<20 {
                         try await spool.replace(
                             SpoolObject(key: key, state: .pending, events: round % 2 == 0 ? large : small)
                         )
                     }
                 }
                 group.addTask {
-                    for _ in 0..<100 {
+                    for _ in 0..<40 {
                         let ids = try await spool.get(key, in: .pending).events.map(\.event.id)
                         #expect(versions.contains(ids), "a torn read: \(ids.count) events")
                     }
@@ -218,7 +218,7 @@ import Testing
     func aPutRacingAReleaseNeverLosesItsMark(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             let spool = fixture.spool
-            for round in 0..<40 {
+            for round in 0..<20 {
                 let orderingKey = "race-\(round)"
                 try await spool.beginOrderingKeyRelease()
                 async let put = spool.put([event("r\(round)", orderingKey: orderingKey)])

@@ -5,40 +5,59 @@ import Logging
 import Testing
 
 /// A kind of spool the conformance tests run against: every test that takes `SpoolKind.all` as its arguments
-/// runs once per conformer. A new conformer is one more entry in ``all`` (with whatever server its factory
-/// starts), for example `SpoolKind(name: "s3", factory: S3SpoolFactory())`.
+/// runs once per conformer. A new conformer is one more kind in ``all`` — a name and how to open a fresh
+/// spool (starting whatever server it needs), for example `SpoolKind(name: "s3") { try S3TestSpool.open($0) }`.
 struct SpoolKind: Sendable, CustomTestStringConvertible {
     let name: String
-    let factory: any SpoolFactory
+    /// Opens a new, empty spool of this kind.
+    let open: @Sendable (SpoolRequest) throws -> OpenedSpool
 
     var testDescription: String { name }
 
-    static let directory = SpoolKind(name: "directory", factory: DirectorySpoolFactory())
-    static let memory = SpoolKind(name: "memory", factory: InMemorySpoolFactory())
+    static let directory = SpoolKind(name: "directory", open: openDirectory)
+
+    private static func openDirectory(_ request: SpoolRequest) throws -> OpenedSpool {
+        let spool = try DirectorySpool(
+            configuration: SpoolConfiguration(directory: request.location, limits: request.limits),
+            clock: request.clock,
+            logger: request.logger
+        )
+        // A flock is held as long as its process runs: it cannot expire. Opened again: a second instance on the
+        // same directory, as another process has.
+        return OpenedSpool(
+            spool: spool,
+            leaseCanExpire: false,
+            close: { await spool.shutdown() },
+            openAgain: { try openDirectory(request) }
+        )
+    }
+
+    static let memory = SpoolKind(name: "memory") { request in
+        let spool = InMemorySpool(
+            configuration: SpoolConfiguration(directory: request.location, limits: request.limits),
+            clock: request.clock,
+            leaseDuration: request.leaseDuration
+        )
+        return OpenedSpool.inMemory(spool)
+    }
 
     /// Every conformer of `Spool`.
     static let all: [SpoolKind] = [.directory, .memory]
 }
 
-/// Opens fresh, empty spools of one kind for tests.
-protocol SpoolFactory: Sendable {
-    /// A new, empty spool.
-    ///
-    /// - Parameters:
-    ///   - location: A fresh temporary directory the test removes afterwards; a directory spool lives there.
-    ///   - limits: The spool's limits.
-    ///   - clock: The clock for keys and, where the kind has one, lease expiry.
-    ///   - leaseDuration: How long the sweeper's lease lasts unrenewed, where the kind's lease can expire.
-    func makeSpool(
-        at location: String,
-        limits: SpoolConfiguration.Limits,
-        clock: ManualWallClock,
-        leaseDuration: Duration,
-        logger: Logger
-    ) throws -> OpenedSpool
+/// What a test asks of a new spool.
+struct SpoolRequest: Sendable {
+    /// A fresh temporary directory the test removes afterwards; a directory spool lives there.
+    var location: String
+    var limits = SpoolConfiguration.Limits()
+    /// The clock for keys and, where the kind has one, lease expiry.
+    var clock: ManualWallClock
+    /// How long the sweeper's lease lasts unrenewed, where the kind's lease can expire.
+    var leaseDuration: Duration
+    var logger: Logger
 }
 
-/// A spool a factory opened, and how to close it.
+/// A spool a kind opened, and how to close it.
 struct OpenedSpool: Sendable {
     let spool: any Spool
     /// Whether the spool's sweeper lease can expire (and so be lost mid-pass).
@@ -48,51 +67,9 @@ struct OpenedSpool: Sendable {
     /// Opens the same spool once more, as another process would: a second instance where the kind has
     /// instances that share a store (a directory, a bucket); for a spool in memory, the spool itself.
     let openAgain: @Sendable () throws -> OpenedSpool
-}
-
-struct DirectorySpoolFactory: SpoolFactory {
-    func makeSpool(
-        at location: String,
-        limits: SpoolConfiguration.Limits,
-        clock: ManualWallClock,
-        leaseDuration: Duration,
-        logger: Logger
-    ) throws -> OpenedSpool {
-        let spool = try DirectorySpool(
-            configuration: SpoolConfiguration(directory: location, limits: limits),
-            clock: clock,
-            logger: logger
-        )
-        // A flock is held as long as its process runs: it cannot expire.
-        return OpenedSpool(
-            spool: spool,
-            leaseCanExpire: false,
-            close: { await spool.shutdown() },
-            openAgain: {
-                try makeSpool(at: location, limits: limits, clock: clock, leaseDuration: leaseDuration, logger: logger)
-            }
-        )
-    }
-}
-
-struct InMemorySpoolFactory: SpoolFactory {
-    func makeSpool(
-        at location: String,
-        limits: SpoolConfiguration.Limits,
-        clock: ManualWallClock,
-        leaseDuration: Duration,
-        logger: Logger
-    ) throws -> OpenedSpool {
-        let spool = InMemorySpool(
-            configuration: SpoolConfiguration(directory: location, limits: limits),
-            clock: clock,
-            leaseDuration: leaseDuration
-        )
-        return Self.opened(spool)
-    }
 
     /// Every instance of a spool in memory is the spool: opening it again gives the same one.
-    private static func opened(_ spool: InMemorySpool) -> OpenedSpool {
-        OpenedSpool(spool: spool, leaseCanExpire: true, close: {}, openAgain: { opened(spool) })
+    static func inMemory(_ spool: InMemorySpool) -> OpenedSpool {
+        OpenedSpool(spool: spool, leaseCanExpire: true, close: {}, openAgain: { inMemory(spool) })
     }
 }
