@@ -1,4 +1,4 @@
-public import EventSpool
+import EventSpool
 import Synchronization
 
 /// The objects of one state of an ``InMemorySpool`` in key order, streamed: each step looks up the first key
