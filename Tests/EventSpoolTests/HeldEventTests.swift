@@ -8,7 +8,7 @@ import Testing
 /// Held events (`SpoolState.held`, `SpoolSurgery`): out of sweeps and replays until released, and still
 /// holding their ordering keys, in the pass and in the publishers' marks.
 @Suite struct HeldEventTests {
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func aSweepLeavesHeldEventsAndHoldsBackTheLaterEventsOfTheirKeys(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -36,7 +36,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func aHeldEventKeepsTheMarkOfItsOrderingKey(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -56,7 +56,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func aReplaySendsNoEventPastAHeldOneOfItsKey(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -75,7 +75,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func holdAndReleaseOfPartOfAnObjectKeepEachKeyInPublishOrder(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             let events = [

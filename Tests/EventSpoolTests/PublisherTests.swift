@@ -21,7 +21,7 @@ import Testing
         )
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func deliversWithCloudEventsHeadersAndLeavesTheSpoolEmpty(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
             try await withPublisherSpool(kind) { spool, context in
@@ -52,7 +52,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all, BrokerFault.allCases)
+    @Test(.serialized, arguments: SpoolKind.all, BrokerFault.allCases)
     func spoolsWhenTheBrokerFails(kind: SpoolKind, fault: BrokerFault) async throws {
         try await withTestBroker { broker in
             try await withPublisherSpool(kind) { spool, context in
@@ -87,7 +87,7 @@ import Testing
     /// Documented: a permanent answer (here 400) in fallback mode is spooled with the attempt recorded,
     /// so that the sweeper dead-letters it and names it in its report; `publish` does not throw,
     /// because the caller's state change is already committed and the event must not be lost.
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func permanentAnswerIsSpooledForTheSweeperToDeadLetter(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
             try await withPublisherSpool(kind) { spool, context in
@@ -113,7 +113,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func writeAheadLeavesNothingAfterDeliveryAndSpoolsOnceWhenDown(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
             try await withPublisherSpool(kind) { spool, context in
@@ -149,7 +149,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func writeAheadObjectsSharedByPublishesKeepExactlyTheUndeliveredEvents(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
             try await withPublisherSpool(kind) { spool, context in
@@ -184,7 +184,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func secondaryBrokerTakesWhatThePrimaryRefuses(kind: SpoolKind) async throws {
         try await withTestBroker { primary in
             try await withTestBroker { secondary in
@@ -210,7 +210,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func sixteenTasksSpoolEightThousandEventsWithoutCollisions(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
             try await withPublisherSpool(kind) { spool, context in
@@ -313,7 +313,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func circuitBreakerSpoolsWithoutSendingThenProbes(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
             try await withPublisherSpool(kind) { spool, context in
@@ -348,7 +348,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func orderingKeyWithWaitingEventsIsSpooledBehindThem(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
             try await withPublisherSpool(kind) { spool, context in
@@ -370,7 +370,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func shutdownSpoolsPublishesStillWaitingOnTheBroker(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
             try await withPublisherSpool(kind) { spool, context in

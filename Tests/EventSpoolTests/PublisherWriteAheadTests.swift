@@ -33,7 +33,7 @@ import Testing
     /// In write-ahead mode an event whose ordering key has events waiting is
     /// spooled plainly, and group commit may put it into one object with a write-ahead event. That object
     /// must still be settled once the write-ahead event has ended.
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func anObjectSharedWithAPlainSpooledEventIsSettled(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
             try await withPublisherSpool(kind) { spool, _ in
@@ -67,7 +67,7 @@ import Testing
     /// The defining property: in write-ahead mode the event is durably in `pending/` while its request is in
     /// flight (so a crash then cannot lose it), leased so that a sweeper leaves it to the publisher; in
     /// fallback mode it is not.
-    @Test(arguments: SpoolKind.all, [Publisher.Mode.writeAhead, .fallback])
+    @Test(.serialized, arguments: SpoolKind.all, [Publisher.Mode.writeAhead, .fallback])
     func theEventIsInPendingWhileItsRequestIsInFlight(kind: SpoolKind, mode: Publisher.Mode) async throws {
         try await withTestBroker { broker in
             try await withPublisherSpool(kind) { spool, _ in

@@ -6,7 +6,7 @@ import Testing
 
 /// The sweeper's circuit breaker: a pass against a broker that keeps failing stops early.
 @Suite struct SweeperCircuitBreakerTests {
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func circuitBreakerStopsAPassAgainstADownBroker(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -26,7 +26,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func aGoneEndpointStopsThePassAsGoneEvenWhenItAlsoOpensTheCircuit(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in

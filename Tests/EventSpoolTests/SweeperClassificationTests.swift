@@ -5,7 +5,7 @@ import Testing
 
 /// How a sweep treats each kind of broker answer, against the real test broker and a real spool.
 @Suite struct SweeperClassificationTests {
-    @Test(arguments: SpoolKind.all, [200, 201, 204])
+    @Test(.serialized, arguments: SpoolKind.all, [200, 201, 204])
     func successfulAnswersDeliverAndRemove(kind: SpoolKind, status: Int) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -26,7 +26,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func retryAfterSecondsIsAFloorForTheNextAttempt(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -52,7 +52,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func retryAfterHTTPDateIsAFloorForTheNextAttempt(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -70,7 +70,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func absurdRetryAfterIsCapped(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -89,7 +89,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all, [400, 404, 422, 501, 301])
+    @Test(.serialized, arguments: SpoolKind.all, [400, 404, 422, 501, 301])
     func permanentFailuresAreDeadLetteredOnTheFirstAttempt(kind: SpoolKind, status: Int) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -120,7 +120,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func goneEndpointStopsThePassAndKeepsEventsPending(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -145,7 +145,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all, ["hang past the timeout", "connection reset"])
+    @Test(.serialized, arguments: SpoolKind.all, ["hang past the timeout", "connection reset"])
     func transportFailureIsDeferred(kind: SpoolKind, fault: String) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -169,7 +169,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func maxAttemptsGivesUpWithTheReasonInTheReport(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -199,7 +199,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func maxAgeGivesUpWithTheReasonInTheReport(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in

@@ -9,7 +9,7 @@ import Testing
     /// An hour from the fixture's now: not due, so only a replay sends it.
     private func later(_ fixture: SweeperFixture) -> Date { fixture.clock.now.addingTimeInterval(3600) }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func replayingAnEventSendsTheEarlierPendingEventsOfItsKeyFirst(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -34,7 +34,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func aReplayedEventWaitsBehindAnEarlierEventOfItsKeyThatFailsAgain(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -55,7 +55,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func replayingADeadEventLeavesTheNewerPendingEventsOfItsKeyToTheSweeper(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -79,7 +79,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func aDeadEventGoesAfterTheEarlierPendingEventsOfItsKeyAndDeadOnesInKeyOrder(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -101,7 +101,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func byTypeAndByObjectKeyTheKeysPrefixGoesFirstWhateverItsType(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in

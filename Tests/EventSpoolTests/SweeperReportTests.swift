@@ -8,7 +8,7 @@ import Testing
 
 /// The report's renderings, the secondary-broker fallback, and the long-running service form.
 @Suite struct SweeperReportTests {
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func jsonReportHasTheDocumentedFieldsAndRoundTrips(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
@@ -84,7 +84,7 @@ import Testing
         #expect(text.contains("retry.maxAttempts"))
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func secondaryBrokerTakesGivenUpEventsBeforeDead(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { primary in
@@ -113,7 +113,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func serviceSweepsUntilGracefulShutdown(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in

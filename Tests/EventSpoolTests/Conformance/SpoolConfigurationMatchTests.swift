@@ -6,7 +6,7 @@ import Testing
 /// A publisher or sweeper given an open spool refuses a configuration that describes another spool, instead of
 /// silently ignoring it (it once drained the given spool whatever `configuration.spool` said).
 @Suite struct SpoolConfigurationMatchTests {
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func aConfigurationOfAnotherSpoolIsRefusedNamingWhatDiffers(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             let broker = BrokerConfiguration(url: "http://127.0.0.1:9/")

@@ -14,7 +14,7 @@ import Testing
         )
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func putCreatesANewObjectEveryTimeInKeyOrderAndGetReadsItWhole(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             let spool = fixture.spool
@@ -35,7 +35,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func badPutsAreRefusedAndLeaveNothing(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind, limits: .init(maxObjects: 2)) { fixture in
             let spool = fixture.spool
@@ -56,7 +56,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func listingFollowsKeyOrderAndPrefix(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             let spool = fixture.spool
@@ -77,7 +77,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func replaceIsAtomicForConcurrentReaders(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             let spool = fixture.spool
@@ -105,7 +105,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func deleteMoveAndQuarantineMoveObjectsWhole(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             let spool = fixture.spool
@@ -134,7 +134,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func oneLeaseAtATimeAmongConcurrentTakers(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             let other = try fixture.opened.openAgain()
@@ -163,7 +163,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func anExpiredLeaseIsLostForGoodAndCanBeTakenOver(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             guard fixture.opened.leaseCanExpire else { return }  // a flock never expires
@@ -188,7 +188,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func orderingMarksOutliveAReleaseWhenPutSinceItBegan(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             let spool = fixture.spool
@@ -214,7 +214,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func aPutRacingAReleaseNeverLosesItsMark(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             let spool = fixture.spool

@@ -7,6 +7,9 @@ import Testing
 /// A kind of spool the conformance tests run against: every test that takes `SpoolKind.all` as its arguments
 /// runs once per conformer. A new conformer is one more kind in ``all`` — a name and how to open a fresh
 /// spool (starting whatever server it needs), for example `SpoolKind(name: "s3") { try S3TestSpool.open($0) }`.
+///
+/// Such tests take `.serialized` too: a test's kinds run one after the other, so that running every test against
+/// every kind does not also multiply the brokers, threads and spools the test runner has open at once.
 struct SpoolKind: Sendable, CustomTestStringConvertible {
     let name: String
     /// Opens a new, empty spool of this kind.

@@ -7,7 +7,7 @@ import Testing
 /// and was taken over) starts no further delivery and writes nothing, on every conformer whose lease can be
 /// lost.
 @Suite struct SweeperLeaseTests {
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func aSweeperThatLosesItsLeaseMidPassStopsDeliveringAndWritesNothing(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             guard fixture.opened.leaseCanExpire else { return }  // a flock is never lost while its process runs
@@ -40,7 +40,7 @@ import Testing
         }
     }
 
-    @Test(arguments: SpoolKind.all)
+    @Test(.serialized, arguments: SpoolKind.all)
     func aSweeperReleasesItsLeaseAfterEachPass(kind: SpoolKind) async throws {
         try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
