@@ -25,7 +25,7 @@ public final class DirectorySpool: Spool {
     let directory: SpoolFolders
     /// Opened with ``openForReading(configuration:logger:)``: every call that would write throws.
     let isReadOnly: Bool
-    private let clock: any WallClock
+    let clock: any WallClock
     private let keys: SpoolKeySource
     private let usage: SpoolUsage
     let writer: SpoolWriter
@@ -215,21 +215,6 @@ public final class DirectorySpool: Spool {
         )
     }
 
-    /// Removes the empty dated folders of `pending/`, `held/` and `dead/` that lie wholly before `cutoff`, for the
-    /// sweeper to call at the end of a pass. Safe while writers run: a writer whose folder vanished makes
-    /// it again.
-    ///
-    /// - Returns: How many folders were removed.
-    @discardableResult
-    package func removeEmptyFolders(before cutoff: Date) async throws(SpoolError) -> Int {
-        try requireWritable("rmdir")
-        return try await onIOThread("rmdir") { [directory] () throws(SpoolError) in
-            try directory.removeEmptyFolders(in: .pending, before: cutoff)
-                + directory.removeEmptyFolders(in: .held, before: cutoff)
-                + directory.removeEmptyFolders(in: .dead, before: cutoff)
-        }
-    }
-
     /// Whether `ordering/` holds the mark of `orderingKey`: set by every put of an event with that key,
     /// removed by ``releaseOrderingKeys(keeping:)`` once a sweeper found no such event left.
     public func hasWaitingEvents(orderingKey: String) async throws(SpoolError) -> Bool {
@@ -255,15 +240,6 @@ public final class DirectorySpool: Spool {
         _ = try await onIOThread("release") { [directory, clock] () throws(SpoolError) in
             try directory.releaseOrderingMarks(keeping: keeping, now: clock.now)
         }
-    }
-
-    /// Takes the lock `name` in the spool directory (a non-blocking `flock` on `<spool>/<name>`).
-    ///
-    /// - Returns: The lock, or `nil` when another holder (in this or another process) has it.
-    /// - Throws: ``SpoolError`` when the lock file cannot be opened, or `name` is not a plain file name.
-    package func tryLock(named name: String = "sweeper.lock") throws(SpoolError) -> SpoolLock? {
-        try requireWritable("lock")
-        return try directory.tryLock(named: name)
     }
 
     /// The path of the object `key` in `state`, as configured (for messages and tools).

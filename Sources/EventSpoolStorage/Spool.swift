@@ -1,11 +1,19 @@
 import EventSpoolModel
 
-/// A durable store of events waiting for delivery, shaped like an object-store bucket.
+public import struct Foundation.Date
+
+/// A durable store of events waiting for delivery, shaped like an object-store bucket: everything a
+/// `Publisher` and a `Sweeper` need from storage.
 ///
 /// Every object is written whole or not at all and named by a ``SpoolKey`` whose byte order is
-/// publish order. ``DirectorySpool`` keeps objects in a local directory; an S3-compatible
-/// implementation fits the same shape.
+/// publish order. ``DirectorySpool`` keeps objects in a local directory; `InMemorySpool` (in
+/// `EventSpoolTesting`) keeps them in memory, for tests; an S3-compatible implementation fits the same shape.
+/// Every conformer passes the same conformance tests (`Tests/EventSpoolTests/Conformance/`).
 public protocol Spool: Sendable {
+    /// The settings the spool was opened with: its ``SpoolConfiguration/directory`` names where it is (in
+    /// reports and logs), its ``SpoolConfiguration/limits`` bound `pending/`.
+    var configuration: SpoolConfiguration { get }
+
     /// Writes `events` as one new object in `pending`.
     ///
     /// - Important: Returns only once the object is on stable storage. Concurrent calls may share
@@ -67,6 +75,23 @@ public protocol Spool: Sendable {
     ///
     /// - Parameter keeping: Ordering keys that still have events in `pending/` (found by a complete pass).
     func releaseOrderingKeys(keeping: Set<String>) async throws(SpoolError)
+
+    /// Counts what `state` holds the way ``SpoolConfiguration/Limits`` count `pending/`, without reading objects.
+    func occupancy(of state: SpoolState) async throws(SpoolError) -> SpoolOccupancy
+
+    /// Takes the sweeper's lease: one sweeper at a time works on the spool, across processes and hosts.
+    ///
+    /// - Returns: The lease, or `nil` when another holder has it (in this process or another).
+    /// - Throws: ``SpoolError`` when the spool cannot tell (the lock or lease object cannot be read or written).
+    func tryAcquireSweeperLease() async throws(SpoolError) -> (any SpoolLease)?
+
+    /// Removes what writers and earlier passes left behind that no reader needs: empty dated folders wholly
+    /// before `cutoff`, and temporary files of writers that are gone. A sweeper calls it after a pass, holding
+    /// the lease; writers may run meanwhile.
+    ///
+    /// - Returns: How many leftovers were removed.
+    @discardableResult
+    func removeLeftovers(before cutoff: Date) async throws(SpoolError) -> Int
 }
 
 extension Spool {

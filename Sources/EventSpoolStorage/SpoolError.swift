@@ -16,6 +16,7 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
             case invalidKey
             case invalidObject
             case readOnly
+            case leaseLost
         }
 
         private let base: Base
@@ -39,6 +40,9 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
         public static let invalidObject = Code(.invalidObject)
         /// The spool was opened for reading only (``DirectorySpool/openForReading(configuration:logger:)``).
         public static let readOnly = Code(.readOnly)
+        /// The sweeper's lease on the spool is no longer held — released, expired, or taken over by another
+        /// sweeper (``SpoolLease/check()``): whatever needed it must not happen.
+        public static let leaseLost = Code(.leaseLost)
 
         public var description: String { base.rawValue }
     }

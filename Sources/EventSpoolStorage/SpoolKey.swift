@@ -20,7 +20,7 @@ public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// The length of every key, without a quarantine number.
     static let length = 50
     /// The highest quarantine number: `<key>~9999`.
-    static let maxQuarantineNumber = 9999
+    package static let maxQuarantineNumber = 9999
     /// The file name extension of spool objects.
     static let fileExtension = ".evs"
 
@@ -74,7 +74,7 @@ public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible 
     }
 
     /// The name of the `number`-th object of this key in `quarantine/`: the key itself for 1, else `<key>~<number>`.
-    func quarantineName(_ number: Int) -> SpoolKey {
+    package func quarantineName(_ number: Int) -> SpoolKey {
         number <= 1 ? objectKey : SpoolKey(uncheckedRawValue: objectKey.rawValue + "~\(number)")
     }
 

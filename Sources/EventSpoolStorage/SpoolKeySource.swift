@@ -25,7 +25,7 @@ import struct Foundation.Date
 /// there and lose publish order for good; a year of microseconds below that leaves room that one-microsecond
 /// steps never use up. A clock that reads the year 9999 or later is not used: keys follow the floor, as in a
 /// process whose clock is behind.
-final class SpoolKeySource: Sendable {
+package final class SpoolKeySource: Sendable {
     /// The random number of this process in every key it makes.
     static let processNonce = UInt32.random(in: 0...UInt32.max)
     private static let sequence = Atomic<UInt32>(0)
@@ -43,7 +43,7 @@ final class SpoolKeySource: Sendable {
     /// - Parameters:
     ///   - floor: Keys made by this source sort after it (the newest key in `pending/`, which must be credible).
     ///   - logger: Where a clock that reads the year 9999 or later is reported.
-    init(clock: any WallClock, after floor: SpoolKey? = nil, logger: Logger? = nil) {
+    package init(clock: any WallClock, after floor: SpoolKey? = nil, logger: Logger? = nil) {
         self.clock = clock
         self.logger = logger
         latest = Mutex(Self.after(floor) ?? SpoolKey.representableMicroseconds.lowerBound)
@@ -55,7 +55,7 @@ final class SpoolKeySource: Sendable {
     }
 
     /// A new key, later than every key this source made before, and than `floor` (when credible).
-    func next(after floor: SpoolKey? = nil) -> SpoolKey {
+    package func next(after floor: SpoolKey? = nil) -> SpoolKey {
         let reading = SpoolKey.microseconds(of: clock.now)
         let now = reading < Self.credibleLimit ? reading : SpoolKey.representableMicroseconds.lowerBound
         if reading >= Self.credibleLimit, !loggedIncredibleClock.exchange(true, ordering: .relaxed) {

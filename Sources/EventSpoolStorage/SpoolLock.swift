@@ -17,7 +17,7 @@ package final class SpoolLock: Sendable {
     }
 
     /// Releases the lock; calling it again does nothing. Also happens when the lock is deinitialized.
-    package func release() {
+    package func unlock() {
         let file = self.file.withLock { file in
             defer { file = nil }
             return file
@@ -27,6 +27,25 @@ package final class SpoolLock: Sendable {
     }
 
     deinit {
-        release()
+        unlock()
+    }
+}
+
+/// The sweeper's lease of a ``DirectorySpool``: the `flock` on `sweeper.lock`, held until it is released or
+/// its process ends. It needs no renewal and never expires; it is lost only by ``release()``.
+extension SpoolLock: SpoolLease {
+    package var renewalInterval: Duration? { nil }
+
+    package func check() throws(SpoolError) {
+        guard file.withLock({ $0 == nil }) else { return }
+        throw SpoolError(code: .leaseLost, operation: "lease", path: path, message: "the lock was released")
+    }
+
+    package func renew() async throws(SpoolError) {
+        try check()
+    }
+
+    package func release() async {
+        unlock()
     }
 }

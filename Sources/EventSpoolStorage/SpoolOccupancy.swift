@@ -1,18 +1,19 @@
-/// What one state of a spool holds, counted the way the limits count it: objects, and their file sizes
-/// (`st_size`) in bytes.
-package struct SpoolOccupancy: Sendable, Hashable, Codable {
-    /// Objects (files) in the state.
-    package var objects: Int
+/// What one state of a spool holds, counted the way the limits (``SpoolConfiguration/Limits``) count it:
+/// objects, and their sizes in bytes (for ``DirectorySpool`` the file sizes, `st_size`).
+public struct SpoolOccupancy: Sendable, Hashable, Codable {
+    /// Objects in the state.
+    public var objects: Int
     /// Their sizes added up.
-    package var bytes: Int64
+    public var bytes: Int64
 
-    package init(objects: Int, bytes: Int64) {
+    /// What a state holds: `objects` objects of `bytes` bytes together.
+    public init(objects: Int, bytes: Int64) {
         self.objects = objects
         self.bytes = bytes
     }
 
     /// Nothing.
-    package static let empty = SpoolOccupancy(objects: 0, bytes: 0)
+    public static let empty = SpoolOccupancy(objects: 0, bytes: 0)
 }
 
 extension SpoolFolders {
@@ -38,7 +39,7 @@ extension DirectorySpool {
     /// file sizes, one `lstat` per object and no object read (cheap next to a sweep's header reads).
     ///
     /// - Throws: ``SpoolError`` when a folder cannot be listed.
-    package func occupancy(of state: SpoolState) async throws(SpoolError) -> SpoolOccupancy {
+    public func occupancy(of state: SpoolState) async throws(SpoolError) -> SpoolOccupancy {
         try await onIOThread("list") { [directory] () throws(SpoolError) in
             try directory.occupancy(of: state)
         }

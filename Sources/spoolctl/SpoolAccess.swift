@@ -130,7 +130,7 @@ enum SpoolAccess {
             throw failure(error, doing: "cannot take sweeper.lock")
         }
         guard let lock else { throw busy(spool.configuration.directory) }
-        defer { lock.release() }
+        defer { lock.unlock() }
         return try await body()
     }
 

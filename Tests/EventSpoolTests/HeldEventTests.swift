@@ -9,8 +9,9 @@ import Testing
 /// Held events (`SpoolState.held`, `SpoolSurgery`): out of sweeps and replays until released, and still
 /// holding their ordering keys, in the pass and in the publishers' marks.
 @Suite struct HeldEventTests {
-    @Test func aSweepLeavesHeldEventsAndHoldsBackTheLaterEventsOfTheirKeys() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func aSweepLeavesHeldEventsAndHoldsBackTheLaterEventsOfTheirKeys(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 let earlier = try await fixture.spoolEach([testEvent("k0", orderingKey: "k")])
                 let held = try await fixture.spoolEach([testEvent("k1", orderingKey: "k")])
@@ -36,8 +37,9 @@ import Testing
         }
     }
 
-    @Test func aHeldEventKeepsTheMarkOfItsOrderingKey() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func aHeldEventKeepsTheMarkOfItsOrderingKey(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 let keys = try await fixture.spoolEach([
                     testEvent("only", orderingKey: "k"), testEvent("other", orderingKey: "o"),
@@ -55,8 +57,9 @@ import Testing
         }
     }
 
-    @Test func aReplaySendsNoEventPastAHeldOneOfItsKey() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func aReplaySendsNoEventPastAHeldOneOfItsKey(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 let keys = try await fixture.spoolEach([
                     testEvent("h", orderingKey: "k"), testEvent("later", orderingKey: "k"),
@@ -73,8 +76,9 @@ import Testing
         }
     }
 
-    @Test func holdAndReleaseOfPartOfAnObjectKeepEachKeyInPublishOrder() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func holdAndReleaseOfPartOfAnObjectKeepEachKeyInPublishOrder(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             let events = [
                 testEvent("a1", orderingKey: "a"), testEvent("b1", orderingKey: "b"), testEvent("a2", orderingKey: "a"),
                 testEvent("x"), testEvent("a3", orderingKey: "a"),
@@ -127,11 +131,11 @@ import Testing
     @Test func inspectingADamagedObjectKeepsTheEventsBeforeTheDamage() async throws {
         try await SweeperFixture.with { fixture in
             let key = try await fixture.spoolTogether([testEvent("one"), testEvent("two")])
-            let path = fixture.spool.path(of: key, in: .pending)
+            let path = try fixture.directorySpool.path(of: key, in: .pending)
             var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
             bytes[30] ^= 0xFF  // the header checksum: the header goes, the records stay readable
             try Data(bytes).write(to: URL(fileURLWithPath: path))
-            let dump = try await fixture.spool.inspect(key, in: .pending)
+            let dump = try await fixture.directorySpool.inspect(key, in: .pending)
             #expect(dump.bytes == bytes && dump.header == nil)
             #expect(dump.events.map(\.event.id) == ["evt-one", "evt-two"])
             #expect(dump.problems.first?.contains("header") == true)

@@ -22,9 +22,10 @@ import Testing
         )
     }
 
-    @Test func deliversWithCloudEventsHeadersAndLeavesTheSpoolEmpty() async throws {
+    @Test(.serialized, arguments: SpoolKind.all)
+    func deliversWithCloudEventsHeadersAndLeavesTheSpoolEmpty(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
-            try await withPublisherSpool { spool, context in
+            try await withPublisherSpool(kind) { spool, context in
                 let publisher = try Publisher(
                     configuration: .init(broker: BrokerConfiguration(url: broker.url), spool: spool.configuration),
                     spool: spool,
@@ -52,10 +53,10 @@ import Testing
         }
     }
 
-    @Test(arguments: BrokerFault.allCases)
-    func spoolsWhenTheBrokerFails(fault: BrokerFault) async throws {
+    @Test(.serialized, arguments: SpoolKind.all, BrokerFault.allCases)
+    func spoolsWhenTheBrokerFails(kind: SpoolKind, fault: BrokerFault) async throws {
         try await withTestBroker { broker in
-            try await withPublisherSpool { spool, context in
+            try await withPublisherSpool(kind) { spool, context in
                 try await fault.apply(to: broker)
                 var configuration = Publisher.Configuration(
                     broker: BrokerConfiguration(
@@ -87,9 +88,10 @@ import Testing
     /// Documented: a permanent answer (here 400) in fallback mode is spooled with the attempt recorded,
     /// so that the sweeper dead-letters it and names it in its report; `publish` does not throw,
     /// because the caller's state change is already committed and the event must not be lost.
-    @Test func permanentAnswerIsSpooledForTheSweeperToDeadLetter() async throws {
+    @Test(.serialized, arguments: SpoolKind.all)
+    func permanentAnswerIsSpooledForTheSweeperToDeadLetter(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
-            try await withPublisherSpool { spool, context in
+            try await withPublisherSpool(kind) { spool, context in
                 broker.enqueue(.status(400, body: "bad schema\nsecond line"))
                 let publisher = try Publisher(
                     configuration: .init(broker: BrokerConfiguration(url: broker.url), spool: spool.configuration),
@@ -112,9 +114,10 @@ import Testing
         }
     }
 
-    @Test func writeAheadLeavesNothingAfterDeliveryAndSpoolsOnceWhenDown() async throws {
+    @Test(.serialized, arguments: SpoolKind.all)
+    func writeAheadLeavesNothingAfterDeliveryAndSpoolsOnceWhenDown(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
-            try await withPublisherSpool { spool, context in
+            try await withPublisherSpool(kind) { spool, context in
                 var configuration = Publisher.Configuration(
                     broker: BrokerConfiguration(url: broker.url),
                     spool: spool.configuration,
@@ -147,9 +150,10 @@ import Testing
         }
     }
 
-    @Test func writeAheadObjectsSharedByPublishesKeepExactlyTheUndeliveredEvents() async throws {
+    @Test(.serialized, arguments: SpoolKind.all)
+    func writeAheadObjectsSharedByPublishesKeepExactlyTheUndeliveredEvents(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
-            try await withPublisherSpool { spool, context in
+            try await withPublisherSpool(kind) { spool, context in
                 // Every third request fails: objects that group commit filled from several publishes end
                 // partly delivered, and are rewritten once with the others.
                 broker.setSchedule { index in index % 3 == 2 ? .status(503) : .status(204) }
@@ -181,10 +185,11 @@ import Testing
         }
     }
 
-    @Test func secondaryBrokerTakesWhatThePrimaryRefuses() async throws {
+    @Test(.serialized, arguments: SpoolKind.all)
+    func secondaryBrokerTakesWhatThePrimaryRefuses(kind: SpoolKind) async throws {
         try await withTestBroker { primary in
             try await withTestBroker { secondary in
-                try await withPublisherSpool { spool, _ in
+                try await withPublisherSpool(kind) { spool, _ in
                     primary.setDefaultBehavior(.status(503))
                     let publisher = try Publisher(
                         configuration: .init(
@@ -206,9 +211,10 @@ import Testing
         }
     }
 
-    @Test func sixteenTasksSpoolEightThousandEventsWithoutCollisions() async throws {
+    @Test(.serialized, arguments: SpoolKind.all)
+    func sixteenTasksSpoolEightThousandEventsWithoutCollisions(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
-            try await withPublisherSpool { spool, context in
+            try await withPublisherSpool(kind) { spool, context in
                 try await broker.stopListening()
                 let publisher = try Publisher(
                     configuration: .init(broker: BrokerConfiguration(url: broker.url), spool: spool.configuration),
@@ -308,9 +314,10 @@ import Testing
         }
     }
 
-    @Test func circuitBreakerSpoolsWithoutSendingThenProbes() async throws {
+    @Test(.serialized, arguments: SpoolKind.all)
+    func circuitBreakerSpoolsWithoutSendingThenProbes(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
-            try await withPublisherSpool { spool, context in
+            try await withPublisherSpool(kind) { spool, context in
                 broker.setDefaultBehavior(.status(503))
                 let clock = ManualWallClock(Date(timeIntervalSince1970: 1_800_000_000))
                 let publisher = try Publisher(
@@ -342,9 +349,10 @@ import Testing
         }
     }
 
-    @Test func orderingKeyWithWaitingEventsIsSpooledBehindThem() async throws {
+    @Test(.serialized, arguments: SpoolKind.all)
+    func orderingKeyWithWaitingEventsIsSpooledBehindThem(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
-            try await withPublisherSpool { spool, context in
+            try await withPublisherSpool(kind) { spool, context in
                 broker.enqueue(.status(503))
                 let publisher = try Publisher(
                     configuration: .init(broker: BrokerConfiguration(url: broker.url), spool: spool.configuration),
@@ -363,9 +371,10 @@ import Testing
         }
     }
 
-    @Test func shutdownSpoolsPublishesStillWaitingOnTheBroker() async throws {
+    @Test(.serialized, arguments: SpoolKind.all)
+    func shutdownSpoolsPublishesStillWaitingOnTheBroker(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
-            try await withPublisherSpool { spool, context in
+            try await withPublisherSpool(kind) { spool, context in
                 broker.setDefaultBehavior(.hang)
                 let publisher = try Publisher(
                     configuration: .init(
@@ -424,25 +433,35 @@ extension PublishOutcome {
     }
 }
 
-/// Runs `body` with a fresh spool in a temporary directory, shut down and removed afterwards.
+/// Runs `body` with a fresh spool of `kind` (in the context's temporary directory), closed and removed
+/// afterwards.
 func withPublisherSpool<Result: Sendable>(
+    _ kind: SpoolKind = .directory,
     limits: SpoolConfiguration.Limits = .init(),
-    _ body: (DirectorySpool, SpoolTestContext) async throws -> Result
+    _ body: (any Spool, SpoolTestContext) async throws -> Result
 ) async throws -> Result {
     try await withSpoolTest { context in
-        let spool = try context.open(context.configuration(limits: limits))
+        let opened = try kind.open(
+            SpoolRequest(
+                location: context.spoolPath,
+                limits: limits,
+                clock: ManualWallClock(Date()),
+                leaseDuration: SweeperFixture.leaseDuration,
+                logger: context.logger
+            )
+        )
         do {
-            let result = try await body(spool, context)
-            await spool.shutdown()
+            let result = try await body(opened.spool, context)
+            await opened.close()
             return result
         } catch {
-            await spool.shutdown()
+            await opened.close()
             throw error
         }
     }
 }
 
-extension DirectorySpool {
+extension Spool {
     /// Every event in `state`, in key order.
     func allEvents(in state: SpoolState) async throws -> [SpooledEvent] {
         try await objects(in: state).flatMap(\.events)

@@ -20,7 +20,7 @@ import Testing
         )
     }
 
-    static func configuration(_ broker: TestBroker, _ spool: DirectorySpool) -> Publisher.Configuration {
+    static func configuration(_ broker: TestBroker, _ spool: any Spool) -> Publisher.Configuration {
         var configuration = Publisher.Configuration(
             // Requests are held until the test lets them go: no timeout may end them first on a loaded machine.
             broker: BrokerConfiguration(url: broker.url, timeout: .seconds(300)),
@@ -34,9 +34,10 @@ import Testing
     /// In write-ahead mode an event whose ordering key has events waiting is
     /// spooled plainly, and group commit may put it into one object with a write-ahead event. That object
     /// must still be settled once the write-ahead event has ended.
-    @Test func anObjectSharedWithAPlainSpooledEventIsSettled() async throws {
+    @Test(.serialized, arguments: SpoolKind.all)
+    func anObjectSharedWithAPlainSpooledEventIsSettled(kind: SpoolKind) async throws {
         try await withTestBroker { broker in
-            try await withPublisherSpool { spool, _ in
+            try await withPublisherSpool(kind) { spool, _ in
                 let waiting = SpooledEvent(
                     event: Self.event(0, orderingKey: "customer-7"),
                     delivery: DeliveryRecord(spooledAt: Date())
@@ -67,10 +68,10 @@ import Testing
     /// The defining property: in write-ahead mode the event is durably in `pending/` while its request is in
     /// flight (so a crash then cannot lose it), leased so that a sweeper leaves it to the publisher; in
     /// fallback mode it is not.
-    @Test(arguments: [Publisher.Mode.writeAhead, .fallback])
-    func theEventIsInPendingWhileItsRequestIsInFlight(mode: Publisher.Mode) async throws {
+    @Test(.serialized, arguments: SpoolKind.all, [Publisher.Mode.writeAhead, .fallback])
+    func theEventIsInPendingWhileItsRequestIsInFlight(kind: SpoolKind, mode: Publisher.Mode) async throws {
         try await withTestBroker { broker in
-            try await withPublisherSpool { spool, _ in
+            try await withPublisherSpool(kind) { spool, _ in
                 let gate = BrokerGate()
                 broker.enqueue(.held(by: gate, then: .status(204)))
                 var configuration = Self.configuration(broker, spool)
@@ -172,18 +173,18 @@ import Testing
 
 /// A spool that writes the puts of `groupSize` concurrent publishes as one object, as group commit may:
 /// the sharing that write-ahead settling must cope with, made certain instead of left to timing.
-/// Everything else goes to the directory spool underneath.
+/// Everything else goes to the spool underneath.
 final class GroupingSpool: Spool {
     private typealias Waiter = (
         events: [SpooledEvent], continuation: CheckedContinuation<Result<SpoolKey, SpoolError>, Never>
     )
 
-    let inner: DirectorySpool
+    let inner: any Spool
     let groupSize: Int
     private let waiting = Mutex<[Waiter]>([])
     private let objects = Mutex(0)
 
-    init(_ inner: DirectorySpool, groupSize: Int) {
+    init(_ inner: any Spool, groupSize: Int) {
         self.inner = inner
         self.groupSize = groupSize
     }
@@ -248,5 +249,19 @@ final class GroupingSpool: Spool {
 
     func releaseOrderingKeys(keeping: Set<String>) async throws(SpoolError) {
         try await inner.releaseOrderingKeys(keeping: keeping)
+    }
+
+    var configuration: SpoolConfiguration { inner.configuration }
+
+    func occupancy(of state: SpoolState) async throws(SpoolError) -> SpoolOccupancy {
+        try await inner.occupancy(of: state)
+    }
+
+    func tryAcquireSweeperLease() async throws(SpoolError) -> (any SpoolLease)? {
+        try await inner.tryAcquireSweeperLease()
+    }
+
+    func removeLeftovers(before cutoff: Date) async throws(SpoolError) -> Int {
+        try await inner.removeLeftovers(before: cutoff)
     }
 }

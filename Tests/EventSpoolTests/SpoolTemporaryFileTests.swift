@@ -90,6 +90,40 @@ import Testing
         }
     }
 
+    /// A long-running spool (a sweeper service's) opens once: its sweeps remove what writers that died since left
+    /// in `tmp/`, and keep what a live writer holds.
+    @Test func aSweepRemovesTheLeftoversOfWritersGoneSinceTheSpoolOpened() async throws {
+        try await withSpoolTest { context in
+            let spool = try context.open()
+            let dead =
+                context.spoolPath + "/tmp/"
+                + SpoolKey.make(time: Date(), processID: Self.foreignProcess, nonce: 1, sequence: 1).rawValue + ".tmp"
+            let live =
+                context.spoolPath + "/tmp/"
+                + SpoolKey.make(time: Date(), processID: Self.foreignProcess, nonce: 2, sequence: 1).rawValue + ".tmp"
+            try Data("partial".utf8).write(to: URL(fileURLWithPath: dead))
+            try Data("being written".utf8).write(to: URL(fileURLWithPath: live))
+            let writer = open(live, O_RDWR | O_CLOEXEC)
+            defer { close(writer) }
+            #expect(flock(writer, LOCK_EX) == 0)
+
+            let sweeper = try Sweeper(
+                configuration: .init(
+                    broker: BrokerConfiguration(url: "http://127.0.0.1:9/"),
+                    spool: spool.configuration
+                ),
+                spool: spool,
+                logger: context.logger
+            )
+            let report = await sweeper.sweep()
+            await sweeper.shutdown()
+            await spool.shutdown()
+
+            #expect(report.failure == nil && !report.lockHeld)
+            #expect(context.names(in: "tmp") == [URL(fileURLWithPath: live).lastPathComponent])
+        }
+    }
+
     @Test func aTemporaryFileAWriterStillHoldsIsKeptWhateverProcessItsNameNames() async throws {
         try await withSpoolTest { context in
             try await context.open().shutdown()

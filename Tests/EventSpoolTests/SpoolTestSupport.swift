@@ -97,7 +97,7 @@ func spoolTestEvent(_ index: Int, body: [UInt8]? = nil, nextAttemptAt: Date? = n
     )
 }
 
-extension DirectorySpool {
+extension Spool {
     /// Every key in `state`, in listing order.
     func keys(in state: SpoolState, prefix: String = "") async throws -> [SpoolKey] {
         var keys: [SpoolKey] = []

@@ -414,10 +414,10 @@ import Testing
             #expect(try spool.tryLock(named: "sweeper.lock") == nil)
             #expect(try other.tryLock() == nil)
             #expect(lock.path == context.spoolPath + "/sweeper.lock")
-            lock.release()
+            lock.unlock()
             let second = try #require(try other.tryLock())
             #expect(try spool.tryLock() == nil)
-            second.release()
+            second.unlock()
             #expect(try spool.tryLock() != nil)  // released again at once by deinit
             #expect(try spool.tryLock() != nil)
             #expect(throws: SpoolError.self) { try spool.tryLock(named: "../escape.lock") }

@@ -6,8 +6,9 @@ import Testing
 
 /// The sweeper's circuit breaker: a pass against a broker that keeps failing stops early.
 @Suite struct SweeperCircuitBreakerTests {
-    @Test func circuitBreakerStopsAPassAgainstADownBroker() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func circuitBreakerStopsAPassAgainstADownBroker(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.setDefaultBehavior(.status(503))
                 try await fixture.spoolEach((0..<10).map { testEvent("\($0)") })
@@ -25,8 +26,9 @@ import Testing
         }
     }
 
-    @Test func aGoneEndpointStopsThePassAsGoneEvenWhenItAlsoOpensTheCircuit() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func aGoneEndpointStopsThePassAsGoneEvenWhenItAlsoOpensTheCircuit(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 // A 410 counts towards the breaker (the publisher's rule); with a threshold of 1 it opens it too.
                 broker.setDefaultBehavior(.status(410))

@@ -5,9 +5,9 @@ import Testing
 
 /// How a sweep treats each kind of broker answer, against the real test broker and a real spool.
 @Suite struct SweeperClassificationTests {
-    @Test(arguments: [200, 201, 204])
-    func successfulAnswersDeliverAndRemove(status: Int) async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all, [200, 201, 204])
+    func successfulAnswersDeliverAndRemove(kind: SpoolKind, status: Int) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.setDefaultBehavior(.status(status))
                 let events = ["a", "b", "c"].map { testEvent($0) }
@@ -26,8 +26,9 @@ import Testing
         }
     }
 
-    @Test func retryAfterSecondsIsAFloorForTheNextAttempt() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func retryAfterSecondsIsAFloorForTheNextAttempt(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.setDefaultBehavior(.status(503, headers: [("Retry-After", "120")], body: "busy\nmore"))
                 try await fixture.spoolEach([testEvent("a")])
@@ -51,8 +52,9 @@ import Testing
         }
     }
 
-    @Test func retryAfterHTTPDateIsAFloorForTheNextAttempt() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func retryAfterHTTPDateIsAFloorForTheNextAttempt(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 let notBefore = fixture.clock.now.addingTimeInterval(3600)
                 broker.setDefaultBehavior(.status(429, headers: [("Retry-After", httpDate(notBefore))]))
@@ -68,8 +70,9 @@ import Testing
         }
     }
 
-    @Test func absurdRetryAfterIsCapped() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func absurdRetryAfterIsCapped(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.setDefaultBehavior(.status(503, headers: [("Retry-After", "999999999")]))
                 try await fixture.spoolEach([testEvent("a")])
@@ -86,9 +89,9 @@ import Testing
         }
     }
 
-    @Test(arguments: [400, 404, 422, 501, 301])
-    func permanentFailuresAreDeadLetteredOnTheFirstAttempt(status: Int) async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all, [400, 404, 422, 501, 301])
+    func permanentFailuresAreDeadLetteredOnTheFirstAttempt(kind: SpoolKind, status: Int) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 let headers = status == 301 ? [("Location", broker.url + "/moved")] : []
                 broker.setDefaultBehavior(.status(status, headers: headers, body: "refused: \(status)"))
@@ -117,8 +120,9 @@ import Testing
         }
     }
 
-    @Test func goneEndpointStopsThePassAndKeepsEventsPending() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func goneEndpointStopsThePassAndKeepsEventsPending(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.setDefaultBehavior(.status(410, body: "this webhook was deleted"))
                 let events = ["a", "b", "c"].map { testEvent($0) }
@@ -141,9 +145,9 @@ import Testing
         }
     }
 
-    @Test(arguments: ["hang past the timeout", "connection reset"])
-    func transportFailureIsDeferred(fault: String) async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all, ["hang past the timeout", "connection reset"])
+    func transportFailureIsDeferred(kind: SpoolKind, fault: String) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.setDefaultBehavior(fault == "connection reset" ? .resetBeforeResponse : .hang)
                 try await fixture.spoolEach([testEvent("a")])
@@ -163,8 +167,9 @@ import Testing
         }
     }
 
-    @Test func maxAttemptsGivesUpWithTheReasonInTheReport() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func maxAttemptsGivesUpWithTheReasonInTheReport(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.setDefaultBehavior(.status(503, body: "still down"))
                 let event = testEvent("a")
@@ -192,8 +197,9 @@ import Testing
         }
     }
 
-    @Test func maxAgeGivesUpWithTheReasonInTheReport() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func maxAgeGivesUpWithTheReasonInTheReport(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.setDefaultBehavior(.status(503))
                 let event = testEvent("a")

@@ -8,20 +8,21 @@ import Testing
 /// The shape of a pass: the lock, ordering, quarantine, the deadline, restarts and multi-event objects (the
 /// circuit breaker: SweeperCircuitBreakerTests).
 @Suite struct SweeperPassTests {
-    @Test func secondSweeperReturnsAtOnceWhileTheFirstHoldsTheLock() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func secondSweeperReturnsAtOnceWhileTheFirstHoldsTheLock(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 // The first request is slow, so the first sweeper is surely mid-pass when the second starts.
                 broker.setSchedule { index in index == 0 ? .delay(.seconds(1), then: .status(200)) : .status(200) }
                 let events = (0..<5).map { testEvent("\($0)") }
                 try await fixture.spoolEach(events)
                 // A second process: its own spool instance on the same directory.
-                let otherSpool = try fixture.openSpoolAgain()
+                let other = try fixture.opened.openAgain()
                 let configuration = fixture.configuration(broker: broker, concurrency: 4)
                 let first = try fixture.sweeper(configuration)
                 let second = try Sweeper(
                     configuration: configuration,
-                    spool: otherSpool,
+                    spool: other.spool,
                     clock: fixture.clock,
                     logger: fixture.logger
                 )
@@ -42,23 +43,24 @@ import Testing
 
                 await first.shutdown()
                 await second.shutdown()
-                await otherSpool.shutdown()
+                await other.close()
             }
         }
     }
 
-    @Test func twoSweepersStartedTogetherSendEveryEventOnce() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func twoSweepersStartedTogetherSendEveryEventOnce(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.setDefaultBehavior(.delay(.milliseconds(20), then: .status(204)))
                 let events = (0..<20).map { testEvent("\($0)") }
                 try await fixture.spoolEach(events)
-                let otherSpool = try fixture.openSpoolAgain()
+                let other = try fixture.opened.openAgain()
                 let configuration = fixture.configuration(broker: broker, concurrency: 4)
                 let one = try fixture.sweeper(configuration)
                 let two = try Sweeper(
                     configuration: configuration,
-                    spool: otherSpool,
+                    spool: other.spool,
                     clock: fixture.clock,
                     logger: fixture.logger
                 )
@@ -76,13 +78,14 @@ import Testing
 
                 await one.shutdown()
                 await two.shutdown()
-                await otherSpool.shutdown()
+                await other.close()
             }
         }
     }
 
-    @Test func failingEventHoldsBackItsOrderingKeyButNotOthers() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func failingEventHoldsBackItsOrderingKeyButNotOthers(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.enqueue(.status(503))  // k1, the first event sent
                 let k1 = testEvent("k1", orderingKey: "customer-1")
@@ -112,8 +115,9 @@ import Testing
         }
     }
 
-    @Test func orderingKeyStaysInOrderWithManyDeliveriesInFlight() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func orderingKeyStaysInOrderWithManyDeliveriesInFlight(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 // Events of key k are slow to answer and the fourth one fails: with 8 deliveries in flight,
                 // later events of k would be sent meanwhile if the sweeper did not wait for each one.
@@ -142,8 +146,9 @@ import Testing
         }
     }
 
-    @Test func notDueEventHoldsBackLaterEventsOfItsKey() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func notDueEventHoldsBackLaterEventsOfItsKey(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 let waiting = testEvent("k1", orderingKey: "k")
                 let later = testEvent("k2", orderingKey: "k")
@@ -191,8 +196,9 @@ import Testing
         }
     }
 
-    @Test func completePassReleasesOrderingKeysWithNothingLeftPending() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func completePassReleasesOrderingKeysWithNothingLeftPending(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.setSchedule { [unowned broker] index in
                     broker.requests[index].eventID == "evt-stuck" ? .status(503) : .status(204)
@@ -239,8 +245,9 @@ import Testing
         }
     }
 
-    @Test func passedDeadlineStartsNothingAndCountsWhatRemains() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func passedDeadlineStartsNothingAndCountsWhatRemains(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 try await fixture.spoolEach((0..<5).map { testEvent("\($0)") })
 
@@ -257,8 +264,9 @@ import Testing
         }
     }
 
-    @Test func deadlineLetsTheDeliveryInFlightFinish() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func deadlineLetsTheDeliveryInFlightFinish(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 // The deadline passes when the broker has the first request, before it answers: that delivery
                 // is in flight at the deadline, whatever the machine's load, and no other has started.
@@ -321,8 +329,9 @@ import Testing
         }
     }
 
-    @Test func partlyDeliveredObjectIsRewrittenWithTheRemainingEvents() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func partlyDeliveredObjectIsRewrittenWithTheRemainingEvents(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.enqueue(.status(200), .status(503), .status(200))
                 let events = ["a", "b", "c"].map { testEvent($0) }
@@ -371,8 +380,9 @@ import Testing
         }
     }
 
-    @Test func partlyGivenUpObjectMovesOnlyTheGivenUpEventsToDead() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func partlyGivenUpObjectMovesOnlyTheGivenUpEventsToDead(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.enqueue(.status(400, body: "bad schema"), .status(503), .status(200))
                 let events = ["a", "b", "c"].map { testEvent($0) }

@@ -9,8 +9,9 @@ import Testing
     /// An hour from the fixture's now: not due, so only a replay sends it.
     private func later(_ fixture: SweeperFixture) -> Date { fixture.clock.now.addingTimeInterval(3600) }
 
-    @Test func replayingAnEventSendsTheEarlierPendingEventsOfItsKeyFirst() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func replayingAnEventSendsTheEarlierPendingEventsOfItsKeyFirst(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 try await fixture.spoolTogether([testEvent("1", orderingKey: "k")], due: later(fixture))
                 try await fixture.spoolTogether([testEvent("other", orderingKey: "j")], due: later(fixture))
@@ -33,8 +34,9 @@ import Testing
         }
     }
 
-    @Test func aReplayedEventWaitsBehindAnEarlierEventOfItsKeyThatFailsAgain() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func aReplayedEventWaitsBehindAnEarlierEventOfItsKeyThatFailsAgain(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.setSchedule { [unowned broker] index in
                     broker.requests[index].eventID == "evt-1" ? .status(503) : .status(204)
@@ -53,8 +55,9 @@ import Testing
         }
     }
 
-    @Test func replayingADeadEventLeavesTheNewerPendingEventsOfItsKeyToTheSweeper() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func replayingADeadEventLeavesTheNewerPendingEventsOfItsKeyToTheSweeper(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.setDefaultBehavior(.status(400))
                 try await fixture.spoolEach([testEvent("1", orderingKey: "k")])
@@ -76,8 +79,9 @@ import Testing
         }
     }
 
-    @Test func aDeadEventGoesAfterTheEarlierPendingEventsOfItsKeyAndDeadOnesInKeyOrder() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func aDeadEventGoesAfterTheEarlierPendingEventsOfItsKeyAndDeadOnesInKeyOrder(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 let first = try await fixture.spoolTogether([testEvent("1", orderingKey: "k")], due: later(fixture))
                 try await fixture.spoolTogether([testEvent("2", orderingKey: "k")], due: later(fixture))
@@ -97,8 +101,9 @@ import Testing
         }
     }
 
-    @Test func byTypeAndByObjectKeyTheKeysPrefixGoesFirstWhateverItsType() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func byTypeAndByObjectKeyTheKeysPrefixGoesFirstWhateverItsType(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 let other = "com.example.other"
                 try await fixture.spoolTogether([testEvent("1", orderingKey: "k")], due: later(fixture))

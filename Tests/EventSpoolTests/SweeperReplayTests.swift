@@ -15,8 +15,9 @@ import Testing
         broker.setDefaultBehavior(.status(204))
     }
 
-    @Test func deliveredDeadEventsLeaveDead() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func deliveredDeadEventsLeaveDead(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 let events = ["a", "b"].map { testEvent($0) }
                 try await deadLetter(events, fixture: fixture, broker: broker)
@@ -38,8 +39,9 @@ import Testing
         }
     }
 
-    @Test func deadEventThatFailsAgainStaysDeadWithTheAttemptRecorded() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func deadEventThatFailsAgainStaysDeadWithTheAttemptRecorded(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 let event = testEvent("a")
                 try await deadLetter([event], fixture: fixture, broker: broker)
@@ -61,8 +63,9 @@ import Testing
         }
     }
 
-    @Test func pendingReplayIgnoresBackoffAndFailuresStayPending() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func pendingReplayIgnoresBackoffAndFailuresStayPending(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 let later = fixture.clock.now.addingTimeInterval(3600)
                 try await fixture.spoolTogether(
@@ -85,8 +88,9 @@ import Testing
         }
     }
 
-    @Test func replayByIDFindsEventsAnywhereAndNamesTheMissing() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func replayByIDFindsEventsAnywhereAndNamesTheMissing(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 let dead = testEvent("dead")
                 try await deadLetter([dead], fixture: fixture, broker: broker)
@@ -107,8 +111,9 @@ import Testing
         }
     }
 
-    @Test func replayByNameTakesEventIDsAndObjectKeysTogether() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func replayByNameTakesEventIDsAndObjectKeysTogether(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 let later = fixture.clock.now.addingTimeInterval(3600)
                 let object = try await fixture.spoolTogether([testEvent("a"), testEvent("b")], due: later)
@@ -129,8 +134,9 @@ import Testing
         }
     }
 
-    @Test func replayByObjectKeyAndTypeFilter() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func replayByObjectKeyAndTypeFilter(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 let later = fixture.clock.now.addingTimeInterval(3600)
                 let first = try await fixture.spoolTogether([testEvent("a"), testEvent("b")], due: later)
@@ -152,8 +158,9 @@ import Testing
         }
     }
 
-    @Test func dryRunSendsAndChangesNothing() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func dryRunSendsAndChangesNothing(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 let event = testEvent("a")
                 try await deadLetter([event], fixture: fixture, broker: broker)
@@ -173,8 +180,9 @@ import Testing
         }
     }
 
-    @Test func aPermanentFailureGivesAPendingEventUpAndLeavesADeadOneDead() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func aPermanentFailureGivesAPendingEventUpAndLeavesADeadOneDead(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 try await deadLetter([testEvent("dead")], fixture: fixture, broker: broker)
                 try await fixture.spoolEach([testEvent("pending")])

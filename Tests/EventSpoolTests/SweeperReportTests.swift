@@ -9,8 +9,9 @@ import Testing
 
 /// The report's renderings, the secondary-broker fallback, and the long-running service form.
 @Suite struct SweeperReportTests {
-    @Test func jsonReportHasTheDocumentedFieldsAndRoundTrips() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func jsonReportHasTheDocumentedFieldsAndRoundTrips(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 broker.enqueue(.status(422, body: "missing field: amount\nat line 3"), .status(204))
                 try await fixture.spoolEach([testEvent("bad"), testEvent("good")])
@@ -84,8 +85,9 @@ import Testing
         #expect(text.contains("retry.maxAttempts"))
     }
 
-    @Test func secondaryBrokerTakesGivenUpEventsBeforeDead() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func secondaryBrokerTakesGivenUpEventsBeforeDead(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { primary in
                 try await withTestBroker { secondary in
                     primary.setDefaultBehavior(.status(400))
@@ -112,8 +114,9 @@ import Testing
         }
     }
 
-    @Test func serviceSweepsUntilGracefulShutdown() async throws {
-        try await SweeperFixture.with { fixture in
+    @Test(.serialized, arguments: SpoolKind.all)
+    func serviceSweepsUntilGracefulShutdown(kind: SpoolKind) async throws {
+        try await SweeperFixture.with(kind) { fixture in
             try await withTestBroker { broker in
                 try await fixture.spoolEach([testEvent("a"), testEvent("b")])
                 var configuration = fixture.configuration(broker: broker)

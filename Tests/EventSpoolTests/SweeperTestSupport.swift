@@ -5,38 +5,59 @@ import Logging
 import TestSupport
 import Testing
 
-/// A real spool in a fresh temporary directory, a manual clock, and helpers to fill and inspect it.
+/// A real spool of one kind (a directory, memory, …: ``SpoolKind``), a fresh temporary directory, a manual
+/// clock, and helpers to fill and inspect the spool.
 final class SweeperFixture: Sendable {
     static let start = Date(timeIntervalSince1970: 1_790_000_000)  // 2026-09-21T14:13:20Z
+    /// How long the sweeper's lease lasts unrenewed, for kinds whose lease can expire.
+    static let leaseDuration = Duration.seconds(30)
 
+    let kind: SpoolKind
+    /// A fresh temporary directory, removed afterwards: a directory spool's directory.
     let directory: String
     let clock: ManualWallClock
-    let spool: DirectorySpool
+    let spool: any Spool
+    let opened: OpenedSpool
     let logger: Logger
 
-    init() throws {
+    init(_ kind: SpoolKind = .directory, limits: SpoolConfiguration.Limits = .init()) throws {
+        self.kind = kind
         directory = try TemporaryDirectory(prefix: "sweeper").path
         clock = ManualWallClock(Self.start)
         logger = quietLogger
-        spool = try DirectorySpool(
-            configuration: SpoolConfiguration(directory: directory),
-            clock: clock,
-            logger: logger
+        opened = try kind.open(
+            SpoolRequest(
+                location: directory,
+                limits: limits,
+                clock: clock,
+                leaseDuration: Self.leaseDuration,
+                logger: logger
+            )
         )
+        spool = opened.spool
     }
 
-    /// Runs `body` with a fixture and always removes its directory afterwards.
-    static func with<T: Sendable>(_ body: (SweeperFixture) async throws -> T) async throws -> T {
-        let fixture = try SweeperFixture()
+    /// Runs `body` with a fixture of `kind` and always removes its directory afterwards.
+    static func with<T: Sendable>(
+        _ kind: SpoolKind = .directory,
+        limits: SpoolConfiguration.Limits = .init(),
+        _ body: (SweeperFixture) async throws -> T
+    ) async throws -> T {
+        let fixture = try SweeperFixture(kind, limits: limits)
         defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
         do {
             let result = try await body(fixture)
-            await fixture.spool.shutdown()
+            await fixture.opened.close()
             return result
         } catch {
-            await fixture.spool.shutdown()
+            await fixture.opened.close()
             throw error
         }
+    }
+
+    /// The spool as a ``DirectorySpool``, for the tests of a directory spool only.
+    var directorySpool: DirectorySpool {
+        get throws { try #require(spool as? DirectorySpool, "a test of a directory spool ran on \(kind.name)") }
     }
 
     /// A sweeper configuration for `broker`, with no jitter unless told otherwise.
@@ -57,7 +78,7 @@ final class SweeperFixture: Sendable {
             secondaryBroker: secondaryBroker.map {
                 BrokerConfiguration(url: $0.url, connectTimeout: timeout, timeout: timeout)
             },
-            spool: SpoolConfiguration(directory: directory),
+            spool: spool.configuration,
             retry: retry,
             fallback: fallback,
             classification: classification,

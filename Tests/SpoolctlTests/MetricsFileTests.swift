@@ -239,7 +239,7 @@ struct MetricsFileTests {
                 )
                 let lock = try #require(try holder.tryLock())
                 let held = try await Self.sweep(spool, broker, metricsFile: file)
-                lock.release()
+                lock.unlock()
                 await holder.shutdown()
                 #expect(held.status == 74, "\(held)")
                 #expect(held.stdout.isEmpty, "\(held)")
@@ -257,7 +257,7 @@ struct MetricsFileTests {
             // Another sweeper: this process, holding the spool's lock through the library.
             let holder = try DirectorySpool(configuration: SpoolConfiguration(directory: spool), logger: Self.logger)
             let lock = try #require(try holder.tryLock())
-            defer { lock.release() }
+            defer { lock.unlock() }
             try await withTestBroker { broker in
                 let result = try await Self.sweep(spool, broker, metricsFile: file)
                 #expect(result.status == 0, "\(result)")

@@ -56,12 +56,19 @@ public final class Publisher: Sendable {
     }
 
     /// Creates a publisher over any ``Spool``; the caller keeps ownership of `spool`.
+    ///
+    /// `configuration.spool` must be the configuration `spool` was opened with (``Spool/configuration``): the
+    /// publisher writes to `spool`, so another directory or other limits there would be silently ignored.
+    ///
+    /// - Throws: ``ConfigurationError`` (key `spool`) when `configuration.spool` is not `spool.configuration`;
+    ///   ``BrokerClientError`` when a broker configuration is unusable.
     public convenience init(
         configuration: Configuration,
         spool: any Spool,
         clock: any WallClock = SystemWallClock(),
         logger: Logger
     ) throws {
+        try ConfigurationError.requireSame(configuration.spool, as: spool)
         try self.init(configuration: configuration, spool: spool, ownedSpool: nil, clock: clock, logger: logger)
     }
 

@@ -288,6 +288,15 @@ extension SweepPass {
             account(effect, of: open)
         }
 
+        /// An object's writes were not started: the pass lost the sweeper's lease. The object stays as it was, so
+        /// the ordering keys left in `pending/` are no longer known, and the pass stops.
+        mutating func settlementAbandoned(_ number: Int) {
+            settling -= 1
+            close(number)
+            knowsAllOrderingKeys = false
+            stop(.leaseLost)
+        }
+
         /// Stops the pass for `reason` (a lost lease, say): in-flight deliveries finish, nothing more starts.
         mutating func stopRequested(_ reason: SweepReport.StopReason) {
             stop(reason)

@@ -3,8 +3,9 @@ import EventSpoolStorage
 import Logging
 
 /// Every call a pass makes to its spool, in one place: the listing, the reads of the object being visited, the
-/// quarantine of a damaged one, and the settlement writes. A check that the pass still owns the spool (a lease)
-/// belongs here, before a settlement starts, as it belongs before a delivery starts.
+/// quarantine of a damaged one, and the settlement writes. Each write first checks that the pass still holds
+/// the sweeper's lease (the machine checks it before each delivery): without it, another sweeper may own the
+/// spool by now.
 extension SweepPass {
     /// Reads the ordering keys of the held events, before anything is listed.
     func readHeldOrderingKeys() async -> HeldOrderingKeys {
@@ -45,7 +46,7 @@ extension SweepPass {
                     step = machine.objectUnreadable(error)
                 }
             case .quarantine(let key, let state, let damage):
-                step = await quarantine(key, in: state, because: damage)
+                step = holdsLease ? await quarantine(key, in: state, because: damage) : machine.quarantineFailed(damage)
             case .done:
                 return
             }
@@ -53,7 +54,13 @@ extension SweepPass {
     }
 
     /// Starts the writes that settle an object, in a child task.
+    /// Without the lease the object is left as it is: its delivered events are sent again by the next holder
+    /// (at-least-once).
     func startSettlement(_ number: Int, _ settlement: ObjectSettlement, in group: inout TaskGroup<ChildResult>) {
+        guard holdsLease else {
+            machine.settlementAbandoned(number)
+            return
+        }
         let spool = spool
         let logger = logger
         group.addTask {
@@ -82,6 +89,9 @@ extension SweepPass {
             return machine.quarantineFailed(damage)
         }
     }
+
+    /// Whether the pass may still write: it holds the sweeper's lease (a dry run needs none).
+    var holdsLease: Bool { lease?.isValid ?? true }
 
     /// Logs a read error that is not damage (damage is logged when quarantined) and not a vanished object.
     private func logUnreadable(_ key: SpoolKey, _ error: SpoolError) {

@@ -27,6 +27,8 @@ final class SweepPass {
     }
 
     let spool: any Spool
+    /// The sweeper's lease, checked before every delivery and write; `nil` for a dry run, which writes nothing.
+    let lease: (any SpoolLease)?
     let logger: Logger
     private let attempt: DeliveryAttempt
     private let progress: (@Sendable (ReplayProgress) -> Void)?
@@ -44,6 +46,7 @@ final class SweepPass {
 
     init(
         spool: any Spool,
+        lease: (any SpoolLease)?,
         attempt: DeliveryAttempt,
         clock: any WallClock,
         logger: Logger,
@@ -56,6 +59,7 @@ final class SweepPass {
         report: SweepReport
     ) {
         self.spool = spool
+        self.lease = lease
         self.attempt = attempt
         self.logger = logger
         self.progress = progress
@@ -67,6 +71,8 @@ final class SweepPass {
             maxOpenBytes: maxOpenBytes,
             report: report,
             stopSignal: {
+                // Without the lease another sweeper may own the spool by now: nothing more starts.
+                if let lease, !lease.isValid { return .leaseLost }
                 if let deadline, deadline.hasPassed() { return .deadline }
                 if Task.isCancelled || Task.isShuttingDownGracefully { return .shutdown }
                 return nil

@@ -189,6 +189,7 @@ extension SweepReport {
             case circuitOpen
             case endpointGone
             case shutdown
+            case leaseLost
         }
 
         private let base: Base
@@ -202,6 +203,9 @@ extension SweepReport {
         public static let endpointGone = StopReason(.endpointGone)
         /// The service is shutting down (or the task was cancelled).
         public static let shutdown = StopReason(.shutdown)
+        /// The sweeper's lease on the spool was lost (not renewed in time, or taken over): another sweeper may
+        /// be working on the spool, so this one stopped delivering and writing.
+        public static let leaseLost = StopReason(.leaseLost)
 
         public init(from decoder: any Decoder) throws {
             base = try Base(from: decoder)
@@ -217,6 +221,7 @@ extension SweepReport {
             case .circuitOpen: "circuit open (broker down)"
             case .endpointGone: "endpoint gone"
             case .shutdown: "shutting down"
+            case .leaseLost: "sweeper lease lost"
             }
         }
     }

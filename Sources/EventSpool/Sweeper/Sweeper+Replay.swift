@@ -24,11 +24,12 @@ extension Sweeper {
         dryRun: Bool = false,
         progress: (@Sendable (ReplayProgress) -> Void)? = nil
     ) async -> SweepReport {
-        await locked(.replay, takingLock: !dryRun) { report in
+        await locked(.replay, takingLock: !dryRun) { report, lease in
             report.dryRun = dryRun
             let (sources, plan) = await plan(selection)
             let pass = makePass(
                 ReplayPolicy(plan: plan, dryRun: dryRun),
+                lease: lease,
                 deadline: nil,
                 progress: progress,
                 report: report

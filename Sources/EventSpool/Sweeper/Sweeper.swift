@@ -18,8 +18,8 @@ import Darwin
 /// Delivers the events waiting in a spool: one pass from cron (``sweep(deadline:)``), a long-running
 /// service (``run()``), or an operator's replay (``replay(_:dryRun:progress:)``), all sharing one pass.
 ///
-/// A pass holds the spool's `sweeper.lock` (a second sweeper returns at once with
-/// ``SweepReport/lockHeld``), reads pending objects in key order, skips those not due yet, delivers with
+/// A pass holds the spool's sweeper lease (``Spool/tryAcquireSweeperLease()``; a second sweeper returns at once
+/// with ``SweepReport/lockHeld``), reads pending objects in key order, skips those not due yet, delivers with
 /// bounded concurrency while keeping each ordering key in order, and classifies every answer (see
 /// `docs/sweeper.md`): 2xx removes the event, a retryable failure records the attempt and the next
 /// attempt time, 410 stops the pass, and a permanent failure or exhausted retries go to the
@@ -35,13 +35,10 @@ import Darwin
 /// - Important: An event leaves `pending/` only after a 2xx from a broker, or once it is written to
 ///   `dead/` and named in the report.
 public final class Sweeper: Sendable {
-    /// The name of the lock file in the spool directory.
-    static let lockName = "sweeper.lock"
-
     /// The configuration the sweeper was made with.
     public let configuration: Configuration
 
-    let spool: DirectorySpool
+    let spool: any Spool
     /// The spool this sweeper opened itself, and so shuts down.
     private let ownedSpool: DirectorySpool?
     private let primary: Broker
@@ -82,16 +79,22 @@ public final class Sweeper: Sendable {
     }
 
     /// Creates a sweeper over a spool the caller opened (and keeps ownership of), for example the one a
-    /// ``Publisher`` in the same process uses. `configuration.spool` is not used.
+    /// ``Publisher`` in the same process uses, or a spool of another kind than a directory.
     ///
-    /// - Throws: ``BrokerClientError`` when a broker configuration is unusable.
+    /// `configuration.spool` must be the configuration `spool` was opened with (``Spool/configuration``): the
+    /// sweeper drains `spool` and judges its limits by `spool`'s own configuration, so a configuration naming
+    /// another directory or other limits would be silently ignored — it is refused instead.
+    ///
+    /// - Throws: ``ConfigurationError`` (key `spool`) when `configuration.spool` is not `spool.configuration`;
+    ///   ``BrokerClientError`` when a broker configuration is unusable.
     public convenience init(
         configuration: Configuration,
-        spool: DirectorySpool,
+        spool: any Spool,
         clock: any WallClock = SystemWallClock(),
         randomNumberGenerator: (any RandomNumberGenerator & Sendable)? = nil,
         logger: Logger
     ) throws {
+        try ConfigurationError.requireSame(configuration.spool, as: spool)
         let (primary, secondary) = try Self.makeBrokers(configuration, clock: clock, logger: logger)
         self.init(
             configuration: configuration,
@@ -107,7 +110,7 @@ public final class Sweeper: Sendable {
 
     private init(
         configuration: Configuration,
-        spool: DirectorySpool,
+        spool: any Spool,
         ownedSpool: DirectorySpool?,
         primary: Broker,
         secondary: Broker?,
@@ -167,7 +170,7 @@ public final class Sweeper: Sendable {
 
     /// Runs one pass over `pending/` that stops starting deliveries once `deadline` has passed.
     func sweep(until deadline: SweepDeadline?) async -> SweepReport {
-        await locked(.sweep) { report in
+        await locked(.sweep) { report, lease in
             let passStart = clock.now
             // Before the listing: the marks a put sets from here on survive the release at the end.
             var canReleaseOrderingKeys = true
@@ -178,10 +181,12 @@ public final class Sweeper: Sendable {
                 canReleaseOrderingKeys = false
                 releaseFailure = error
             }
-            let pass = makePass(SweepingPolicy(), deadline: deadline, progress: nil, report: report)
+            let pass = makePass(SweepingPolicy(), lease: lease, deadline: deadline, progress: nil, report: report)
             await pass.run([.listing([.pending])])
             report = pass.report
-            let sawWholeSpool = pass.knowsAllOrderingKeys && report.failure == nil
+            // A lost lease ends the pass's writes: another sweeper may be releasing marks and tidying by now.
+            let holdsLease = lease?.isValid ?? true
+            let sawWholeSpool = pass.knowsAllOrderingKeys && report.failure == nil && holdsLease
             if sawWholeSpool && canReleaseOrderingKeys {
                 do {
                     // A held event keeps its key's mark: publishers go on spooling the later events of its key.
@@ -200,11 +205,12 @@ public final class Sweeper: Sendable {
             }
             metrics.record(report, sawWholeSpool: sawWholeSpool)
             report.alert = await alert(for: report)
+            guard holdsLease else { return }
             do {
                 // Hour and minute folders emptied by this and earlier passes; recent ones are left to writers.
-                try await spool.removeEmptyFolders(before: passStart.addingTimeInterval(-Self.folderGrace.seconds))
+                try await spool.removeLeftovers(before: passStart.addingTimeInterval(-Self.folderGrace.seconds))
             } catch {
-                logger.info("cannot remove empty spool folders", metadata: ["error": "\(error)"])
+                logger.info("cannot remove spool leftovers", metadata: ["error": "\(error)"])
             }
         }
     }
@@ -215,6 +221,7 @@ public final class Sweeper: Sendable {
     /// Builds a pass with this sweeper's clients and policies.
     func makePass(
         _ policy: any SweepPolicy,
+        lease: (any SpoolLease)?,
         deadline: SweepDeadline?,
         progress: (@Sendable (ReplayProgress) -> Void)?,
         report: SweepReport
@@ -231,6 +238,7 @@ public final class Sweeper: Sendable {
         )
         return SweepPass(
             spool: spool,
+            lease: lease,
             attempt: attempt,
             clock: clock,
             logger: logger,
@@ -244,26 +252,26 @@ public final class Sweeper: Sendable {
         )
     }
 
-    /// Runs `body` holding the spool's sweeper lock, and finishes the report; returns at once when another
-    /// sweeper holds the lock.
+    /// Runs `body` holding the spool's sweeper lease, renewed while `body` runs, and finishes the report;
+    /// returns at once when another sweeper holds the lease. `body` gets the lease (`nil` when not taking it).
     func locked(
         _ kind: SweepReport.Kind,
         takingLock: Bool = true,
-        _ body: (inout SweepReport) async -> Void
+        _ body: (inout SweepReport, (any SpoolLease)?) async -> Void
     ) async -> SweepReport {
         let started = ContinuousClock.now
         var report = SweepReport(kind: kind, spoolDirectory: spool.configuration.directory, startedAt: clock.now)
-        var lock: SpoolLock?
+        var lease: (any SpoolLease)?
         if takingLock {
             do {
-                lock = try spool.tryLock(named: Self.lockName)
+                lease = try await spool.tryAcquireSweeperLease()
             } catch {
-                report.failure = "cannot take \(Self.lockName): \(error)"
+                report.failure = "cannot take the sweeper lease: \(error)"
                 report.remainingIsKnown = false
                 logger.info("cannot take the sweeper lock", metadata: ["error": "\(error)"])
                 return report
             }
-            guard lock != nil else {
+            guard lease != nil else {
                 report.lockHeld = true
                 report.remainingIsKnown = false
                 logger.info(
@@ -273,19 +281,46 @@ public final class Sweeper: Sendable {
                 return report
             }
         }
-        if lock != nil {
+        if let lease {
             logLock("sweeper lock taken")
-        }
-        await body(&report)
-        if let lock {
-            // Logged before the release (and "taken" after the flock), so the logged interval lies within
-            // the time the lock was really held.
+            await withRenewals(of: lease) { await body(&report, lease) }
+            if !lease.isValid {
+                report.failure = report.failure ?? "the sweeper lease was lost during the pass"
+                report.remainingIsKnown = false
+            }
+            // Logged before the release (and "taken" after the lease was taken), so the logged interval lies
+            // within the time the lease was really held.
             logLock("sweeper lock releasing")
-            lock.release()
+            await lease.release()
+        } else {
+            await body(&report, nil)
         }
         report.duration = ContinuousClock.now - started
         log(report)
         return report
+    }
+
+    /// Runs `body` while renewing `lease` every ``SpoolLease/renewalInterval`` (a lease without one runs
+    /// `body` alone). A lost lease ends the renewals; the pass finds it lost at its next ``SpoolLease/check()``.
+    private func withRenewals(of lease: any SpoolLease, _ body: () async -> Void) async {
+        guard let interval = lease.renewalInterval else {
+            await body()
+            return
+        }
+        await withDiscardingTaskGroup { group in
+            group.addTask { [logger] in
+                while (try? await Task.sleep(for: interval)) != nil {
+                    do throws(SpoolError) {
+                        try await lease.renew()
+                    } catch {
+                        logger.info("cannot renew the sweeper lease", metadata: ["error": "\(error)"])
+                        if error.code == .leaseLost { return }
+                    }
+                }
+            }
+            await body()
+            group.cancelAll()
+        }
     }
 
     /// Logs a lock hand-over at debug level, with `CLOCK_MONOTONIC` in nanoseconds: unlike the wall clock it

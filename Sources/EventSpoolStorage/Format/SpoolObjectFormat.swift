@@ -12,27 +12,27 @@ import struct Foundation.Date
 ///          | payload = metadata length u32, metadata (tagged fields), body
 /// ```
 /// Integers are big-endian. Every length is checked against the bytes really present before it is used.
-enum SpoolObjectFormat {
+package enum SpoolObjectFormat {
     /// Why bytes are not a valid object (reading) or events cannot be one (writing).
-    struct FormatError: Error, Sendable, CustomStringConvertible {
-        var reason: String
+    package struct FormatError: Error, Sendable, CustomStringConvertible {
+        package var reason: String
         init(_ reason: String) { self.reason = reason }
-        var description: String { reason }
+        package var description: String { reason }
     }
 
     /// What the fixed-size header says.
-    struct Header: Sendable, Hashable {
-        var version: Int
-        var eventCount: Int
-        var nextAttemptAt: Date
+    package struct Header: Sendable, Hashable {
+        package var version: Int
+        package var eventCount: Int
+        package var nextAttemptAt: Date
         /// The bytes after the header; the object's size is this plus ``headerSize``.
-        var recordsLength: UInt64
+        package var recordsLength: UInt64
         /// Flag ``orderingKeysFlag``: some event in the object has an ordering key.
-        var hasOrderingKeys = false
+        package var hasOrderingKeys = false
     }
 
     /// Records of one or more events, encoded and ready to be put into an object.
-    struct Records: Sendable {
+    package struct Records: Sendable {
         var bytes: [UInt8]
         var eventCount: Int
         var nextAttemptAt: Date
@@ -42,7 +42,7 @@ enum SpoolObjectFormat {
 
     static let magic: [UInt8] = Array("EVSP".utf8)
     static let version: UInt16 = 1
-    static let headerSize = 32
+    package static let headerSize = 32
     /// Header flag bit 0: some event in the object has an ordering key. A reader that skips an object by its
     /// header alone (the sweeper, for one not due yet) needs the object's ordering keys only when it is set.
     static let orderingKeysFlag: UInt16 = 0x0001
@@ -62,7 +62,7 @@ enum SpoolObjectFormat {
     /// Encodes `events` as consecutive records.
     ///
     /// - Throws: ``FormatError`` when an event or all of them together are too large for one object.
-    static func encodeRecords(_ events: [SpooledEvent]) throws(FormatError) -> Records {
+    package static func encodeRecords(_ events: [SpooledEvent]) throws(FormatError) -> Records {
         var writer = BinaryWriter(capacity: events.reduce(0) { $0 + $1.event.body.count + 256 })
         for event in events {
             // Nothing is written that a reader would refuse as corrupt.
@@ -105,7 +105,7 @@ enum SpoolObjectFormat {
     }
 
     /// One whole object: the header for `parts`, then their records in order.
-    static func encodeObject(_ parts: [Records]) -> [UInt8] {
+    package static func encodeObject(_ parts: [Records]) -> [UInt8] {
         let recordsLength = parts.reduce(0) { $0 + $1.bytes.count }
         var writer = BinaryWriter(capacity: headerSize + recordsLength)
         writer.append(contentsOf: magic)
@@ -124,7 +124,7 @@ enum SpoolObjectFormat {
     // MARK: Reading
 
     /// Decodes and verifies the header at the start of `bytes` (which may hold only the header).
-    static func decodeHeader(_ bytes: [UInt8]) throws(FormatError) -> Header {
+    package static func decodeHeader(_ bytes: [UInt8]) throws(FormatError) -> Header {
         guard bytes.count >= headerSize else {
             throw FormatError("truncated: \(bytes.count) bytes, shorter than the \(headerSize)-byte header")
         }
@@ -168,7 +168,7 @@ enum SpoolObjectFormat {
     }
 
     /// Decodes and verifies a whole object: header, every record's framing and checksum, every field.
-    static func decodeObject(_ bytes: [UInt8]) throws(FormatError) -> [SpooledEvent] {
+    package static func decodeObject(_ bytes: [UInt8]) throws(FormatError) -> [SpooledEvent] {
         let header = try decodeHeader(bytes)
         let actualLength = UInt64(bytes.count - headerSize)
         guard header.recordsLength == actualLength else {

@@ -1,0 +1,78 @@
+import EventSpool
+import EventSpoolTesting
+import Foundation
+import Logging
+import Testing
+
+/// A kind of spool the conformance tests run against: every test that takes `SpoolKind.all` as its arguments
+/// runs once per conformer. A new conformer is one more kind in ``all`` — a name and how to open a fresh
+/// spool (starting whatever server it needs), for example `SpoolKind(name: "s3") { try S3TestSpool.open($0) }`.
+///
+/// Such tests take `.serialized` too: a test's kinds run one after the other, so that running every test against
+/// every kind does not also multiply the brokers, threads and spools the test runner has open at once.
+struct SpoolKind: Sendable, CustomTestStringConvertible {
+    let name: String
+    /// Opens a new, empty spool of this kind.
+    let open: @Sendable (SpoolRequest) throws -> OpenedSpool
+
+    var testDescription: String { name }
+
+    static let directory = SpoolKind(name: "directory", open: openDirectory)
+
+    private static func openDirectory(_ request: SpoolRequest) throws -> OpenedSpool {
+        let spool = try DirectorySpool(
+            configuration: SpoolConfiguration(directory: request.location, limits: request.limits),
+            clock: request.clock,
+            logger: request.logger
+        )
+        // A flock is held as long as its process runs: it cannot expire. Opened again: a second instance on the
+        // same directory, as another process has.
+        return OpenedSpool(
+            spool: spool,
+            leaseCanExpire: false,
+            close: { await spool.shutdown() },
+            openAgain: { try openDirectory(request) }
+        )
+    }
+
+    static let memory = SpoolKind(name: "memory") { request in
+        let spool = InMemorySpool(
+            configuration: SpoolConfiguration(directory: request.location, limits: request.limits),
+            clock: request.clock,
+            leaseDuration: request.leaseDuration
+        )
+        return OpenedSpool.inMemory(spool)
+    }
+
+    /// Every conformer of `Spool`.
+    static let all: [SpoolKind] = [.directory, .memory]
+}
+
+/// What a test asks of a new spool.
+struct SpoolRequest: Sendable {
+    /// A fresh temporary directory the test removes afterwards; a directory spool lives there.
+    var location: String
+    var limits = SpoolConfiguration.Limits()
+    /// The clock for keys and, where the kind has one, lease expiry.
+    var clock: ManualWallClock
+    /// How long the sweeper's lease lasts unrenewed, where the kind's lease can expire.
+    var leaseDuration: Duration
+    var logger: Logger
+}
+
+/// A spool a kind opened, and how to close it.
+struct OpenedSpool: Sendable {
+    let spool: any Spool
+    /// Whether the spool's sweeper lease can expire (and so be lost mid-pass).
+    let leaseCanExpire: Bool
+    /// Stops the spool's threads and connections.
+    let close: @Sendable () async -> Void
+    /// Opens the same spool once more, as another process would: a second instance where the kind has
+    /// instances that share a store (a directory, a bucket); for a spool in memory, the spool itself.
+    let openAgain: @Sendable () throws -> OpenedSpool
+
+    /// Every instance of a spool in memory is the spool: opening it again gives the same one.
+    static func inMemory(_ spool: InMemorySpool) -> OpenedSpool {
+        OpenedSpool(spool: spool, leaseCanExpire: true, close: {}, openAgain: { inMemory(spool) })
+    }
+}
