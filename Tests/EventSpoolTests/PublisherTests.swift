@@ -9,9 +9,9 @@ import Testing
 
 /// The publisher against the real test broker and a real spool directory.
 @Suite struct PublisherTests {
-    private let body = #"{"order":42,"note":"ünïcode ✓"}"#
+    let body = #"{"order":42,"note":"ünïcode ✓"}"#
 
-    private func event(_ index: Int = 0, orderingKey: String? = nil) -> Event {
+    func event(_ index: Int = 0, orderingKey: String? = nil) -> Event {
         Event(
             type: "com.example.order.created",
             source: "/orders",
@@ -371,104 +371,4 @@ import Testing
         }
     }
 
-    @Test(.serialized, arguments: SpoolKind.all)
-    func shutdownSpoolsPublishesStillWaitingOnTheBroker(kind: SpoolKind) async throws {
-        try await withTestBroker { broker in
-            try await withPublisherSpool(kind) { spool, context in
-                broker.setDefaultBehavior(.hang)
-                let publisher = try Publisher(
-                    configuration: .init(
-                        broker: BrokerConfiguration(url: broker.url, timeout: .seconds(60)),
-                        spool: spool.configuration,
-                        shutdownTimeout: .milliseconds(100)
-                    ),
-                    spool: spool,
-                    logger: quietLogger
-                )
-                let sent = (0..<4).map { event($0) }
-                let publishes = Task {
-                    try await withThrowingTaskGroup(of: PublishOutcome.self) { group in
-                        for event in sent {
-                            group.addTask { try await publisher.publish(event) }
-                        }
-                        return try await group.reduce(into: []) { $0.append($1) }
-                    }
-                }
-                _ = try await broker.waitForRequests(count: 4)
-                await publisher.shutdown()
-                let outcomes = try await publishes.value
-
-                #expect(outcomes.allSatisfy { $0.spoolReason != nil })
-                let stored = try await spool.allEvents(in: .pending).map(\.event.id)
-                #expect(Set(stored) == Set(sent.map(\.id)))
-                await #expect(throws: PublishError.self) { try await publisher.publish(event(9)) }
-            }
-        }
-    }
-}
-
-/// The ways a broker fails that `publish` must survive by spooling.
-enum BrokerFault: CaseIterable, Sendable, CustomTestStringConvertible {
-    case connectionRefused
-    case serviceUnavailable
-    case hangsPastTheTimeout
-    case closesMidResponse
-
-    func apply(to broker: TestBroker) async throws {
-        switch self {
-        case .connectionRefused: try await broker.stopListening()
-        case .serviceUnavailable: broker.enqueue(.status(503, body: "overloaded"))
-        case .hangsPastTheTimeout: broker.enqueue(.hang)
-        case .closesMidResponse: broker.enqueue(.closeMidResponse(status: 200))
-        }
-    }
-
-    var testDescription: String { "\(self)" }
-}
-
-extension PublishOutcome {
-    var spoolReason: SpoolReason? {
-        if case .spooled(_, let reason) = self { return reason }
-        return nil
-    }
-}
-
-/// Runs `body` with a fresh spool of `kind` (in the context's temporary directory), closed and removed
-/// afterwards.
-func withPublisherSpool<Result: Sendable>(
-    _ kind: SpoolKind = .directory,
-    limits: SpoolConfiguration.Limits = .init(),
-    _ body: (any Spool, SpoolTestContext) async throws -> Result
-) async throws -> Result {
-    try await withSpoolTest { context in
-        let opened = try kind.open(
-            SpoolRequest(
-                location: context.spoolPath,
-                limits: limits,
-                clock: ManualWallClock(Date()),
-                leaseDuration: SweeperFixture.leaseDuration,
-                logger: context.logger
-            )
-        )
-        do {
-            let result = try await body(opened.spool, context)
-            await opened.close()
-            return result
-        } catch {
-            await opened.close()
-            throw error
-        }
-    }
-}
-
-extension Spool {
-    /// Every event in `state`, in key order.
-    func allEvents(in state: SpoolState) async throws -> [SpooledEvent] {
-        try await objects(in: state).flatMap(\.events)
-    }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
