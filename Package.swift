@@ -125,8 +125,6 @@ let package = Package(
             name: "EventSpoolTesting",
             dependencies: [
                 "EventSpool",
-                // The S3 servers the fixture starts are made ready (and a bucket made) with the client.
-                "EventSpoolS3",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -179,6 +177,8 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
+                // The S3 servers the fixture starts are made ready (and a bucket made) with the client.
+                "EventSpoolS3",
                 "EventSpoolSystem",
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
@@ -230,6 +230,7 @@ let package = Package(
                 "EventSpoolModel",
                 "EventSpoolS3",
                 "EventSpoolTesting",
+                "TestSupport",
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
             ]

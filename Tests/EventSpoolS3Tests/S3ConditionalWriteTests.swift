@@ -1,6 +1,7 @@
 import EventSpoolS3
 import EventSpoolTesting
 import Logging
+import TestSupport
 import Testing
 
 @testable import EventSpoolS3

@@ -1,5 +1,6 @@
 import EventSpoolS3
 import EventSpoolTesting
+import TestSupport
 import Testing
 
 /// `ListObjectsV2` against both servers: pages, continuation tokens (SeaweedFS's is the last key in plain text,

@@ -1,6 +1,7 @@
 import EventSpoolS3
 import EventSpoolTesting
 import Logging
+import TestSupport
 import Testing
 
 /// Signatures, checked by a server that checks them: SeaweedFS with two identities. moto accepts any request, so it

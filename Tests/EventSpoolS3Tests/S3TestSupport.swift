@@ -1,6 +1,7 @@
 import EventSpoolS3
 import EventSpoolTesting
 import Logging
+import TestSupport
 import Testing
 
 /// Runs `body` with a client on a new bucket of the shared `kind` server.
