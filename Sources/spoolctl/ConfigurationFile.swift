@@ -1,4 +1,5 @@
 import EventSpool
+import EventSpoolModel
 import EventSpoolSystem
 
 /// A `--config` JSON file, read and checked against the configuration schema before any value is used:

@@ -1,3 +1,5 @@
+import EventSpoolModel
+
 /// A JSON parser that accepts RFC 8259 and nothing more — no trailing comma, no comment, no duplicate key
 /// in an object — and says where it stopped, by line and column. A configuration file must mean one thing:
 /// with two `"spool"` objects, another parser would silently keep one of them.

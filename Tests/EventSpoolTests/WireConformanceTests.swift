@@ -1,3 +1,4 @@
+import EventSpoolModel
 import Foundation
 import TestSupport
 import Testing
@@ -114,7 +115,7 @@ struct WireConformanceTests {
             "source": .string(event.source),
             "type": .string(event.type),
             "datacontenttype": .string(event.contentType),
-            "time": .object(["epochMilliseconds": .number((event.time.timeIntervalSince1970 * 1000).rounded())]),
+            "time": .object(["epochMilliseconds": .integer(Int((event.time.timeIntervalSince1970 * 1000).rounded()))]),
         ]
         if let subject = event.subject { expected["subject"] = .string(subject) }
         for (name, value) in event.extensions { expected[name] = .string(value) }

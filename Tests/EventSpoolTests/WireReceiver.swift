@@ -1,3 +1,4 @@
+import EventSpoolModel
 import Foundation
 import Synchronization
 import TestSupport
