@@ -93,13 +93,15 @@ let package = Package(
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ]
         ),
-        // An S3 client on the transport: conditional writes, reads with ETags, streaming listings, SigV4 signed by
-        // libcurl. The S3 spool will be built on it.
+        // The S3 spool: a Spool on an S3-compatible bucket (conditional writes, a fenced sweeper lease), on an S3
+        // client over the transport (reads with ETags, streaming listings, SigV4 signed by libcurl).
         .target(
             name: "EventSpoolS3",
             dependencies: [
                 "EventSpoolHTTP",
                 "EventSpoolModel",
+                "EventSpoolStorage",
+                "EventSpoolSystem",
                 .product(name: "Logging", package: "swift-log"),
                 // MD5 (Content-MD5, ETags) and SHA-256 (the signed payload hash).
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -112,6 +114,7 @@ let package = Package(
                 "EventSpoolHTTP",
                 "EventSpoolModel",
                 "EventSpoolPolicy",
+                "EventSpoolS3",
                 "EventSpoolStorage",
                 "EventSpoolSystem",
                 "EventSpoolWebhook",

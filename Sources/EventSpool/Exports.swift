@@ -3,3 +3,4 @@
 @_exported public import EventSpoolPolicy
 @_exported public import EventSpoolStorage
 @_exported public import EventSpoolWebhook
+@_exported public import EventSpoolS3

@@ -92,9 +92,22 @@ public protocol Spool: Sendable {
     /// - Returns: How many leftovers were removed.
     @discardableResult
     func removeLeftovers(before cutoff: Date) async throws(SpoolError) -> Int
+
+    /// Where the spool is, for reports and logs: its directory, or `s3://bucket/prefix`.
+    var location: String { get }
+
+    /// Finishes the writes under way and releases what the spool holds (threads, connections). Calling it
+    /// again does nothing.
+    func shutdown() async
 }
 
 extension Spool {
+    /// The spool's directory.
+    public var location: String { configuration.directory }
+
+    /// Nothing to release.
+    public func shutdown() async {}
+
     /// Moves the object with ``move(_:from:to:)``, keeping its key: for a spool whose quarantine cannot hold two
     /// objects of one key, a second one fails to move and stays where it is.
     public func quarantine(_ key: SpoolKey, from state: SpoolState) async throws(SpoolError) -> SpoolKey {

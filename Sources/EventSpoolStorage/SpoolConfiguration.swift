@@ -15,8 +15,11 @@ public struct SpoolConfiguration: Sendable, Hashable {
         }
     }
 
-    /// The spool directory; created (mode 0700) when missing.
+    /// The spool directory; created (mode 0700) when missing. With an ``objectStore`` it is the local last
+    /// resort, and an empty one turns that off.
     public var directory: String
+    /// The S3-compatible bucket that holds the spool, or `nil` to spool to ``directory`` (`spool.backend`).
+    public var objectStore: ObjectStore?
     /// Size limits for `pending/`.
     public var limits: Limits
     /// The most events one group commit writes into one object.
@@ -34,17 +37,20 @@ public struct SpoolConfiguration: Sendable, Hashable {
     ///   - maxEventsPerObject: The most events one group commit writes into one object.
     ///   - staleTemporaryFileAge: The age after which `tmp/` leftovers are removed.
     ///   - allowUnsafePermissions: Accept a directory owned by another user or writable by others.
+    ///   - objectStore: The bucket that holds the spool instead of `directory`, or `nil`.
     public init(
         directory: String,
         limits: Limits = Limits(),
         maxEventsPerObject: Int = 64,
         staleTemporaryFileAge: Duration = .seconds(3600),
-        allowUnsafePermissions: Bool = false
+        allowUnsafePermissions: Bool = false,
+        objectStore: ObjectStore? = nil
     ) {
         self.directory = directory
         self.limits = limits
         self.maxEventsPerObject = maxEventsPerObject
         self.staleTemporaryFileAge = staleTemporaryFileAge
         self.allowUnsafePermissions = allowUnsafePermissions
+        self.objectStore = objectStore
     }
 }

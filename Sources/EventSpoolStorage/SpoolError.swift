@@ -17,6 +17,8 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
             case invalidObject
             case readOnly
             case leaseLost
+            case unavailable
+            case invalidConfiguration
         }
 
         private let base: Base
@@ -43,6 +45,11 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
         /// The sweeper's lease on the spool is no longer held — released, expired, or taken over by another
         /// sweeper (``SpoolLease/check()``): whatever needed it must not happen.
         public static let leaseLost = Code(.leaseLost)
+        /// The store could not be reached or would not answer (an object store's transport failure, a 5xx, a
+        /// throttling that outlasted the retries, access denied): nothing is known to have changed.
+        public static let unavailable = Code(.unavailable)
+        /// The spool's configuration cannot be used (an object store's endpoint, bucket, prefix or credentials).
+        public static let invalidConfiguration = Code(.invalidConfiguration)
 
         public var description: String { base.rawValue }
     }
