@@ -1,0 +1,219 @@
+import EventSpoolTesting
+import Foundation
+import InMemoryLogging
+import Logging
+import SystemPackage
+import TestSupport
+import Testing
+
+@testable import EventSpool
+@testable import EventSpoolStorage
+
+/// A spool with a local last resort (``LastResortSpool``): a put its primary refuses goes to the last resort and
+/// `publish` says so; one ordering key's events follow each other there; a sweep drains both. The spool contract
+/// itself runs against it in the conformance suite (`SpoolKind.lastResort`).
+@Suite struct LastResortSpoolTests {
+    /// A primary directory spool whose system calls can fail, over a last resort directory spool.
+    private struct FailingPrimary {
+        let recorder: SpoolSyscallRecorder
+        let primary: DirectorySpool
+        let lastResort: DirectorySpool
+        let spool: LastResortSpool
+
+        init(
+            _ context: SpoolTestContext,
+            clock: ManualWallClock,
+            lastResortLimits: SpoolConfiguration.Limits = .init()
+        ) throws {
+            let primaryPath = context.base + "/primary"
+            recorder = SpoolSyscallRecorder(root: primaryPath)
+            primary = try DirectorySpool(
+                configuration: SpoolConfiguration(directory: primaryPath),
+                clock: clock,
+                logger: quietLogger,
+                syscalls: recorder.syscalls
+            )
+            lastResort = try DirectorySpool(
+                configuration: context.configuration(limits: lastResortLimits),
+                clock: clock,
+                logger: quietLogger
+            )
+            spool = LastResortSpool(primary: primary, lastResort: lastResort)
+        }
+
+        func shutdown() async {
+            await spool.shutdown()
+        }
+    }
+
+    @Test func aPutThePrimaryCannotMakeDurableGoesToTheLastResortAndASweepDeliversBoth() async throws {
+        try await withSpoolTest { context in
+            let clock = ManualWallClock(SweeperFixture.start)
+            let spools = try FailingPrimary(context, clock: clock)
+            try await withTestBroker { broker in
+                broker.setDefaultBehavior(.status(503))
+                var configuration = Publisher.Configuration(
+                    broker: BrokerConfiguration(url: broker.url),
+                    spool: spools.spool.configuration
+                )
+                configuration.circuitBreaker.failureThreshold = 0
+                let publisher = try Publisher(
+                    configuration: configuration,
+                    spool: spools.spool,
+                    clock: clock,
+                    logger: context.logger
+                )
+                let first = try await publisher.publish(testEvent("first"))
+                // The primary's next flush fails: the object is not durable there, so the last resort takes it.
+                spools.recorder.fail("fsync", with: .ioError)
+                let second = try await publisher.publish(testEvent("second"))
+                await publisher.shutdown()
+
+                #expect(first.spoolReason?.lastResort == nil, "the primary took the first event")
+                let diversion = try #require(second.spoolReason?.lastResort, "\(second)")
+                #expect(diversion.primaryError?.code == .io)
+                #expect(diversion.primaryLocation == spools.primary.location)
+                #expect(diversion.lastResortLocation == context.spoolPath)
+                #expect(diversion.orderingKey == nil)
+                #expect("\(second)".contains("in the last resort \(context.spoolPath)"), "\(second)")
+                #expect(spools.recorder.injected.count == 1)
+
+                let warnings = context.logs.entries.filter { $0.level == .warning }
+                #expect(warnings.map(\.message.description) == ["event spooled to the local last resort"])
+                let metadata = try #require(warnings.first?.metadata)
+                #expect(metadata["spool.primary"]?.description == spools.primary.location)
+                #expect(metadata["spool.location"]?.description == context.spoolPath)
+                #expect(metadata["spool.primaryError"]?.description.contains("fsync") == true)
+
+                // Nothing lost: one event in each spool, both listed as one spool.
+                #expect(try await spools.primary.allEvents(in: .pending).map(\.event.id) == ["evt-first"])
+                #expect(try await spools.lastResort.allEvents(in: .pending).map(\.event.id) == ["evt-second"])
+                #expect(try await spools.spool.allEvents(in: .pending).map(\.event.id) == ["evt-first", "evt-second"])
+                #expect(try await spools.spool.occupancy(of: .pending).objects == 2)
+
+                broker.setDefaultBehavior(.status(204))
+                clock.advance(by: .seconds(3600))  // past both events' next attempt
+                let sweeper = try Sweeper(
+                    configuration: Sweeper.Configuration(
+                        broker: BrokerConfiguration(url: broker.url),
+                        spool: spools.spool.configuration,
+                        concurrency: 1  // one delivery at a time: the requests come in the listing's order
+                    ),
+                    spool: spools.spool,
+                    clock: clock,
+                    logger: quietLogger
+                )
+                let report = await sweeper.sweep()
+                await sweeper.shutdown()
+                #expect(report.delivered == 2, "\(report.renderText())")
+                // The two publishes' attempts, then the sweep's deliveries, in key order across both spools.
+                #expect(broker.requests.dropFirst(2).compactMap(\.eventID) == ["evt-first", "evt-second"])
+                #expect(try await spools.spool.allEvents(in: .pending).isEmpty)
+            }
+            await spools.shutdown()
+        }
+    }
+
+    @Test func anOrderingKeyWithEventsInTheLastResortKeepsGoingThereWhileThePrimaryWorks() async throws {
+        try await withSpoolTest { context in
+            let clock = ManualWallClock(SweeperFixture.start)
+            // A primary that holds one object: the second put finds it full.
+            let primary = InMemorySpool(
+                configuration: SpoolConfiguration(directory: "memory", limits: .init(maxObjects: 1)),
+                clock: clock
+            )
+            let lastResort = try DirectorySpool(
+                configuration: context.configuration(),
+                clock: clock,
+                logger: quietLogger
+            )
+            let spool = LastResortSpool(primary: primary, lastResort: lastResort)
+            func spooled(_ name: String, orderingKey: String?) -> [SpooledEvent] {
+                [
+                    SpooledEvent(
+                        event: testEvent(name, orderingKey: orderingKey),
+                        delivery: DeliveryRecord(spooledAt: clock.now)
+                    )
+                ]
+            }
+
+            let filler = try await spool.place(spooled("filler", orderingKey: nil))
+            #expect(filler.diversion == nil)
+            let early = try await spool.place(spooled("k1", orderingKey: "k"))
+            #expect(early.diversion?.primaryError?.code == .full, "\(String(describing: early.diversion))")
+            #expect(try await spool.hasWaitingEvents(orderingKey: "k"))
+
+            // The primary has room again; the key's next event still follows the first one into the last resort.
+            try await primary.delete(filler.key, in: .pending)
+            clock.advance(by: .seconds(1))
+            let late = try await spool.place(spooled("k2", orderingKey: "k"))
+            let diversion = try #require(late.diversion)
+            #expect(diversion.primaryError == nil)
+            #expect(diversion.orderingKey == "k")
+            #expect("\(diversion)".contains("ordering key k has events waiting there"))
+            let other = try await spool.place(spooled("other", orderingKey: "j"))
+            #expect(other.diversion == nil, "a key with nothing in the last resort goes to the primary")
+
+            #expect(try await lastResort.allEvents(in: .pending).map(\.event.id) == ["evt-k1", "evt-k2"])
+            #expect(try await primary.allEvents(in: .pending).map(\.event.id) == ["evt-other"])
+            #expect(try await spool.allEvents(in: .pending).map(\.event.id) == ["evt-k1", "evt-k2", "evt-other"])
+            await spool.shutdown()
+        }
+    }
+
+    @Test func whenNeitherSpoolTakesAnEventPublishThrowsNamingBoth() async throws {
+        try await withSpoolTest { context in
+            let clock = ManualWallClock(SweeperFixture.start)
+            let spools = try FailingPrimary(context, clock: clock, lastResortLimits: .init(maxObjects: 1))
+            _ = try await spools.lastResort.put([spoolTestEvent(0)])
+            try await withTestBroker { broker in
+                broker.setDefaultBehavior(.status(503))
+                let publisher = try Publisher(
+                    configuration: .init(
+                        broker: BrokerConfiguration(url: broker.url),
+                        spool: spools.spool.configuration
+                    ),
+                    spool: spools.spool,
+                    clock: clock,
+                    logger: quietLogger
+                )
+                spools.recorder.fail("fsync", with: .ioError)
+                let error = await #expect(throws: PublishError.self) { try await publisher.publish(testEvent("lost")) }
+                await publisher.shutdown()
+                #expect(error?.code == .notDurable)
+                let cause = try #require(error?.cause as? SpoolError)
+                #expect(cause.code == .full, "the last resort's refusal: \(cause)")
+                #expect(cause.message.contains(spools.primary.location) && cause.message.contains("fsync"), "\(cause)")
+            }
+            await spools.shutdown()
+        }
+    }
+
+    @Test func theConfiguredSpoolIsADirectoryOrTheStoreWithItsLastResort() async throws {
+        try await withSpoolTest { context in
+            let store = SpoolConfiguration.ObjectStore(endpoint: "http://127.0.0.1:9", bucket: "events", prefix: "a/")
+            let directory = try SpoolConfiguration(directory: context.spoolPath).open(logger: quietLogger)
+            #expect(directory is DirectorySpool)
+            await directory.shutdown()
+
+            let alone = try SpoolConfiguration(directory: "", objectStore: store).open(logger: quietLogger)
+            #expect(alone is S3Spool, "no last resort: the store alone, so a put it refuses throws")
+            #expect(alone.location == "s3://events/a/")
+            await alone.shutdown()
+
+            let both = try #require(
+                try SpoolConfiguration(directory: context.spoolPath, objectStore: store).open(logger: quietLogger)
+                    as? LastResortSpool
+            )
+            #expect(both.primary is S3Spool)
+            #expect((both.lastResort as? DirectorySpool)?.configuration.objectStore == nil)
+            #expect(both.location == "s3://events/a/ (last resort \(context.spoolPath))")
+            #expect(both.configuration.objectStore == store)
+            await both.shutdown()
+
+            #expect(throws: SpoolError.self, "without a store an empty directory is no spool") {
+                try SpoolConfiguration(directory: "").open(logger: quietLogger)
+            }
+        }
+    }
+}
