@@ -216,4 +216,51 @@ import Testing
             }
         }
     }
+
+    /// Against a real store: SeaweedFS refuses a put signed with a wrong secret (403), the configured spool's last
+    /// resort takes the event, and the secret appears in no form in the outcome, the error it carries or the logs.
+    @Test func aStoreThatDeniesThePutSendsTheEventToTheLastResortShowingNoSecret() async throws {
+        try await withSpoolTest { context in
+            let server = try await S3TestServer.shared(.seaweedfs)
+            let bucket = try await server.makeBucket()
+            let wrongSecret = "wr0ng/S3cr3t+Key=\(UInt32.random(in: 0...UInt32.max))"
+            let configuration = SpoolConfiguration(
+                directory: context.spoolPath,
+                objectStore: SpoolConfiguration.ObjectStore(
+                    endpoint: bucket.endpoint,
+                    bucket: bucket.bucket,
+                    credentials: .init(
+                        accessKeyID: S3TestServer.adminCredentials.accessKeyID,
+                        secretAccessKey: wrongSecret
+                    )
+                )
+            )
+            let spool = try configuration.open(logger: context.logger)
+            try await withTestBroker { broker in
+                broker.setDefaultBehavior(.status(503))
+                let publisher = try Publisher(
+                    configuration: .init(broker: BrokerConfiguration(url: broker.url), spool: configuration),
+                    spool: spool,
+                    logger: context.logger
+                )
+                let outcome = try await publisher.publish(testEvent("denied"))
+                await publisher.shutdown()
+
+                let diversion = try #require(outcome.spoolReason?.lastResort, "\(outcome)")
+                #expect(diversion.primaryError?.code == .unavailable, "\(diversion)")
+                #expect(diversion.primaryLocation == "s3://\(bucket.bucket)/")
+                let lastResort = try #require((spool as? LastResortSpool)?.lastResort)
+                #expect(try await lastResort.allEvents(in: .pending).map(\.event.id) == ["evt-denied"])
+
+                let check = SecretLeakCheck(secrets: [wrongSecret])
+                let texts =
+                    ["\(outcome)", "\(diversion)", spool.location]
+                    + context.logs.entries.map { "\($0.message) \($0.metadata)" }
+                for text in texts {
+                    #expect(check.leaks(in: text).isEmpty, "\(text)")
+                }
+            }
+            await spool.shutdown()
+        }
+    }
 }
