@@ -217,6 +217,90 @@ import Testing
         }
     }
 
+    /// Write-ahead mode spools before it sends: when the primary refuses that put, the last resort holds the event
+    /// while it is sent, and a delivery removes it from there; a failed one leaves it there, said so.
+    @Test func aWriteAheadPutThePrimaryRefusesIsSettledInTheLastResort() async throws {
+        try await withSpoolTest { context in
+            let clock = ManualWallClock(SweeperFixture.start)
+            let spools = try FailingPrimary(context, clock: clock)
+            try await withTestBroker { broker in
+                broker.enqueue(.status(204), .status(503))
+                var configuration = Publisher.Configuration(
+                    broker: BrokerConfiguration(url: broker.url),
+                    spool: spools.spool.configuration,
+                    mode: .writeAhead
+                )
+                configuration.circuitBreaker.failureThreshold = 0
+                let publisher = try Publisher(
+                    configuration: configuration,
+                    spool: spools.spool,
+                    clock: clock,
+                    logger: quietLogger
+                )
+                spools.recorder.fail("fsync", with: .ioError, times: 2)
+                let delivered = try await publisher.publish(testEvent("delivered"))
+                let kept = try await publisher.publish(testEvent("kept"))
+                await publisher.shutdown()
+
+                #expect(delivered == .delivered)
+                #expect(kept.spoolReason?.lastResort?.primaryError?.code == .io, "\(kept)")
+                #expect(spools.recorder.injected.count == 2, "both puts went to the primary first")
+                #expect(try await spools.lastResort.allEvents(in: .pending).map(\.event.id) == ["evt-kept"])
+                #expect(try await spools.primary.allEvents(in: .pending).isEmpty)
+            }
+            await spools.shutdown()
+        }
+    }
+
+    /// Against a real store: a sweeper opened from the configuration (`Sweeper(configuration:)`, so through
+    /// `SpoolConfiguration.open`) holds the bucket's lease and the directory's, and drains both in key order.
+    @Test func aSweeperOfTheConfiguredSpoolDrainsTheBucketAndTheLastResort() async throws {
+        try await withSpoolTest { context in
+            let server = try await S3TestServer.shared(.seaweedfs)
+            let bucket = try await server.makeBucket()
+            let configuration = SpoolConfiguration(
+                directory: context.spoolPath,
+                objectStore: SpoolConfiguration.ObjectStore(
+                    endpoint: bucket.endpoint,
+                    bucket: bucket.bucket,
+                    credentials: .init(
+                        accessKeyID: S3TestServer.adminCredentials.accessKeyID,
+                        secretAccessKey: S3TestServer.adminCredentials.secretAccessKey
+                    )
+                )
+            )
+            let spool = try #require(try configuration.open(logger: quietLogger) as? LastResortSpool)
+            func spooled(_ name: String) -> [SpooledEvent] {
+                [SpooledEvent(event: testEvent(name), delivery: DeliveryRecord(spooledAt: Date()))]
+            }
+            _ = try await spool.lastResort.put(spooled("local-1"))
+            _ = try await spool.put(spooled("bucket-2"))
+            _ = try await spool.lastResort.put(spooled("local-3"))
+            await spool.shutdown()
+
+            try await withTestBroker { broker in
+                let sweeper = try Sweeper(
+                    configuration: Sweeper.Configuration(
+                        broker: BrokerConfiguration(url: broker.url),
+                        spool: configuration,
+                        concurrency: 1
+                    ),
+                    logger: quietLogger
+                )
+                let report = await sweeper.sweep()
+                await sweeper.shutdown()
+                #expect(report.delivered == 3, "\(report.renderText())")
+                #expect(report.spoolDirectory == "s3://\(bucket.bucket)/ (last resort \(context.spoolPath))")
+                #expect(broker.requests.compactMap(\.eventID) == ["evt-local-1", "evt-bucket-2", "evt-local-3"])
+            }
+            let reopened = try configuration.open(logger: quietLogger)
+            #expect(try await reopened.allEvents(in: .pending).isEmpty)
+            let lease = try #require(try await reopened.tryAcquireSweeperLease(), "the sweeper released both leases")
+            await lease.release()
+            await reopened.shutdown()
+        }
+    }
+
     /// Against a real store: SeaweedFS refuses a put signed with a wrong secret (403), the configured spool's last
     /// resort takes the event, and the secret appears in no form in the outcome, the error it carries or the logs.
     @Test func aStoreThatDeniesThePutSendsTheEventToTheLastResortShowingNoSecret() async throws {
