@@ -206,6 +206,17 @@ import Testing
         }
         #expect(refused?.description.contains("other s3 credentials") == true, "\(String(describing: refused))")
         texts.append("\(String(describing: refused))")
+        var otherBucket = spool
+        otherBucket.objectStore?.bucket = "other-bucket"
+        var noStore = spool
+        noStore.objectStore = nil
+        for (configuration, words) in [(otherBucket, "s3.bucket 'other-bucket'"), (noStore, "backend 'directory'")] {
+            let error = #expect(throws: ConfigurationError.self) {
+                try Sweeper(configuration: .init(broker: broker, spool: configuration), spool: opened, logger: logger)
+            }
+            #expect(error?.description.contains(words) == true, "\(String(describing: error))")
+            texts.append("\(String(describing: error))")
+        }
         texts.append(opened.location)
         await opened.shutdown()
         texts += logs.entries.map { "\($0.message) \($0.metadata)" }
