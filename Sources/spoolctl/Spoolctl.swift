@@ -19,11 +19,15 @@ struct Spoolctl: AsyncParsableCommand {
               64  usage error: unknown subcommand or flag, bad value, ambiguous prefix
               65  bad input data (an invalid event)
               66  not found: no such event or object; the --data-file cannot be read
-              69  sweep: the backlog is past an alert threshold (sweeper.alert.*)
+              69  sweep: the backlog is past an alert threshold (sweeper.alert.*);
+                  any command: the object store does not answer or refuses (kind
+                  "unavailable")
               70  internal error (a bug in spoolctl)
-              73  no spool at the path (only publish creates one), or it cannot be opened
+              73  no spool at the path (only publish creates one) or no such bucket, or it
+                  cannot be opened
               74  I/O error
-              75  a sweeper holds the lock: commands that change the spool do not race it
+              75  a sweeper holds the lock (or the bucket's lease): commands that change
+                  the spool do not race it
               77  another user's spool: run it as its owner (sudo -u OWNER spoolctl ...)
               78  configuration error (the message names the file or variable, and the key)
             """,
