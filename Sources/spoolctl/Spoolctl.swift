@@ -15,7 +15,8 @@ struct Spoolctl: AsyncParsableCommand {
 
             EXIT CODES
               0   success (also: sweep found another sweeper holding the lock)
-              1   not delivered, given up or quarantined; verify found a bad object
+              1   not delivered, given up or quarantined; verify found a bad object;
+                  migrate left an object in the directory
               64  usage error: unknown subcommand or flag, bad value, ambiguous prefix
               65  bad input data (an invalid event)
               66  not found: no such event or object; the --data-file cannot be read
@@ -34,7 +35,7 @@ struct Spoolctl: AsyncParsableCommand {
         version: "1.0.0",
         subcommands: [
             Publish.self, List.self, Show.self, Replay.self, Sweep.self, Stats.self, Purge.self, Requeue.self,
-            Hold.self, Release.self, Verify.self,
+            Hold.self, Release.self, Verify.self, Migrate.self,
         ]
     )
 

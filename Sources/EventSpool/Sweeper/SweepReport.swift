@@ -18,7 +18,7 @@ public struct SweepReport: Sendable, Hashable {
 
     /// Whether the report is of a sweep or a replay.
     public internal(set) var kind: Kind
-    /// The spool directory.
+    /// Where the spool is (``Spool/location``): its directory, or `s3://bucket/prefix`.
     public internal(set) var spoolDirectory: String
     /// When the pass started (wall clock).
     public internal(set) var startedAt: Date

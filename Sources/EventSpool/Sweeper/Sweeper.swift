@@ -260,7 +260,7 @@ public final class Sweeper: Sendable {
         _ body: (inout SweepReport, (any SpoolLease)?) async -> Void
     ) async -> SweepReport {
         let started = ContinuousClock.now
-        var report = SweepReport(kind: kind, spoolDirectory: spool.configuration.directory, startedAt: clock.now)
+        var report = SweepReport(kind: kind, spoolDirectory: spool.location, startedAt: clock.now)
         var lease: (any SpoolLease)?
         if takingLock {
             do {
@@ -276,7 +276,7 @@ public final class Sweeper: Sendable {
                 report.remainingIsKnown = false
                 logger.info(
                     "another sweeper holds the lock; nothing to do",
-                    metadata: ["spool.directory": "\(spool.configuration.directory)"]
+                    metadata: ["spool.directory": "\(spool.location)"]
                 )
                 return report
             }
@@ -330,7 +330,7 @@ public final class Sweeper: Sendable {
         logger.debug(
             message,
             metadata: [
-                "spool.directory": "\(spool.configuration.directory)",
+                "spool.directory": "\(spool.location)",
                 "process.id": "\(getpid())",
                 "lock.monotonicNanoseconds": "\(monotonicNanoseconds())",
             ]
