@@ -70,17 +70,7 @@ struct BucketScene {
     /// Puts each list of events as one object into `state` of the bucket, as a publisher would; returns the keys.
     @discardableResult
     func put(objects: [[FixtureEvent]], state: SpoolState = .pending) async throws -> [String] {
-        try await withSpool { spool in
-            var keys: [String] = []
-            for events in objects {
-                let key = try await spool.put(events.map(\.spooled))
-                if state != .pending {
-                    try await spool.move(key, from: .pending, to: state)
-                }
-                keys.append(key.rawValue)
-            }
-            return keys
-        }
+        try await withSpool { spool in try await SpoolFixture.put(objects: objects, into: spool, state: state) }
     }
 
     /// The keys in `state` of the bucket, in key order.
