@@ -23,15 +23,17 @@ extension S3Spool {
 
     /// The spool entry of a listed object, or `nil` (with a warning) for a name the spool did not write.
     func entry(forObject fullKey: String, in state: SpoolState) -> SpoolEntry? {
-        let folder = client.key("\(state.rawValue)/")
-        guard fullKey.hasPrefix(folder), fullKey.hasSuffix(Self.objectSuffix) else {
-            return foreign(fullKey)
-        }
-        let name = fullKey.dropFirst(folder.count).dropLast(Self.objectSuffix.count)
-        guard let key = SpoolKey(String(name)), state == .quarantine || key.quarantineNumber == nil else {
-            return foreign(fullKey)
-        }
+        guard let key = spoolKey(ofObject: fullKey, in: state) else { return foreign(fullKey) }
         return SpoolEntry(key: key, state: state, path: objectName(key, in: state))
+    }
+
+    /// The spool key of a listed object in `state`, or `nil` for a name the spool did not write.
+    func spoolKey(ofObject fullKey: String, in state: SpoolState) -> SpoolKey? {
+        let folder = client.key("\(state.rawValue)/")
+        guard fullKey.hasPrefix(folder), fullKey.hasSuffix(Self.objectSuffix) else { return nil }
+        let name = fullKey.dropFirst(folder.count).dropLast(Self.objectSuffix.count)
+        guard let key = SpoolKey(String(name)), state == .quarantine || key.quarantineNumber == nil else { return nil }
+        return key
     }
 
     private func foreign(_ fullKey: String) -> SpoolEntry? {
@@ -55,6 +57,32 @@ extension S3Spool {
             case .invalidConfiguration, .invalidKey: .invalidConfiguration
             default: .unavailable
             }
-        return SpoolError(code: code, operation: operation, path: "\(location)\(name)", message: error.description)
+        return SpoolError(code: code, operation: operation, path: path(name), message: error.description)
+    }
+
+    /// Calls `body` with every object whose name (below the prefix) starts with `folder`, page by page.
+    func forEachObject(
+        in folder: String,
+        startAfter: String? = nil,
+        _ operation: String,
+        _ body: (S3ObjectSummary) throws(SpoolError) -> Void
+    ) async throws(SpoolError) {
+        var objects = client.objects(prefix: client.key(folder), startAfter: startAfter.map(client.key))
+            .makeAsyncIterator()
+        while true {
+            let summary: S3ObjectSummary?
+            do {
+                summary = try await objects.next()
+            } catch {
+                throw failure(error, operation, folder)
+            }
+            guard let summary else { return }
+            try body(summary)
+        }
+    }
+
+    /// The object `name` (below the prefix) as an address for messages: `s3://bucket/<prefix>/<name>`.
+    func path(_ name: String) -> String {
+        "s3://\(store.bucket)/\(client.key(name))"
     }
 }
