@@ -60,26 +60,26 @@ extension ExitCodeTests {
         ),
         Case(
             description: "list of a bucket that does not answer",
-            arguments: ["list"],
+            arguments: ["list"] + spoolOptions,
             status: 69,
             stderr: "s3://spool/",
             environment: unreachableBucket
         ),
         Case(
             description: "stats of a bucket that does not answer",
-            arguments: ["stats"],
+            arguments: ["stats"] + spoolOptions,
             status: 69,
             environment: unreachableBucket
         ),
         Case(
             description: "purge of a bucket that does not answer",
-            arguments: ["purge", "--dead", "--yes"],
+            arguments: ["purge", "--dead", "--yes"] + spoolOptions,
             status: 69,
             environment: unreachableBucket
         ),
         Case(
             description: "sweep of a bucket that does not answer",
-            arguments: ["sweep", "--broker-url", "$BROKER"],
+            arguments: ["sweep"] + sendOptions,
             status: 1,
             environment: unreachableBucket
         ),
