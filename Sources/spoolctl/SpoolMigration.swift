@@ -7,6 +7,7 @@ import EventSpool
 struct SpoolMigration {
     /// What happened to the objects so far.
     struct Counts {
+        /// Objects moved (in a dry run: that would move), and their events.
         var migrated = 0
         var events = 0
         var alreadyThere = 0
@@ -83,6 +84,8 @@ struct SpoolMigration {
         }
         guard !dryRun else {
             report(.wouldMigrate, entry, events: object.events.count)
+            counts.migrated += 1
+            counts.events += object.events.count
             return
         }
         do throws(SpoolError) {
@@ -131,15 +134,16 @@ struct SpoolMigration {
     func summarize() {
         let objects = { (count: Int) in "\(count) object\(count == 1 ? "" : "s")" }
         var text =
-            dryRun
-            ? "dry run: nothing was changed"
-            : "migrated \(objects(counts.migrated)) (\(counts.events) event\(counts.events == 1 ? "" : "s"))"
-        text += " from \(source.location) to \(bucket.location)"
+            "\(dryRun ? "would migrate" : "migrated") \(objects(counts.migrated)) (\(counts.events) "
+            + "event\(counts.events == 1 ? "" : "s")) from \(source.location) to \(bucket.location)"
         if counts.alreadyThere > 0 {
             text += "; \(objects(counts.alreadyThere)) already in the bucket"
         }
         if counts.kept > 0 {
             text += "; \(objects(counts.kept)) stayed in the directory"
+        }
+        if dryRun {
+            text += "; dry run: nothing was changed"
         }
         Output.error(text)
     }

@@ -52,6 +52,7 @@ struct MigrateCommandTests {
             #expect(planned.allSatisfy { Set($0.keys) == Self.lineFields }, "\(dryRun)")
             #expect(planned.map { $0["action"] as? String } == Array(repeating: "wouldMigrate", count: 4), "\(dryRun)")
             #expect(planned.compactMap { $0["key"] as? String } == held + pending + dead, "held/ first: \(dryRun)")
+            #expect(dryRun.stderr.contains("would migrate 4 objects (5 events)"), "\(dryRun)")
             #expect(try await scene.keys(in: .pending).isEmpty, "a dry run writes nothing")
             #expect(try await directoryKeys(scene.directory, .pending) == pending)
 
