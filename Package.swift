@@ -232,6 +232,7 @@ let package = Package(
                 "EventSpoolHTTP",
                 "EventSpoolModel",
                 "EventSpoolS3",
+                "EventSpoolStorage",
                 "EventSpoolTesting",
                 "TestSupport",
                 .product(name: "InMemoryLogging", package: "swift-log"),

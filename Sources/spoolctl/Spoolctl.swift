@@ -30,7 +30,7 @@ struct Spoolctl: AsyncParsableCommand {
         version: "1.0.0",
         subcommands: [
             Publish.self, List.self, Show.self, Replay.self, Sweep.self, Stats.self, Purge.self, Requeue.self,
-            Hold.self, Release.self, Verify.self,
+            Hold.self, Release.self, Verify.self, Doctor.self,
         ]
     )
 

@@ -78,17 +78,32 @@ extension S3RaceProbe {
                 message: message
             )
         }
+        let record = try await recordPass(report, client: client, replacing: stale)
+        logger.info(
+            "the store's conditional writes passed the race probe",
+            metadata: ["s3.bucket": "\(client.configuration.bucket)", "probe.duration": "\(report.duration)"]
+        )
+        return record
+    }
+
+    /// Records a passed probe in `<prefix>/probe/passed`: created where none is, else a replace of the version
+    /// `stale` read. A lost race means another host recorded its own pass at the same moment: either record will
+    /// do, and neither is overwritten blindly.
+    ///
+    /// - Throws: ``S3Error`` when the store could not be written.
+    @discardableResult
+    package static func recordPass(
+        _ report: S3RaceProbeReport,
+        client: S3Client,
+        replacing stale: S3ETag?
+    ) async throws(S3Error) -> S3ProbeRecord {
+        let key = client.key(recordName)
         let record = S3ProbeRecord(report)
         if let stale {
             _ = try await client.putIfMatch(key, bytes: record.json, etag: stale)
         } else {
             _ = try await client.putIfAbsent(key, bytes: record.json)
         }
-        // A lost race means another host recorded its own pass at the same moment: either record will do.
-        logger.info(
-            "the store's conditional writes passed the race probe",
-            metadata: ["s3.bucket": "\(client.configuration.bucket)", "probe.duration": "\(report.duration)"]
-        )
         return record
     }
 }
