@@ -17,12 +17,12 @@ extension SpoolError {
     }
 
     /// An object whose bytes are not a valid object.
-    static func corrupt(_ operation: String, path: String, _ reason: String) -> SpoolError {
+    package static func corrupt(_ operation: String, path: String, _ reason: String) -> SpoolError {
         SpoolError(code: .corrupt, operation: operation, path: path, message: "corrupt object: \(reason)")
     }
 
     /// An operation on a spool that was shut down.
-    static func shutDown(_ operation: String, path: String) -> SpoolError {
+    package static func shutDown(_ operation: String, path: String) -> SpoolError {
         SpoolError(code: .io, operation: operation, path: path, message: "the spool is shut down")
     }
 }

@@ -19,6 +19,7 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
             case leaseLost
             case unavailable
             case invalidConfiguration
+            case conflict
         }
 
         private let base: Base
@@ -50,6 +51,9 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
         public static let unavailable = Code(.unavailable)
         /// The spool's configuration cannot be used (an object store's endpoint, bucket, prefix or credentials).
         public static let invalidConfiguration = Code(.invalidConfiguration)
+        /// The object changed since this process read it, or appeared where none was read: another writer (a
+        /// sweeper that took the lease over, an operator) won the race, and nothing was written. Read it again.
+        public static let conflict = Code(.conflict)
 
         public var description: String { base.rawValue }
     }

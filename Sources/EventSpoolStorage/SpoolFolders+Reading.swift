@@ -40,22 +40,8 @@ extension SpoolFolders {
         defer { closeQuietly(file, path) }
         let bytes = try read(min(size, SpoolObjectFormat.headerSize), from: file, path)
         do throws(SpoolObjectFormat.FormatError) {
-            let header = try SpoolObjectFormat.decodeHeader(bytes)
             // The size is known without reading further: a truncated object shows here already.
-            guard header.recordsLength == UInt64(size - SpoolObjectFormat.headerSize) else {
-                throw SpoolObjectFormat.FormatError(
-                    "the header says \(header.recordsLength) bytes of records, the file has "
-                        + "\(size - SpoolObjectFormat.headerSize)"
-                )
-            }
-            return SpoolObjectHeader(
-                version: header.version,
-                eventCount: header.eventCount,
-                nextAttemptAt: header.nextAttemptAt,
-                size: size,
-                // Known to be none when the flag is clear; otherwise only a full read tells which.
-                orderingKeys: header.hasOrderingKeys ? nil : []
-            )
+            return try SpoolObjectHeader(decoding: bytes, objectSize: size)
         } catch {
             throw SpoolError.corrupt("read", path: displayPath(path), error.reason)
         }

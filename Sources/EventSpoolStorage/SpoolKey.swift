@@ -140,7 +140,7 @@ public struct SpoolKey: Sendable, Hashable, Comparable, CustomStringConvertible 
     ///   - processID: The writing process.
     ///   - nonce: A random number chosen once per process.
     ///   - sequence: A per-process counter.
-    static func make(time: Date, processID: UInt32, nonce: UInt32, sequence: UInt32) -> SpoolKey {
+    package static func make(time: Date, processID: UInt32, nonce: UInt32, sequence: UInt32) -> SpoolKey {
         make(microseconds: microseconds(of: time), processID: processID, nonce: nonce, sequence: sequence)
     }
 

@@ -28,6 +28,11 @@ import struct Foundation.Date
 package final class SpoolKeySource: Sendable {
     /// The random number of this process in every key it makes.
     static let processNonce = UInt32.random(in: 0...UInt32.max)
+    /// This process in the names of what it writes elsewhere (an object store's marks and lease): its id and its
+    /// random number, in hex.
+    package static var processNonceText: String {
+        String(UInt32(bitPattern: FileDescriptor.currentProcessID), radix: 16) + "-" + String(processNonce, radix: 16)
+    }
     private static let sequence = Atomic<UInt32>(0)
 
     /// The first microsecond of the year 9999: a key or a clock at or past it is not credible.

@@ -10,11 +10,16 @@ import Synchronization
 /// within 10% of a limit, at least every ``nearLimitRescanInterval``. So a limit may be overshot by what
 /// other processes wrote since the last scan, and a put may be refused for up to ``rescanInterval`` after
 /// another process freed room. Sizes are file sizes (`st_size`), not disk blocks.
-final class SpoolUsage: Sendable {
+package final class SpoolUsage: Sendable {
     /// What `pending/` holds.
-    struct Counts: Sendable, Hashable {
-        var bytes: Int64
-        var objects: Int
+    package struct Counts: Sendable, Hashable {
+        package var bytes: Int64
+        package var objects: Int
+
+        package init(bytes: Int64, objects: Int) {
+            self.bytes = bytes
+            self.objects = objects
+        }
     }
 
     private struct State {
@@ -28,7 +33,7 @@ final class SpoolUsage: Sendable {
     let limits: SpoolConfiguration.Limits
     private let state = Mutex(State())
 
-    init(limits: SpoolConfiguration.Limits) {
+    package init(limits: SpoolConfiguration.Limits) {
         self.limits = limits
     }
 
@@ -45,8 +50,19 @@ final class SpoolUsage: Sendable {
         scan: () throws(SpoolError) -> Counts
     ) throws(SpoolError) {
         let now = ContinuousClock.now
+        if needsScan(bytes: bytes, newObject: newObject, at: now) {
+            record(try scan(), at: now)
+        }
+        try take(bytes: bytes, newObject: newObject, path: path)
+    }
+
+    /// Whether a reservation of `bytes` (and an object when `newObject`) must count `pending/` afresh first
+    /// (``record(_:at:)``): on the first put, and when the estimate is at or near a limit and old enough.
+    /// A spool whose count is asynchronous (an object store's listing) composes the reservation from this,
+    /// ``record(_:at:)`` and ``take(bytes:newObject:path:)``, as ``reserve(bytes:newObject:path:scan:)`` does.
+    package func needsScan(bytes: Int64, newObject: Bool, at now: ContinuousClock.Instant) -> Bool {
         let objects = newObject ? 1 : 0
-        let needsScan = state.withLock { state in
+        return state.withLock { state in
             guard let counts = state.counts, let lastScan = state.lastScan else { return true }
             let after = Counts(bytes: counts.bytes + bytes, objects: counts.objects + objects)
             if after.bytes > limits.maxBytes || after.objects > limits.maxObjects {
@@ -60,13 +76,21 @@ final class SpoolUsage: Sendable {
             }
             return false
         }
-        if needsScan {
-            let counts = try scan()
-            state.withLock {
-                $0.counts = counts
-                $0.lastScan = now
-            }
+    }
+
+    /// Takes a fresh count of `pending/`, made at `now`.
+    package func record(_ counts: Counts, at now: ContinuousClock.Instant) {
+        state.withLock {
+            $0.counts = counts
+            $0.lastScan = now
         }
+    }
+
+    /// Reserves room by the estimate as it is.
+    ///
+    /// - Throws: ``SpoolError`` with code `.full` naming the limit and its configuration key.
+    package func take(bytes: Int64, newObject: Bool, path: String) throws(SpoolError) {
+        let objects = newObject ? 1 : 0
         func full(_ message: String) -> SpoolError {
             SpoolError(code: .full, operation: "put", path: path, message: "the spool is full: " + message)
         }
@@ -88,7 +112,7 @@ final class SpoolUsage: Sendable {
     }
 
     /// Adds (or with negative numbers removes) what a write, delete or move changed in `pending/`.
-    func adjust(bytes: Int64, objects: Int) {
+    package func adjust(bytes: Int64, objects: Int) {
         state.withLock { state in
             guard var counts = state.counts else { return }  // not counted yet: the first scan will
             counts.bytes = max(0, counts.bytes + bytes)

@@ -11,7 +11,7 @@ import class Foundation.NSCondition
 /// (up to `maxEventsPerObject` events and ``maxBatchBytes``), so concurrent publishers share one fsync,
 /// one rename and one folder fsync — and each put still returns only once the object holding its events
 /// is durable. A put's events always stay together and in order; puts are taken first come, first served.
-final class SpoolWriter: Sendable {
+package final class SpoolWriter: Sendable {
     private struct Request: Sendable {
         var records: SpoolObjectFormat.Records
         var orderingKeys: Set<String>
@@ -30,7 +30,7 @@ final class SpoolWriter: Sendable {
 
     /// The most bytes of records one object gathers from several puts; a single larger put is still
     /// written whole.
-    static let maxBatchBytes = 4 << 20
+    package static let maxBatchBytes = 4 << 20
 
     private let directory: SpoolFolders
     private let usage: SpoolUsage
@@ -134,21 +134,11 @@ final class SpoolWriter: Sendable {
             return nil
         }
         gatherPuts()
-        var count = 0
-        var events = 0
-        var bytes = 0
-        for request in queue.requests {
-            let records = request.records
-            if count > 0
-                && (events + records.eventCount > maxEventsPerObject
-                    || bytes + records.bytes.count > Self.maxBatchBytes)
-            {
-                break
-            }
-            count += 1
-            events += records.eventCount
-            bytes += records.bytes.count
-        }
+        let count = SpoolObjectFormat.Records.groupCommitCount(
+            of: queue.requests.lazy.map(\.records),
+            maxEvents: maxEventsPerObject,
+            maxBytes: Self.maxBatchBytes
+        )
         let batch = Array(queue.requests.prefix(count))
         queue.requests.removeFirst(count)
         return batch

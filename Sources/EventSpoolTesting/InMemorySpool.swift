@@ -88,21 +88,12 @@ public final class InMemorySpool: Spool {
     public func header(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError) -> SpoolObjectHeader {
         let bytes = try read(key, in: state, "header")
         do {
-            let header = try SpoolObjectFormat.decodeHeader(bytes)
-            guard header.recordsLength == UInt64(bytes.count - SpoolObjectFormat.headerSize) else {
-                throw error(.corrupt, "header", path(key, in: state), "the header's records length is not the object's")
-            }
-            return SpoolObjectHeader(
-                version: header.version,
-                eventCount: header.eventCount,
-                nextAttemptAt: header.nextAttemptAt,
-                size: bytes.count,
-                orderingKeys: header.hasOrderingKeys ? nil : []
+            return try SpoolObjectHeader(
+                decoding: Array(bytes.prefix(SpoolObjectFormat.headerSize)),
+                objectSize: bytes.count
             )
-        } catch let error as SpoolError {
-            throw error
         } catch {
-            throw self.error(.corrupt, "header", path(key, in: state), "\(error)")
+            throw self.error(.corrupt, "header", path(key, in: state), error.reason)
         }
     }
 

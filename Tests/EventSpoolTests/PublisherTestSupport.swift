@@ -41,7 +41,7 @@ func withPublisherSpool<Result: Sendable>(
     _ body: (any Spool, SpoolTestContext) async throws -> Result
 ) async throws -> Result {
     try await withSpoolTest { context in
-        let opened = try kind.open(
+        let opened = try await kind.open(
             SpoolRequest(
                 location: context.spoolPath,
                 limits: limits,

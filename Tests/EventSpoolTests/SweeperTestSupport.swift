@@ -20,12 +20,12 @@ final class SweeperFixture: Sendable {
     let opened: OpenedSpool
     let logger: Logger
 
-    init(_ kind: SpoolKind = .directory, limits: SpoolConfiguration.Limits = .init()) throws {
+    init(_ kind: SpoolKind = .directory, limits: SpoolConfiguration.Limits = .init()) async throws {
         self.kind = kind
         directory = try TemporaryDirectory(prefix: "sweeper").path
         clock = ManualWallClock(Self.start)
         logger = quietLogger
-        opened = try kind.open(
+        opened = try await kind.open(
             SpoolRequest(
                 location: directory,
                 limits: limits,
@@ -43,7 +43,7 @@ final class SweeperFixture: Sendable {
         limits: SpoolConfiguration.Limits = .init(),
         _ body: (SweeperFixture) async throws -> T
     ) async throws -> T {
-        let fixture = try SweeperFixture(kind, limits: limits)
+        let fixture = try await SweeperFixture(kind, limits: limits)
         defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
         do {
             let result = try await body(fixture)

@@ -55,6 +55,32 @@ extension S3Spool {
             case .invalidConfiguration, .invalidKey: .invalidConfiguration
             default: .unavailable
             }
-        return SpoolError(code: code, operation: operation, path: "\(location)\(name)", message: error.description)
+        return SpoolError(code: code, operation: operation, path: path(name), message: error.description)
+    }
+
+    /// Calls `body` with every object whose name (below the prefix) starts with `folder`, page by page.
+    func forEachObject(
+        in folder: String,
+        startAfter: String? = nil,
+        _ operation: String,
+        _ body: (S3ObjectSummary) throws(SpoolError) -> Void
+    ) async throws(SpoolError) {
+        var objects = client.objects(prefix: client.key(folder), startAfter: startAfter.map(client.key))
+            .makeAsyncIterator()
+        while true {
+            let summary: S3ObjectSummary?
+            do {
+                summary = try await objects.next()
+            } catch {
+                throw failure(error, operation, folder)
+            }
+            guard let summary else { return }
+            try body(summary)
+        }
+    }
+
+    /// The object `name` (below the prefix) as an address for messages: `s3://bucket/<prefix>/<name>`.
+    func path(_ name: String) -> String {
+        "s3://\(store.bucket)/\(client.key(name))"
     }
 }

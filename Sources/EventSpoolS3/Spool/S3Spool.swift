@@ -3,16 +3,17 @@ import EventSpoolModel
 public import EventSpoolStorage
 import EventSpoolSystem
 public import Logging
-
-public import struct Foundation.Date
+import Synchronization
 
 /// A ``Spool`` on an S3-compatible bucket: the spool outlives the host, and sweepers on any host drain it.
 ///
 /// Objects have the directory spool's keys and format, under `<prefix>pending/`, `<prefix>dead/` and
 /// `<prefix>quarantine/` (docs/s3.md). Every write is conditional: a put creates its object only where none is
-/// (`If-None-Match: *`), a replace or a delete happens only to the object version read (`If-Match`), so two
-/// writers never overwrite each other. The sweeper's lease is an object with an expiry in the store's time and
-/// an epoch (`<prefix>sweeper.lease`).
+/// (`If-None-Match: *`), a replace or a delete happens only to the version this spool read (`If-Match`), so two
+/// writers never overwrite each other: the loser gets ``SpoolError/Code/conflict`` and nothing changes. The
+/// sweeper's lease is an object with an expiry in the store's time and an epoch (`<prefix>sweeper.lease`).
+///
+/// Call ``shutdown()`` when done: it waits for the puts under way.
 public final class S3Spool: Spool {
     public let configuration: SpoolConfiguration
     /// The bucket, the endpoint and the lease settings.
@@ -20,6 +21,19 @@ public final class S3Spool: Spool {
     let client: S3Client
     let clock: any WallClock
     let logger: Logger
+    let keys: SpoolKeySource
+    let usage: SpoolUsage
+    let puts: S3PutQueue
+    /// The version (ETag) of each object this spool last read or wrote: a replace or a delete names it, so that
+    /// a change made by another writer since is never overwritten.
+    let versions = Mutex(S3VersionCache())
+    /// The first key new objects must follow (the newest key in `pending/`, found at the first put), once found.
+    let keyFloor = Mutex<SpoolKey??>(nil)
+    /// The ordering-key marks and their versions when the sweeper began a release.
+    let releaseSnapshot = Mutex<[String: S3ETag]?>(nil)
+
+    /// The longest a put may take, retries included; a `writing` mark older than this lost its writer.
+    static let putDeadline = Duration.seconds(60)
 
     /// Opens the spool in the bucket `configuration.objectStore` names; no request is made yet.
     ///
@@ -41,10 +55,22 @@ public final class S3Spool: Spool {
                 message: "an S3 spool needs spool.objectStore (spool.backend: s3)"
             )
         }
+        guard store.leaseDuration >= Self.minimumLeaseDuration else {
+            throw SpoolError(
+                code: .invalidConfiguration,
+                operation: "open",
+                path: store.location,
+                message:
+                    "spool.s3.leaseDuration must be at least \(Self.minimumLeaseDuration), not \(store.leaseDuration)"
+            )
+        }
         self.configuration = configuration
         self.store = store
         self.clock = clock
         self.logger = logger
+        keys = SpoolKeySource(clock: clock, logger: logger)
+        usage = SpoolUsage(limits: configuration.limits)
+        puts = S3PutQueue(maxEvents: configuration.maxEventsPerObject)
         do {
             client = try S3Client(configuration: S3Configuration(store), logger: logger)
         } catch {
@@ -60,6 +86,7 @@ public final class S3Spool: Spool {
     public var location: String { store.location }
 
     public func shutdown() async {
+        await puts.shutdown()
         await client.shutdown()
     }
 }
@@ -80,7 +107,8 @@ extension S3Configuration {
                 )
             },
             pathStyle: store.pathStyle,
-            tls: store.tls.settings
+            tls: store.tls.settings,
+            maxObjectBytes: SpoolObjectFormat.maxObjectBytes
         )
     }
 }

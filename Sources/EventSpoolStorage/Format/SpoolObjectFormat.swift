@@ -55,7 +55,7 @@ package enum SpoolObjectFormat {
     /// The largest record payload written or read: 64 MiB, far above the 1 MiB default body limit.
     static let maxRecordBytes = 64 << 20
     /// The largest object written or read; a larger file is not read into memory.
-    static let maxObjectBytes = 256 << 20
+    package static let maxObjectBytes = 256 << 20
 
     // MARK: Writing
 

@@ -2,6 +2,7 @@ import EventSpool
 import EventSpoolTesting
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 /// A kind of spool the conformance tests run against: every test that takes `SpoolKind.all` as its arguments
@@ -13,7 +14,7 @@ import Testing
 struct SpoolKind: Sendable, CustomTestStringConvertible {
     let name: String
     /// Opens a new, empty spool of this kind.
-    let open: @Sendable (SpoolRequest) throws -> OpenedSpool
+    let open: @Sendable (SpoolRequest) async throws -> OpenedSpool
 
     var testDescription: String { name }
 
@@ -44,8 +45,40 @@ struct SpoolKind: Sendable, CustomTestStringConvertible {
         return OpenedSpool.inMemory(spool)
     }
 
+    /// An ``S3Spool`` in a fresh bucket of the test process's SeaweedFS (started on first use). Its lease expires
+    /// by the store's clock, which a test cannot move: the tests of expiry that move a manual clock skip it, and
+    /// the S3 lease tests wait for a real expiry.
+    static let s3 = SpoolKind(name: "s3") { request in
+        let server = try await S3TestServer.shared(.seaweedfs)
+        let bucket = try await server.makeBucket()
+        let configuration = SpoolConfiguration(
+            directory: request.location,
+            limits: request.limits,
+            objectStore: SpoolConfiguration.ObjectStore(
+                endpoint: bucket.endpoint,
+                bucket: bucket.bucket,
+                credentials: SpoolConfiguration.ObjectStore.Credentials(
+                    accessKeyID: S3TestServer.adminCredentials.accessKeyID,
+                    secretAccessKey: S3TestServer.adminCredentials.secretAccessKey
+                ),
+                leaseDuration: request.leaseDuration
+            )
+        )
+        return try openS3(configuration, request)
+    }
+
+    private static func openS3(_ configuration: SpoolConfiguration, _ request: SpoolRequest) throws -> OpenedSpool {
+        let spool = try S3Spool(configuration: configuration, clock: request.clock, logger: request.logger)
+        return OpenedSpool(
+            spool: spool,
+            leaseCanExpire: false,
+            close: { await spool.shutdown() },
+            openAgain: { try openS3(configuration, request) }
+        )
+    }
+
     /// Every conformer of `Spool`.
-    static let all: [SpoolKind] = [.directory, .memory]
+    static let all: [SpoolKind] = [.directory, .memory, .s3]
 }
 
 /// What a test asks of a new spool.
