@@ -31,6 +31,9 @@ extension SpoolConfiguration {
         public var leaseDuration: Duration
         /// The name this host gives itself in the sweeper's lease (with its process id); `nil`: the host name.
         public var hostID: String?
+        /// The longest one store operation may take, retries of timeouts, 5xx and throttling included: then a put
+        /// goes to the local last resort, and a sweep stops.
+        public var timeout: Duration
 
         /// Creates an object store description.
         ///
@@ -44,6 +47,7 @@ extension SpoolConfiguration {
         ///   - tls: TLS settings for an `https` endpoint.
         ///   - leaseDuration: How long the sweeper's lease holds without a renewal.
         ///   - hostID: The host's name in the lease; `nil`: the host name.
+        ///   - timeout: The longest one store operation may take, retries included.
         public init(
             endpoint: String,
             bucket: String,
@@ -53,7 +57,8 @@ extension SpoolConfiguration {
             pathStyle: Bool = true,
             tls: TLSConfiguration = .default,
             leaseDuration: Duration = .seconds(30),
-            hostID: String? = nil
+            hostID: String? = nil,
+            timeout: Duration = .seconds(20)
         ) {
             self.endpoint = endpoint
             self.bucket = bucket
@@ -64,6 +69,7 @@ extension SpoolConfiguration {
             self.tls = tls
             self.leaseDuration = leaseDuration
             self.hostID = hostID
+            self.timeout = timeout
         }
 
         /// Where the spool is, for logs and reports: `s3://bucket/prefix`.
@@ -74,7 +80,7 @@ extension SpoolConfiguration {
         public var description: String {
             "ObjectStore(endpoint: \(LoggedText(endpoint, maxBytes: 200)), bucket: \(bucket), region: \(region), "
                 + "prefix: \(prefix), credentials: \(credentials == nil ? "none" : "<redacted>"), "
-                + "pathStyle: \(pathStyle), tls: \(tls), leaseDuration: \(leaseDuration))"
+                + "pathStyle: \(pathStyle), tls: \(tls), leaseDuration: \(leaseDuration), timeout: \(timeout))"
         }
 
         public var debugDescription: String { description }

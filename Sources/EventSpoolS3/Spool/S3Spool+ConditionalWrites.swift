@@ -31,12 +31,8 @@ extension S3Spool {
     /// Writes `bytes` over the version of `name` read last, or over the store's current version when none was.
     func replaceVersion(of name: String, with bytes: [UInt8]) async throws(SpoolError) -> S3ETag {
         if let etag = versions.withLock({ $0[name] }) {
-            do {
-                return try await write(bytes, to: name, over: etag, "replace")
-            } catch  where error.code == .conflict {
-                versions.withLock { $0[name] = nil }
-                throw error
-            }
+            // A conflict keeps the version: every later write fails too, until the object is read again.
+            return try await write(bytes, to: name, over: etag, "replace")
         }
         for _ in 0..<5 {
             let current = try await call("replace", name, { try await $0.head($0.key(name)) })
@@ -61,7 +57,7 @@ extension S3Spool {
 
     /// Deletes the version `etag` of `name` (`DELETE If-Match`).
     func deleteVersion(of name: String, etag: S3ETag, _ operation: String) async throws(SpoolError) {
-        defer { versions.withLock { $0[name] = nil } }
+        defer { versions.withLock { $0.record(nil, for: name) } }
         switch try await call(operation, name, { try await $0.deleteIfMatch($0.key(name), etag: etag) }) {
         case .deleted: return
         case .lost:

@@ -29,7 +29,7 @@ extension S3Spool {
         if page.objects.contains(where: { $0.key == client.key(name) }),
             case .found(let object) = try await call("lease", name, { try await $0.get($0.key(name)) })
         {
-            guard let record = S3LeaseRecord(bytes: object.bytes) else {
+            guard let record = S3LeaseRecord(bytes: object.bytes), record.epoch < UInt64.max else {
                 throw .corrupt(
                     "lease",
                     path: path(name),

@@ -23,15 +23,17 @@ extension S3Spool {
 
     /// The spool entry of a listed object, or `nil` (with a warning) for a name the spool did not write.
     func entry(forObject fullKey: String, in state: SpoolState) -> SpoolEntry? {
-        let folder = client.key("\(state.rawValue)/")
-        guard fullKey.hasPrefix(folder), fullKey.hasSuffix(Self.objectSuffix) else {
-            return foreign(fullKey)
-        }
-        let name = fullKey.dropFirst(folder.count).dropLast(Self.objectSuffix.count)
-        guard let key = SpoolKey(String(name)), state == .quarantine || key.quarantineNumber == nil else {
-            return foreign(fullKey)
-        }
+        guard let key = spoolKey(ofObject: fullKey, in: state) else { return foreign(fullKey) }
         return SpoolEntry(key: key, state: state, path: objectName(key, in: state))
+    }
+
+    /// The spool key of a listed object in `state`, or `nil` for a name the spool did not write.
+    func spoolKey(ofObject fullKey: String, in state: SpoolState) -> SpoolKey? {
+        let folder = client.key("\(state.rawValue)/")
+        guard fullKey.hasPrefix(folder), fullKey.hasSuffix(Self.objectSuffix) else { return nil }
+        let name = fullKey.dropFirst(folder.count).dropLast(Self.objectSuffix.count)
+        guard let key = SpoolKey(String(name)), state == .quarantine || key.quarantineNumber == nil else { return nil }
+        return key
     }
 
     private func foreign(_ fullKey: String) -> SpoolEntry? {

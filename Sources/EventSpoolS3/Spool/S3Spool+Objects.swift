@@ -66,7 +66,7 @@ extension S3Spool {
     /// Creates `object` in `pending/` under a key after every key there and after the keys its ordering keys'
     /// marks record, marking them `writing` first and `written` once the object is stored.
     private func createObject(_ object: [UInt8], orderingKeys: Set<String>) async throws(SpoolError) -> SpoolKey {
-        let deadline = ContinuousClock.now + Self.putDeadline
+        let deadline = ContinuousClock.now + putDeadline
         var attempt = 0
         while true {
             attempt += 1
@@ -120,12 +120,12 @@ extension S3Spool {
 
     public func get(_ key: SpoolKey, in state: SpoolState) async throws(SpoolError) -> SpoolObject {
         let name = objectName(key, in: state)
+        let stamp = versions.withLock { $0.stamp(of: name) }
         guard case .found(let object) = try await call("get", name, { try await $0.get($0.key(name)) }) else {
             throw SpoolError(code: .notFound, operation: "get", path: path(name), message: "no such object")
         }
-        // Remembered only when none is: a version this spool wrote itself stays what its next write names. A stale
-        // one makes that write a conflict, which forgets it.
-        versions.withLock { if $0[name] == nil { $0[name] = object.etag } }
+        // Recorded unless this spool wrote the object while the read was under way (a newer version).
+        versions.withLock { $0.record(object.etag, for: name, ifUnchangedSince: stamp) }
         do {
             return SpoolObject(key: key, state: state, events: try SpoolObjectFormat.decodeObject(object.bytes))
         } catch {
@@ -166,11 +166,11 @@ extension S3Spool {
             throw SpoolError(code: .invalidObject, operation: "replace", path: path(name), message: error.reason)
         }
         let etag = try await replaceVersion(of: name, with: bytes)
-        versions.withLock { $0[name] = etag }
+        versions.withLock { $0.record(etag, for: name) }
         if object.state == .pending {
             // A replayed or rewritten object's ordering keys are waiting (again).
             let orderingKeys = Set(object.events.compactMap(\.event.orderingKey))
-            var marks = try await readMarks(orderingKeys, deadline: ContinuousClock.now + Self.putDeadline)
+            var marks = try await readMarks(orderingKeys, deadline: ContinuousClock.now + putDeadline)
             _ = try await writeMarks(&marks, state: .written, objectKey: object.key, deadline: nil)
         }
     }
@@ -202,7 +202,7 @@ extension S3Spool {
         var marks = MarkSet()
         if destination == .pending, let events = try? SpoolObjectFormat.decodeObject(object.bytes) {
             let orderingKeys = Set(events.compactMap(\.event.orderingKey))
-            marks = try await readMarks(orderingKeys, deadline: ContinuousClock.now + Self.putDeadline)
+            marks = try await readMarks(orderingKeys, deadline: ContinuousClock.now + putDeadline)
             guard try await writeMarks(&marks, state: .writing, objectKey: key, deadline: nil) else {
                 throw conflict("move", "ordering/", "a put changed an ordering-key mark meanwhile; move again")
             }
@@ -267,7 +267,7 @@ extension S3Spool {
     public func occupancy(of state: SpoolState) async throws(SpoolError) -> SpoolOccupancy {
         var occupancy = SpoolOccupancy(objects: 0, bytes: 0)
         try await forEachObject(in: "\(state.rawValue)/", "occupancy") { summary in
-            guard summary.key.hasSuffix(Self.objectSuffix) else { return }
+            guard spoolKey(ofObject: summary.key, in: state) != nil else { return }
             occupancy.objects += 1
             occupancy.bytes += Int64(summary.size)
         }

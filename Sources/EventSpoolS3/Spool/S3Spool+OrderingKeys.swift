@@ -108,7 +108,7 @@ extension S3Spool {
         }
         if mark.state == .writing {
             guard let lastModified = object.lastModified, let serverDate = object.serverDate,
-                serverDate.timeIntervalSince(lastModified) > Self.seconds(Self.putDeadline) * 2
+                serverDate.timeIntervalSince(lastModified) > Self.seconds(Self.abandonedMarkAge)
             else { return }  // a put may still be creating its object
             if let objectKey = mark.objectKey {
                 let objectName = objectName(objectKey, in: .pending)

@@ -32,8 +32,12 @@ public final class S3Spool: Spool {
     /// The ordering-key marks and their versions when the sweeper began a release.
     let releaseSnapshot = Mutex<[String: S3ETag]?>(nil)
 
-    /// The longest a put may take, retries included; a `writing` mark older than this lost its writer.
-    static let putDeadline = Duration.seconds(60)
+    /// The longest a put may take, retries included.
+    var putDeadline: Duration { store.timeout }
+    /// A `writing` mark older than this (by the store's clock) lost its writer: no put takes that long.
+    static let abandonedMarkAge = Duration.seconds(600)
+    /// The longest ``SpoolConfiguration/ObjectStore/timeout``: far below ``abandonedMarkAge``.
+    static let maximumTimeout = Duration.seconds(300)
 
     /// Opens the spool in the bucket `configuration.objectStore` names; no request is made yet.
     ///
@@ -62,6 +66,14 @@ public final class S3Spool: Spool {
                 path: store.location,
                 message:
                     "spool.s3.leaseDuration must be at least \(Self.minimumLeaseDuration), not \(store.leaseDuration)"
+            )
+        }
+        guard store.timeout > .zero, store.timeout <= Self.maximumTimeout else {
+            throw SpoolError(
+                code: .invalidConfiguration,
+                operation: "open",
+                path: store.location,
+                message: "spool.s3.timeout must be more than 0 and at most \(Self.maximumTimeout), not \(store.timeout)"
             )
         }
         self.configuration = configuration
@@ -108,6 +120,9 @@ extension S3Configuration {
             },
             pathStyle: store.pathStyle,
             tls: store.tls.settings,
+            // A request may wait 9 s as the loser of a SeaweedFS conditional-write race; the operation ends at the
+            // configured timeout, retries included.
+            timeout: Timeout(connect: .seconds(2), request: min(store.timeout, .seconds(15)), operation: store.timeout),
             maxObjectBytes: SpoolObjectFormat.maxObjectBytes
         )
     }

@@ -65,7 +65,7 @@ final class S3SpoolLease: SpoolLease {
         let sentAt = ContinuousClock.now
         let (record, etag) = state.withLock { state -> (S3LeaseRecord, S3ETag) in
             var record = state.record
-            record.renewals += 1
+            record.renewals &+= 1
             let serverNow = state.serverDate.addingTimeInterval(S3Spool.seconds(sentAt - state.seenAt))
             record = S3LeaseRecord(
                 owner: record.owner,
@@ -112,7 +112,7 @@ final class S3SpoolLease: SpoolLease {
         let released = S3LeaseRecord(
             owner: record.owner,
             epoch: record.epoch,
-            renewals: record.renewals + 1,
+            renewals: record.renewals &+ 1,
             expiresAt: nil
         )
         let name = S3Spool.leaseName
