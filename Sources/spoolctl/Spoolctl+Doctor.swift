@@ -85,12 +85,17 @@ extension Spoolctl {
             if probe.passed {
                 lines.append(
                     "passed in \(DoctorResult.seconds(probe.duration)) s: the store's conditional writes are atomic"
-                        + (report.recorded ? "; recorded in \(report.location)\(S3RaceProbe.recordName)" : "")
+                        + (report.recorded ? "; recorded in \(Self.recordLocation(report.location))" : "")
                 )
             } else {
                 lines.append("FAILED: " + probe.refusal(bucket: report.location, endpoint: report.endpoint))
             }
             return lines
+        }
+
+        /// `s3://bucket/prefix/probe/passed`.
+        private static func recordLocation(_ location: String) -> String {
+            (location.hasSuffix("/") ? location : location + "/") + S3RaceProbe.recordName
         }
 
         /// The exit status of a store that could not be asked.
