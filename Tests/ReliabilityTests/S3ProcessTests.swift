@@ -14,7 +14,7 @@ struct S3ProcessTests {
     @Test(.timeLimit(.minutes(4)))
     func twoSweeperHostsOnOneBucketDeliverEveryEventOnce() async throws {
         try await TemporaryDirectory.with { directory in
-            let bucket = try await S3TestServer.shared(.seaweedfs).makeBucket()
+            let bucket = try await S3TestServer.shared(.seaweedfs).makeSpoolBucket()
             let ids = (0..<2000).map { "two-hosts-\($0)" }
             try await spool(ids, into: bucket, eventsPerObject: 10)
             let broker = try await TestBroker.start()
@@ -58,7 +58,7 @@ struct S3ProcessTests {
     @Test(.timeLimit(.minutes(4)))
     func aKilledSweepersLeaseIsTakenOverAfterItExpiresAndNothingIsLost() async throws {
         try await TemporaryDirectory.with { directory in
-            let bucket = try await S3TestServer.shared(.seaweedfs).makeBucket()
+            let bucket = try await S3TestServer.shared(.seaweedfs).makeSpoolBucket()
             let ids = (0..<300).map { "killed-\($0)" }
             try await spool(ids, into: bucket, eventsPerObject: 1)
             let broker = try await TestBroker.start()
@@ -118,7 +118,7 @@ struct S3ProcessTests {
     func aStoreThatStopsMidPublishSendsEventsToTheLastResortAndLosesNothing() async throws {
         try await TemporaryDirectory.with { directory in
             let server = try await S3TestServer.shared(.seaweedfs)
-            let bucket = try await server.makeBucket()
+            let bucket = try await server.makeSpoolBucket()
             let local = directory("last-resort")
             try await withRefusingURL { brokerURL in
                 let publisher = try ChildProcess(

@@ -20,7 +20,7 @@ struct BucketScene {
     ///   - endpoint: The endpoint the file names instead of the server's (a closed port, say).
     ///   - secret: The secret the file names instead of the server's.
     static func make(in folder: URL, endpoint: String? = nil, secret: String? = nil) async throws -> BucketScene {
-        let store = try await S3TestServer.shared(.seaweedfs).makeBucket()
+        let store = try await S3TestServer.shared(.seaweedfs).makeSpoolBucket()
         let directory = folder.appendingPathComponent("spool").path
         let s3: [String: Any] = [
             "endpoint": endpoint ?? store.endpoint, "bucket": store.bucket,

@@ -46,6 +46,8 @@ package final class S3TestServer: Sendable {
     /// Held open for the life of the test process: the watchdog kills the server when it closes.
     private let watchdogPipe: Pipe
     private let buckets = Atomic<Int>(0)
+    /// The race probe of this server, once started (``makeSpoolBucket(prefix:)``).
+    let probing = Mutex<Task<[UInt8], any Error>?>(nil)
 
     init(kind: Kind, endpoint: String, logPath: String, process: Process, watchdogPipe: Pipe) {
         self.kind = kind
