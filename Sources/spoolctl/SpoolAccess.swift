@@ -38,18 +38,30 @@ enum SpoolAccess {
             if purpose == .writing && !configuration.directory.isEmpty {
                 try checkOwner(of: configuration)
             }
-            return try openObjectStore(configuration, logger: logger)
+            return try openObjectStore(configuration, for: purpose, logger: logger)
         }
         return try openDirectory(configuration, for: purpose, logger: logger)
     }
 
     /// Opens the spool in the bucket `configuration.objectStore` names; no request is made yet. The one place
     /// that makes the object-store spool the commands work on.
+    ///
+    /// With a local last resort (`spool.directory`) that exists, the commands work on both, as the publisher and
+    /// the sweeper do (``LastResortSpool``): `sweep` drains the events a store outage left on this host, `list` and
+    /// `stats` count them. A host that never fell back has no such directory, and then the bucket is all there is.
     static func openObjectStore(
         _ configuration: SpoolConfiguration,
+        for purpose: Purpose,
         logger: Logger
     ) throws(CommandFailure) -> any Spool {
-        try openBucket(configuration, logger: logger)
+        guard !configuration.directory.isEmpty, FileManager.default.fileExists(atPath: configuration.directory) else {
+            return try openBucket(configuration, logger: logger)
+        }
+        var local = configuration
+        local.objectStore = nil
+        // The directory first: should the bucket's settings be refused, dropping it stops its threads.
+        let lastResort = try openDirectory(local, for: purpose, logger: logger)
+        return LastResortSpool(primary: try openBucket(configuration, logger: logger), lastResort: lastResort)
     }
 
     /// Opens the bucket alone, without a local last resort: what `migrate` writes into.

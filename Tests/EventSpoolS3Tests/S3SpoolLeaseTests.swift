@@ -86,21 +86,45 @@ import Testing
         ]
         try await bucket.withSpool { spool in
             for text in planted {
-                try await bucket.withClient { client in try await client.delete(client.key("sweeper.lease")) }
-                _ = try await bucket.withClient {
-                    try await $0.putIfAbsent($0.key("sweeper.lease"), bytes: Array(text.utf8))
-                }
+                try await plantLease(Array(text.utf8), in: bucket)
                 let failure = await spoolFailure { _ = try await spool.tryAcquireSweeperLease() }
                 #expect(failure?.code == .corrupt, "\(text.prefix(40)): \(failure.map { "\($0)" } ?? "no error")")
                 #expect(failure?.path.hasSuffix("/sweeper.lease") == true)
             }
         }
-        // A valid lease that expires in the year 292 million is held, as it says: not taken, not a crash.
-        try await bucket.withClient { client in try await client.delete(client.key("sweeper.lease")) }
-        let forever = S3LeaseRecord(owner: "x", epoch: 7, renewals: UInt64.max, expiresAt: .distantFuture)
-        _ = try await bucket.withClient { try await $0.putIfAbsent($0.key("sweeper.lease"), bytes: forever.bytes) }
+        // Well-formed, but no holder writes it: an expiry in the year 4001 would stop every sweeper for good, an
+        // epoch of 2^62 would soon end the lease's history. Said loudly, never taken over, never a trap.
+        let absurd = [
+            S3LeaseRecord(owner: "x", epoch: 7, renewals: UInt64.max, expiresAt: .distantFuture),
+            S3LeaseRecord(owner: "x", epoch: 1 << 62, renewals: 0, expiresAt: nil),
+        ]
+        try await bucket.withSpool { spool in
+            for record in absurd {
+                try await bucket.withClient { client in try await client.delete(client.key("sweeper.lease")) }
+                _ = try await bucket.withClient {
+                    try await $0.putIfAbsent($0.key("sweeper.lease"), bytes: record.bytes)
+                }
+                let failure = await spoolFailure { _ = try await spool.tryAcquireSweeperLease() }
+                #expect(failure?.code == .corrupt, "\(record): \(failure.map { "\($0)" } ?? "no error")")
+            }
+        }
+        // A lease that expires within the longest term is held, as it says.
+        let held = S3LeaseRecord(owner: "x", epoch: 7, renewals: 0, expiresAt: Date().addingTimeInterval(1800))
+        try await plantLease(held.bytes, in: bucket)
         let lease = try await bucket.withSpool { spool in try await spool.tryAcquireSweeperLease() }
         #expect(lease == nil)
+    }
+
+    /// Another spool whose prefix nests under this one's can put objects below `sweeper.lease/`: SeaweedFS then
+    /// has a folder of that name, and the lease object cannot be created. Every sweep would find the lease "held"
+    /// forever; it must say why instead.
+    @Test func aLeaseNameTakenByAFolderIsReportedNotMistakenForAHolder() async throws {
+        let bucket = try await S3SpoolBucket.make()
+        _ = try await bucket.withClient { try await $0.putIfAbsent($0.key("sweeper.lease/nested.evs"), bytes: [1]) }
+        let failure = try await bucket.withSpool { spool in
+            await spoolFailure { _ = try await spool.tryAcquireSweeperLease() }
+        }
+        #expect(failure?.code == .unsafe, "\(failure.map { "\($0)" } ?? "no error")")
     }
 
     /// A bucket that records no pass of the race probe is probed before the spool's first lease, and the pass is
@@ -120,6 +144,28 @@ import Testing
             await lease.release()
         }
         #expect(try await record())
+    }
+
+    /// Puts `bytes` at `sweeper.lease`, over whatever is there.
+    private func plantLease(_ bytes: [UInt8], in bucket: S3SpoolBucket) async throws {
+        try await bucket.withClient { client in
+            let name = client.key("sweeper.lease")
+            let written: Bool
+            if case .found(let info) = try await client.head(name) {
+                if case .replaced = try await client.putIfMatch(name, bytes: bytes, etag: info.etag) {
+                    written = true
+                } else {
+                    written = false
+                }
+            } else {
+                if case .created = try await client.putIfAbsent(name, bytes: bytes) {
+                    written = true
+                } else {
+                    written = false
+                }
+            }
+            try #require(written, "the planted lease object was not written")
+        }
     }
 
     private func leaseRecord(_ bucket: S3SpoolBucket) async throws -> S3LeaseRecord {

@@ -142,6 +142,9 @@ import Testing
             bucket.configuration(leaseDuration: .seconds(2)),
             bucket.configuration(timeout: .seconds(3600)),
             bucket.configuration(endpoint: "ftp://127.0.0.1:1"),
+            bucket.configuration(leaseDuration: .seconds(7200)),
+            bucket.configuration(hostID: "host a"),
+            bucket.configuration(hostID: "host\nb"),
         ]
         for configuration in refused {
             #expect(throws: SpoolError.self) { _ = try S3Spool(configuration: configuration, logger: quietLogger) }

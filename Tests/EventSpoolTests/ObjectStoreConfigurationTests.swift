@@ -135,6 +135,11 @@ import Testing
         }
         #expect(Self.error(["spool.s3.leaseDuration": "5s"])?.key == "spool.s3.leaseDuration")
         #expect(Self.error(["spool.s3.leaseDuration": "2h"])?.key == "spool.s3.leaseDuration")
+        // The host id goes into the lease object, whose reader refuses control characters and long owners.
+        for hostID in ["host a", "host\nb", String(repeating: "h", count: 129), "hôte"] {
+            let error = Self.error(["spool.s3.hostId": ConfigValue(.string(hostID), isSecret: false)])
+            #expect(error?.key == "spool.s3.hostId", "\(hostID.debugDescription)")
+        }
         #expect(Self.error(["spool.s3.timeout": "6m"])?.key == "spool.s3.timeout", "more than S3Spool accepts")
         #expect(Self.error(["spool.s3.accessKeyId": Self.secret(Self.accessKeyID)])?.key == "spool.s3.secretAccessKey")
         #expect(Self.error(["spool.s3.secretAccessKey": Self.secret(Self.secretKey)])?.key == "spool.s3.accessKeyId")

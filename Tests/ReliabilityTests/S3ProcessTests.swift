@@ -150,6 +150,25 @@ struct S3ProcessTests {
             let stored = Set(SpoolFiles.eventIDs(under: local + "/pending")).union(try await storedIDs(bucket))
             let lost = Set(journals.acknowledged.keys).subtracting(stored)
             #expect(lost.isEmpty, "acknowledged but in neither spool: \(lost.sorted().prefix(5))")
+
+            // `spoolctl sweep` on this host drains both: the bucket and the last resort.
+            let broker = try await TestBroker.start()
+            broker.setDefaultBehavior(.status(204))
+            var environment = environment(bucket, host: "host-a", brokerURL: broker.url)
+            environment["EVENTSPOOL_SPOOL_DIRECTORY"] = local
+            for run in 1...5 where !Set(broker.requests.compactMap { $0.header("ce-id") }).isSuperset(of: stored) {
+                let sweep = try ChildProcess(
+                    "spoolctl",
+                    ["sweep", "--json"],
+                    environment: environment,
+                    stderrPath: directory("sweep-\(run).stderr")
+                )
+                _ = await sweep.exitStatus()
+            }
+            let delivered = Set(broker.requests.compactMap { $0.header("ce-id") })
+            #expect(delivered.isSuperset(of: journals.acknowledged.keys), "a sweep left acknowledged events behind")
+            #expect(SpoolFiles.eventIDs(under: local + "/pending").isEmpty, "the last resort is drained")
+            try await broker.shutdown()
         }
     }
 

@@ -211,7 +211,7 @@ private func send(_ signal: Int32, to process: pid_t) {
 
 /// Two glibc functions that its headers declare only under `_GNU_SOURCE`, out of Swift's sight; looked up by
 /// name. Where one is missing, the POSIX way: a pipe marked close-on-exec afterwards, and no extra closing.
-private enum GNU {
+enum GNU {
     typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
     typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 

@@ -28,12 +28,12 @@ extension S3TestServer {
                 }
             let logPath = run + "/server.out"
             let process = try start(program(kind), arguments: arguments, environment: environment, logPath: logPath)
-            let watchdog = try startWatchdog(killing: process.processIdentifier, removing: leftovers + [folder])
+            let watchdog = try startWatchdog(killing: process, removing: leftovers + [folder])
             let server = S3TestServer(
                 kind: kind,
                 endpoint: "http://127.0.0.1:\(port)",
                 logPath: logPath,
-                process: process,
+                processIdentifier: process,
                 watchdogPipe: watchdog
             )
             if try await server.waitUntilWritable() {
@@ -136,49 +136,71 @@ extension S3TestServer {
         )
     }
 
-    /// Runs `program` with its output going to `logPath`.
+    /// Runs `program` with its output going to `logPath`, started with `posix_spawn` (Foundation's `Process`
+    /// watches its children with a dispatch source, and several of them at once crashed the test process).
     private static func start(
         _ program: String,
         arguments: [String],
         environment: [String: String],
         logPath: String
-    ) throws -> Process {
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        do {
-            try process.run()
-        } catch {
-            throw S3TestServerError("cannot run \(program): \(error)")
-        }
-        try? log.close()
-        return process
+    ) throws -> pid_t {
+        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard log >= 0 else { throw S3TestServerError("cannot create \(logPath): errno \(errno)") }
+        defer { close(log) }
+        let variables = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        return try spawn(program, arguments: arguments, environment: variables, input: nil, output: log)
     }
 
     /// A shell that waits for the end of its input — the test process ending, however it ends — then SIGKILLs
-    /// the server and removes `paths`. Returns the pipe to hold open until then.
-    private static func startWatchdog(killing pid: Int32, removing paths: [String]) throws -> Pipe {
-        let pipe = Pipe()
-        let watchdog = Process()
-        watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
-        watchdog.arguments =
-            ["-c", "cat >/dev/null; kill -KILL \"$0\" 2>/dev/null; sleep 1; rm -rf \"$@\"", "\(pid)"] + paths
-        watchdog.standardInput = pipe
-        watchdog.standardOutput = FileHandle.nullDevice
-        watchdog.standardError = FileHandle.nullDevice
+    /// the server and removes `paths`. Returns the pipe's write end, to hold open until then.
+    private static func startWatchdog(killing pid: pid_t, removing paths: [String]) throws -> Int32 {
+        var pipe: [Int32] = [-1, -1]
+        guard GNU.pipe2(&pipe, O_CLOEXEC) == 0 else { throw S3TestServerError("cannot make a pipe: errno \(errno)") }
+        defer { close(pipe[0]) }
+        let script = "cat >/dev/null; kill -KILL \"$0\" 2>/dev/null; sleep 1; rm -rf \"$@\""
         do {
-            try watchdog.run()
+            _ = try spawn(
+                "/bin/sh",
+                arguments: ["-c", script, "\(pid)"] + paths,
+                environment: ["PATH": "/usr/bin:/bin"],
+                input: pipe[0],
+                output: nil
+            )
         } catch {
             kill(pid, SIGKILL)
+            close(pipe[1])
             throw S3TestServerError("cannot run the watchdog /bin/sh: \(error)")
         }
-        return pipe
+        return pipe[1]
+    }
+
+    /// Starts `program` with standard input from `input` (else `/dev/null`) and standard output and error to
+    /// `output` (else `/dev/null`), inheriting no other descriptor.
+    private static func spawn(
+        _ program: String,
+        arguments: [String],
+        environment: [String: String],
+        input: Int32?,
+        output: Int32?
+    ) throws -> pid_t {
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(null) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, input ?? null, 0)
+        posix_spawn_file_actions_adddup2(&actions, output ?? null, 1)
+        posix_spawn_file_actions_adddup2(&actions, output ?? null, 2)
+        GNU.addCloseFrom(&actions, 3)
+        var argv = ([program] + arguments).map { strdup($0) } + [nil]
+        var envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for string in argv + envp { free(string) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, program, &actions, nil, &argv, &envp)
+        guard spawned == 0 else { throw S3TestServerError("cannot run \(program): errno \(spawned)") }
+        return pid
     }
 
     /// Polls with real requests until the server creates a bucket and stores an object in it (SeaweedFS answers

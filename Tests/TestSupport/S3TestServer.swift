@@ -42,34 +42,45 @@ package final class S3TestServer: Sendable {
     package let endpoint: String
     /// The server's own output (its log), for a failure's message.
     package let logPath: String
-    private let process: Process
-    /// Held open for the life of the test process: the watchdog kills the server when it closes.
-    private let watchdogPipe: Pipe
+    private let processIdentifier: pid_t
+    /// The write end of the watchdog's input, held open for the life of the test process: the watchdog kills the
+    /// server when it closes.
+    private let watchdogPipe: Int32
+    /// The server's exit status, once it exited and was reaped.
+    private let exitStatus = Mutex<Int32?>(nil)
     private let buckets = Atomic<Int>(0)
     /// The race probe of this server, once started (``makeSpoolBucket(prefix:)``).
     let probing = Mutex<Task<[UInt8], any Error>?>(nil)
 
-    init(kind: Kind, endpoint: String, logPath: String, process: Process, watchdogPipe: Pipe) {
+    init(kind: Kind, endpoint: String, logPath: String, processIdentifier: pid_t, watchdogPipe: Int32) {
         self.kind = kind
         self.endpoint = endpoint
         self.logPath = logPath
-        self.process = process
+        self.processIdentifier = processIdentifier
         self.watchdogPipe = watchdogPipe
     }
 
     /// Freezes the server (`SIGSTOP`): connections are accepted by the kernel and never answered, as a store that
     /// hangs. ``resume()`` undoes it.
     package func suspend() {
-        kill(process.processIdentifier, SIGSTOP)
+        kill(processIdentifier, SIGSTOP)
     }
 
     /// Lets a server frozen by ``suspend()`` run again (`SIGCONT`).
     package func resume() {
-        kill(process.processIdentifier, SIGCONT)
+        kill(processIdentifier, SIGCONT)
     }
 
     /// Whether the server process is still running.
-    package var isRunning: Bool { process.isRunning }
+    package var isRunning: Bool {
+        exitStatus.withLock { status in
+            if status == nil {
+                var raw: Int32 = 0
+                if waitpid(processIdentifier, &raw, WNOHANG) == processIdentifier { status = raw }
+            }
+            return status == nil
+        }
+    }
 
     /// The server of `kind` for this test process, started (and made ready) the first time it is asked for.
     ///

@@ -35,6 +35,13 @@ extension SpoolConfiguration.ObjectStore {
             )
         }
         let hostID = try config.text(Key.hostId)
+        guard hostID.isEmpty || S3Spool.isValidHostID(hostID) else {
+            throw ConfigurationError(
+                key: Key.hostId.rawValue,
+                found: "'\(LoggedText(hostID, maxBytes: 200))'",
+                expected: "1 to 128 printable ASCII characters without spaces (it goes into the sweeper's lease)"
+            )
+        }
         self.init(
             endpoint: endpoint,
             bucket: try config.requiredText(Key.bucket),

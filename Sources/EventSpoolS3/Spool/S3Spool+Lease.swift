@@ -11,6 +11,14 @@ extension S3Spool {
     static let leaseName = "sweeper.lease"
     /// The shortest lease: its margin (2 s) must leave the holder time to work.
     static let minimumLeaseDuration = Duration.seconds(6)
+    /// The longest lease: a crashed holder's successor waits at most this long.
+    static let maximumLeaseDuration = Duration.seconds(3600)
+    /// Epochs from here on are not a history any store reaches: a lease object claiming one is not taken over.
+    static let maximumEpoch = UInt64(1) << 62
+    /// What a host id in the lease's owner line may hold: printable ASCII without spaces, at most 128 bytes.
+    package static func isValidHostID(_ hostID: String) -> Bool {
+        !hostID.isEmpty && hostID.utf8.count <= 128 && hostID.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    }
 
     /// Takes the lease object: creates it (`If-None-Match: *`, epoch 1), or takes over a released or expired one
     /// (`If-Match` the version read, epoch + 1), judged by the store's clock.
@@ -30,7 +38,7 @@ extension S3Spool {
         if page.objects.contains(where: { $0.key == client.key(name) }),
             case .found(let object) = try await call("lease", name, { try await $0.get($0.key(name)) })
         {
-            guard let record = S3LeaseRecord(bytes: object.bytes), record.epoch < UInt64.max else {
+            guard let record = S3LeaseRecord(bytes: object.bytes), record.epoch < Self.maximumEpoch else {
                 throw .corrupt(
                     "lease",
                     path: path(name),
@@ -48,7 +56,20 @@ extension S3Spool {
                 message: "the store sent no Date header: the lease's expiry is reckoned in the store's clock"
             )
         }
-        if let current, !current.record.isFree(at: serverNow) { return nil }
+        if let current, !current.record.isFree(at: serverNow) {
+            // No holder writes an expiry further ahead than the longest term: one that does would stop every sweeper
+            // for good, silently. Said loudly instead.
+            let limit = serverNow.addingTimeInterval(Self.seconds(Self.maximumLeaseDuration) + 60)
+            guard current.record.expiresAtMilliseconds <= S3LeaseRecord.milliseconds(limit) else {
+                throw .corrupt(
+                    "lease",
+                    path: path(name),
+                    "the lease expires more than \(Self.maximumLeaseDuration) after the store's clock, as no holder "
+                        + "writes it; remove it once no sweeper runs on the spool"
+                )
+            }
+            return nil
+        }
         let record = S3LeaseRecord(
             owner:
                 "\(store.hostID ?? Self.hostName) \(SpoolKeySource.processNonceText) \(UInt32.random(in: 0...UInt32.max))",
@@ -77,7 +98,20 @@ extension S3Spool {
             let outcome = try await call("lease", name) { client in
                 try await client.putIfAbsent(client.key(name), bytes: record.bytes)
             }
-            guard case .created(let receipt) = outcome else { return nil }
+            guard case .created(let receipt) = outcome else {
+                // Another sweeper created it first — or the name is taken by something that is no lease object (a
+                // folder of another spool's prefix): then nobody could ever hold the lease, and that is said.
+                if case .notFound = try await call("lease", name, { try await $0.head($0.key(name)) }) {
+                    throw SpoolError(
+                        code: .unsafe,
+                        operation: "lease",
+                        path: path(name),
+                        message: "the lease object cannot be created and is not there (does another spool's prefix "
+                            + "start with this one's, with objects below \(name)/?)"
+                    )
+                }
+                return nil
+            }
             etag = receipt.etag
         }
         return S3SpoolLease(spool: self, record: record, etag: etag, sentAt: sentAt, serverDate: serverNow)

@@ -61,13 +61,21 @@ public final class S3Spool: Spool {
                 message: "an S3 spool needs spool.objectStore (spool.backend: s3)"
             )
         }
-        guard store.leaseDuration >= Self.minimumLeaseDuration else {
+        guard store.leaseDuration >= Self.minimumLeaseDuration, store.leaseDuration <= Self.maximumLeaseDuration else {
             throw SpoolError(
                 code: .invalidConfiguration,
                 operation: "open",
                 path: store.location,
-                message:
-                    "spool.s3.leaseDuration must be at least \(Self.minimumLeaseDuration), not \(store.leaseDuration)"
+                message: "spool.s3.leaseDuration must be from \(Self.minimumLeaseDuration) to "
+                    + "\(Self.maximumLeaseDuration), not \(store.leaseDuration)"
+            )
+        }
+        if let hostID = store.hostID, !Self.isValidHostID(hostID) {
+            throw SpoolError(
+                code: .invalidConfiguration,
+                operation: "open",
+                path: store.location,
+                message: "spool.s3.hostId must be 1 to 128 printable ASCII characters without spaces"
             )
         }
         guard store.timeout > .zero, store.timeout <= Self.maximumTimeout else {
