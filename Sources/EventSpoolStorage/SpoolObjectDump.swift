@@ -34,7 +34,7 @@ package struct SpoolObjectDump: Sendable, Hashable {
 
     /// Decodes what it can of `bytes`: the header when it is valid, then the records one by one until the
     /// first bad one — also after a bad header, since a flipped header bit leaves the records readable.
-    init(key: SpoolKey, state: SpoolState, bytes: [UInt8]) {
+    package init(key: SpoolKey, state: SpoolState, bytes: [UInt8]) {
         var problems: [String] = []
         var header: SpoolObjectFormat.Header?
         do {

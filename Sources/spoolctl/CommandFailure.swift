@@ -4,36 +4,60 @@
 /// standard output — and exits with its status.
 struct CommandFailure: Error, CustomStringConvertible {
     /// The exit statuses of spoolctl (sysexits.h), listed in `spoolctl --help`, the README and docs/cli.md.
-    enum Status: Int32 {
+    ///
+    /// Two statuses share sysexits' EX_UNAVAILABLE (69), a service spoolctl needs is not answering: the broker
+    /// (``backlog``) or the object store (``unavailable``); their JSON kinds tell them apart.
+    enum Status {
         /// Something could not be delivered, was given up or quarantined, or a check found a bad object.
-        case attention = 1
-        /// `sweep`: the backlog is past an alert threshold (sysexits' EX_UNAVAILABLE: the broker is not
-        /// taking events). 1 takes precedence when something was also given up or quarantined.
-        case backlog = 69
+        case attention
+        /// `sweep`: the backlog is past an alert threshold (the broker is not taking events). 1 takes
+        /// precedence when something was also given up or quarantined.
+        case backlog
+        /// The object store holding the spool cannot be reached, answers with a server error, or refuses the
+        /// request (access denied): nothing is known to have changed.
+        case unavailable
         /// The command line is wrong.
-        case usage = 64
+        case usage
         /// The input data is wrong (an invalid event).
-        case dataError = 65
+        case dataError
         /// What the command line names does not exist: no such event or object, no `--data-file`.
-        case notFound = 66
+        case notFound
         /// A bug in spoolctl.
-        case internalError = 70
+        case internalError
         /// There is no spool at the path, or it cannot be created or opened.
-        case cannotOpenSpool = 73
+        case cannotOpenSpool
         /// A read or write failed.
-        case ioError = 74
+        case ioError
         /// A sweeper holds the spool's lock; the command changes objects and must not race it.
-        case busy = 75
+        case busy
         /// The spool belongs to another user: run the command as its owner.
-        case noPermission = 77
+        case noPermission
         /// The configuration is wrong.
-        case configuration = 78
+        case configuration
+
+        /// The exit status.
+        var rawValue: Int32 {
+            switch self {
+            case .attention: 1
+            case .usage: 64
+            case .dataError: 65
+            case .notFound: 66
+            case .backlog, .unavailable: 69
+            case .internalError: 70
+            case .cannotOpenSpool: 73
+            case .ioError: 74
+            case .busy: 75
+            case .noPermission: 77
+            case .configuration: 78
+            }
+        }
 
         /// The status's name in a JSON error object.
         var name: String {
             switch self {
             case .attention: "attention"
             case .backlog: "backlog"
+            case .unavailable: "unavailable"
             case .usage: "usage"
             case .dataError: "dataError"
             case .notFound: "notFound"

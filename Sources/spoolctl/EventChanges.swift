@@ -5,7 +5,7 @@ import Foundation
 /// (or unique prefixes of them), or else every event of the states worked on that passes the filters — and
 /// how they report each change.
 struct EventChanges {
-    let spool: DirectorySpool
+    let spool: any Spool
     let identifiers: [String]
     let filter: EventFilterOptions
     let json: Bool
@@ -13,7 +13,7 @@ struct EventChanges {
     /// How many events were changed, for the summary.
     private(set) var count = 0
 
-    init(spool: DirectorySpool, identifiers: [String], filter: EventFilterOptions, json: Bool) {
+    init(spool: any Spool, identifiers: [String], filter: EventFilterOptions, json: Bool) {
         self.spool = spool
         self.identifiers = identifiers
         self.filter = filter
@@ -44,9 +44,9 @@ struct EventChanges {
                     continue  // gone meanwhile
                 } catch {
                     guard selection.eventIDs == nil else {
-                        throw CommandFailure(.ioError, "cannot read \(selection.state)/\(selection.key): \(error)")
+                        throw SpoolAccess.failure(error, doing: "cannot read \(selection.state)/\(selection.key)")
                     }
-                    let path = spool.path(of: selection.key, in: selection.state)
+                    let path = SpoolAccess.objectLocation(of: selection.key, in: selection.state, spool: spool)
                     try await body(
                         .unreadable(SpoolEntry(key: selection.key, state: selection.state, path: path), error)
                     )

@@ -15,7 +15,7 @@ struct EventLocator {
     /// The shortest prefix matched: shorter ones are taken only as whole ids.
     static let minimumPrefix = 4
 
-    let spool: DirectorySpool
+    let spool: any Spool
 
     /// Resolves every identifier in `states`, searching also the other states to say where an event is
     /// when it is not where the command works.
@@ -53,7 +53,7 @@ struct EventLocator {
             guard !eligible.isEmpty else {
                 let places = states.map { "\($0)/" }.joined(separator: " or ")
                 var message =
-                    "no event or object '\(identifier)' in \(places) of the spool \(spool.configuration.directory)"
+                    "no event or object '\(identifier)' in \(places) of the spool \(spool.location)"
                 if let other = all.first {
                     message += "; \(elsewhere(other.state))"
                 } else if identifier.count < Self.minimumPrefix {

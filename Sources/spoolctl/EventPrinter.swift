@@ -38,7 +38,7 @@ struct EventPrinter {
     }
 
     /// Prints (and counts) the selected events of `state`.
-    mutating func print(_ state: SpoolState, of spool: DirectorySpool) async throws(CommandFailure) {
+    mutating func print(_ state: SpoolState, of spool: any Spool) async throws(CommandFailure) {
         try await SpoolAccess.forEachEntry(in: state, of: spool) { entry throws(CommandFailure) in
             if isFull && selection.selectsEverything {
                 await count(entry, in: state, spool: spool)
@@ -106,7 +106,7 @@ struct EventPrinter {
     }
 
     /// Counts an object past the limit from its header: its events, its size, its age by its key.
-    private mutating func count(_ entry: SpoolEntry, in state: SpoolState, spool: DirectorySpool) async {
+    private mutating func count(_ entry: SpoolEntry, in state: SpoolState, spool: any Spool) async {
         guard let header = try? await spool.header(entry.key, in: state) else {
             summary.addObject(size: 0)
             summary.addEvent(spooledAt: entry.key.time)

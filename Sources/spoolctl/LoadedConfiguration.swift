@@ -165,7 +165,10 @@ struct LoadedConfiguration {
         } catch let error as BrokerClientError {
             throw await failure(error, configuration: broker, logger: logger)
         } catch {
-            throw CommandFailure(.cannotOpenSpool, "cannot open the spool \(spool.directory): \(error)")
+            throw CommandFailure(
+                .cannotOpenSpool,
+                "cannot open the spool \(SpoolAccess.location(of: spool)): \(error)"
+            )
         }
     }
 

@@ -6,11 +6,14 @@ import SystemPackage
 
 /// Opening and walking a spool for the subcommands, with spool errors turned into exit statuses.
 ///
+/// Every command works on `any Spool`: a directory, or a bucket (`spool.backend: s3`). What only a directory
+/// has — read-only opening, the owner's checks, "no spool at …" — happens only when there is no object store.
+///
 /// Commands that only look (`list`, `show`, `stats`, `verify`, and the dry runs of `purge` and `replay`) open
-/// the spool for reading: they create and change nothing, and root may run them on a spool another user owns,
-/// as `mailq`. Commands that write open it for writing, and only as the spool's owner. Only `publish` creates
-/// the spool directory: any other command on a mistyped path says there is none, rather than working on an
-/// empty one.
+/// a spool directory for reading: they create and change nothing, and root may run them on a spool another user
+/// owns, as `mailq`. Commands that write open it for writing, and only as the spool's owner. Only `publish`
+/// creates the spool directory: any other command on a mistyped path says there is none, rather than working
+/// on an empty one.
 enum SpoolAccess {
     /// How a command uses the spool.
     enum Purpose {
@@ -20,11 +23,51 @@ enum SpoolAccess {
         case writing
     }
 
-    /// Opens the spool directory.
+    /// Opens the spool: the bucket when `configuration` names an object store, else the spool directory.
     ///
     /// - Throws: ``CommandFailure``: `cannotOpenSpool` (73) when there is no spool at the path or it cannot be
-    ///   opened; `noPermission` (77) when it belongs to another user.
+    ///   opened; `noPermission` (77) when it (or a bucket's local last resort) belongs to another user;
+    ///   `configuration` (78) when the object store's settings cannot be used.
     static func open(
+        _ configuration: SpoolConfiguration,
+        for purpose: Purpose,
+        logger: Logger
+    ) throws(CommandFailure) -> any Spool {
+        guard configuration.objectStore == nil else {
+            // The local last resort takes what the store refuses, and sweeps drain it: only its owner writes.
+            if purpose == .writing && !configuration.directory.isEmpty {
+                try checkOwner(of: configuration)
+            }
+            return try openObjectStore(configuration, logger: logger)
+        }
+        return try openDirectory(configuration, for: purpose, logger: logger)
+    }
+
+    /// Opens the spool in the bucket `configuration.objectStore` names; no request is made yet. The one place
+    /// that makes the object-store spool the commands work on.
+    static func openObjectStore(
+        _ configuration: SpoolConfiguration,
+        logger: Logger
+    ) throws(CommandFailure) -> any Spool {
+        try openBucket(configuration, logger: logger)
+    }
+
+    /// Opens the bucket alone, without a local last resort: what `migrate` writes into.
+    ///
+    /// - Throws: ``CommandFailure``: `configuration` (78) when the store's settings cannot be used,
+    ///   `cannotOpenSpool` (73) otherwise.
+    static func openBucket(_ configuration: SpoolConfiguration, logger: Logger) throws(CommandFailure) -> S3Spool {
+        do {
+            return try S3Spool(configuration: configuration, logger: logger)
+        } catch let error where error.code == .invalidConfiguration {
+            throw CommandFailure(.configuration, "cannot open the spool \(location(of: configuration)): \(error)")
+        } catch {
+            throw CommandFailure(.cannotOpenSpool, "cannot open the spool \(location(of: configuration)): \(error)")
+        }
+    }
+
+    /// Opens the spool directory: for reading only, or for writing as its owner and only where it exists.
+    static func openDirectory(
         _ configuration: SpoolConfiguration,
         for purpose: Purpose,
         logger: Logger
@@ -56,6 +99,11 @@ enum SpoolAccess {
                 throw CommandFailure(.cannotOpenSpool, "cannot open the spool \(configuration.directory): \(error)")
             }
         }
+    }
+
+    /// Where the spool of `configuration` is, for messages: `s3://bucket/prefix`, or its directory.
+    static func location(of configuration: SpoolConfiguration) -> String {
+        configuration.objectStore?.location ?? configuration.directory
     }
 
     /// Refuses to write where there is no spool directory (73, "no spool at …"), rather than making one and its
@@ -102,7 +150,7 @@ enum SpoolAccess {
         _ configuration: SpoolConfiguration,
         for purpose: Purpose,
         logger: Logger,
-        _ body: (DirectorySpool) async throws -> Result
+        _ body: (any Spool) async throws -> Result
     ) async throws -> Result {
         let spool = try open(configuration, for: purpose, logger: logger)
         do {
@@ -115,42 +163,72 @@ enum SpoolAccess {
         }
     }
 
-    /// Runs `body` holding `sweeper.lock`, so that a command rewriting or moving objects cannot race a
-    /// sweeper doing the same (a purged event resurrected, a delivered one written back).
+    /// Runs `body` holding the sweeper's lease (`sweeper.lock` of a directory, `sweeper.lease` in a bucket), so
+    /// that a command rewriting or moving objects cannot race a sweeper doing the same (a purged event
+    /// resurrected, a delivered one written back). A lease that must be renewed (a bucket's) is renewed while
+    /// `body` runs; `body` gets the lease to check before each write.
     ///
-    /// - Throws: ``CommandFailure`` with status `busy` (75) when a sweeper holds the lock.
+    /// - Throws: ``CommandFailure`` with status `busy` (75) when a sweeper holds the lease.
     static func withSweeperLock<Result>(
-        _ spool: DirectorySpool,
-        _ body: () async throws -> Result
+        _ spool: any Spool,
+        logger: Logger,
+        _ body: (any SpoolLease) async throws -> Result
     ) async throws -> Result {
-        let lock: SpoolLock?
+        let lease: (any SpoolLease)?
         do {
-            lock = try spool.tryLock(named: "sweeper.lock")
+            lease = try await spool.tryAcquireSweeperLease()
         } catch {
-            throw failure(error, doing: "cannot take sweeper.lock")
+            throw failure(error, doing: "cannot take the sweeper's lease of \(spool.location)")
         }
-        guard let lock else { throw busy(spool.configuration.directory) }
-        defer { lock.unlock() }
-        return try await body()
+        guard let lease else { throw busy(spool.configuration) }
+        let renewal = lease.renewalInterval.map { interval in
+            Task { [logger] in
+                while !Task.isCancelled {
+                    do {
+                        try await Task.sleep(for: interval)
+                        try await lease.renew()
+                    } catch is CancellationError {
+                        return
+                    } catch {
+                        // The lease's own check now fails: the next write that checks it stops.
+                        logger.error("cannot renew the sweeper's lease", metadata: ["error": "\(error)"])
+                        return
+                    }
+                }
+            }
+        }
+        do {
+            let result = try await body(lease)
+            renewal?.cancel()
+            await lease.release()
+            return result
+        } catch {
+            renewal?.cancel()
+            await lease.release()
+            throw error
+        }
     }
 
-    /// The failure of a command that found a sweeper holding the lock.
-    static func busy(_ directory: String) -> CommandFailure {
-        CommandFailure(
+    /// The failure of a command that found a sweeper holding the lease.
+    static func busy(_ configuration: SpoolConfiguration) -> CommandFailure {
+        let held = configuration.objectStore == nil ? "sweeper.lock is held" : "its lease sweeper.lease is held"
+        return CommandFailure(
             .busy,
-            "a sweeper is working on \(directory) (sweeper.lock is held); try again when it has finished"
+            "a sweeper is working on \(location(of: configuration)) (\(held)); try again when it has finished"
         )
     }
 
     /// Calls `body` with every object in `state`, in key order, streaming: one object in memory at a time.
     /// An object that cannot be read is passed as a failure, and the walk goes on; one removed since it was
-    /// listed (by a sweeper or a write-ahead publisher) is skipped.
+    /// listed (by a sweeper or a write-ahead publisher) is skipped. A store that does not answer ends the walk:
+    /// that says nothing about the object.
     ///
     /// - Parameter body: Returns `false` to stop the walk.
-    /// - Throws: ``CommandFailure`` with status `ioError` (74) when the listing itself fails.
+    /// - Throws: ``CommandFailure`` with status `ioError` (74) when the listing itself fails, `unavailable` (69)
+    ///   when the object store does not answer.
     static func forEachObject(
         in state: SpoolState,
-        of spool: DirectorySpool,
+        of spool: any Spool,
         _ body: (SpoolEntry, Result<SpoolObject, SpoolError>) async throws(CommandFailure) -> Bool
     ) async throws(CommandFailure) {
         try await forEachEntry(in: state, of: spool) { entry throws(CommandFailure) in
@@ -159,6 +237,8 @@ enum SpoolAccess {
                 object = .success(try await spool.get(entry.key, in: state))
             } catch let error where error.code == .notFound {
                 return true
+            } catch let error where error.code == .unavailable {
+                throw failure(error, doing: "cannot read \(state)/\(entry.key) in \(spool.location)")
             } catch {
                 object = .failure(error)
             }
@@ -169,10 +249,11 @@ enum SpoolAccess {
     /// Calls `body` with every entry of the listing of `state`, in key order, without reading the objects.
     ///
     /// - Parameter body: Returns `false` to stop the walk.
-    /// - Throws: ``CommandFailure`` with status `ioError` (74) when the listing itself fails.
+    /// - Throws: ``CommandFailure`` with status `ioError` (74) when the listing itself fails, `unavailable` (69)
+    ///   when the object store does not answer, `cannotOpenSpool` (73) when its bucket does not exist.
     static func forEachEntry(
         in state: SpoolState,
-        of spool: DirectorySpool,
+        of spool: any Spool,
         _ body: (SpoolEntry) async throws(CommandFailure) -> Bool
     ) async throws(CommandFailure) {
         do {
@@ -181,25 +262,65 @@ enum SpoolAccess {
             }
         } catch let failure as CommandFailure {
             throw failure
+        } catch let error as SpoolError {
+            throw listingFailure(error, state, spool)
         } catch {
-            throw CommandFailure(.ioError, "cannot list \(state)/ in \(spool.configuration.directory): \(error)")
+            throw CommandFailure(.ioError, "cannot list \(state)/ in \(spool.location): \(error)")
         }
     }
 
+    /// A failed listing of `state`: a bucket that does not exist is no spool (73); see ``failure(_:doing:)``.
+    static func listingFailure(_ error: SpoolError, _ state: SpoolState, _ spool: any Spool) -> CommandFailure {
+        guard error.code == .notFound else {
+            return failure(error, doing: "cannot list \(state)/ in \(spool.location)")
+        }
+        return CommandFailure(.cannotOpenSpool, "no spool at \(spool.location): \(error)")
+    }
+
+    /// Where an object is, for a person: its path, or its name in the bucket.
+    static func objectLocation(of key: SpoolKey, in state: SpoolState, spool: any Spool) -> String {
+        (spool as? any InspectableSpool)?.objectLocation(of: key, in: state) ?? "\(spool.location) \(state)/\(key)"
+    }
+
+    /// Reads an object's bytes as they are and decodes what it can, for a person inspecting it.
+    static func inspect(
+        _ key: SpoolKey,
+        in state: SpoolState,
+        spool: any Spool
+    ) async throws(SpoolError) -> SpoolObjectDump {
+        guard let inspectable = spool as? any InspectableSpool else {
+            throw SpoolError(
+                code: .io,
+                operation: "inspect",
+                path: objectLocation(of: key, in: state, spool: spool),
+                message: "this spool cannot hand out an object's bytes as stored"
+            )
+        }
+        return try await inspectable.inspect(key, in: state)
+    }
+
     /// The size of an object in bytes, or 0 when its header cannot be read.
-    static func size(of key: SpoolKey, in state: SpoolState, spool: DirectorySpool) async -> Int {
+    static func size(of key: SpoolKey, in state: SpoolState, spool: any Spool) async -> Int {
         (try? await spool.header(key, in: state).size) ?? 0
     }
 
     /// The events an object that does not read as a whole holds, as its header says (the reader checked the
     /// count against the object's size), or 1 when the header cannot be read either: a damaged record must
     /// not hide the events beside it from the counts.
-    static func eventCount(ofUnreadable key: SpoolKey, in state: SpoolState, spool: DirectorySpool) async -> Int {
+    static func eventCount(ofUnreadable key: SpoolKey, in state: SpoolState, spool: any Spool) async -> Int {
         (try? await spool.header(key, in: state).eventCount) ?? 1
     }
 
-    /// Turns a spool error met while changing the spool into exit status 74.
+    /// Turns a spool error met while reading or changing the spool into an exit status: `unavailable` (69)
+    /// when the object store did not answer, `configuration` (78) when its settings are refused, `ioError` (74)
+    /// otherwise. The error names the object, never a credential.
     static func failure(_ error: SpoolError, doing action: String) -> CommandFailure {
-        CommandFailure(.ioError, "\(action): \(error)")
+        let status: CommandFailure.Status =
+            switch error.code {
+            case .unavailable: .unavailable
+            case .invalidConfiguration: .configuration
+            default: .ioError
+            }
+        return CommandFailure(status, "\(action): \(error)")
     }
 }

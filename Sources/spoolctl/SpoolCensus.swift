@@ -6,7 +6,7 @@ import Foundation
 /// headers (one header read per object) — or, for `pending/` right after a sweep, from its report.
 enum SpoolCensus {
     /// Counts `state`, reading every object's header for its event count.
-    static func count(_ state: SpoolState, of spool: DirectorySpool) async throws(CommandFailure) -> SpoolStatistics {
+    static func count(_ state: SpoolState, of spool: any Spool) async throws(CommandFailure) -> SpoolStatistics {
         var statistics = try await occupancy(state, of: spool)
         do {
             for try await entry in spool.list(state) {
@@ -14,12 +14,16 @@ enum SpoolCensus {
                     statistics.total.events += try await spool.header(entry.key, in: state).eventCount
                 } catch  where error.code == .notFound {
                     continue
+                } catch  where error.code == .unavailable {
+                    throw error
                 } catch {
                     statistics.unreadable += 1
                 }
             }
+        } catch let error as SpoolError {
+            throw SpoolAccess.listingFailure(error, state, spool)
         } catch {
-            throw CommandFailure(.ioError, "cannot list \(state)/ in \(spool.configuration.directory): \(error)")
+            throw CommandFailure(.ioError, "cannot list \(state)/ in \(spool.location): \(error)")
         }
         return statistics
     }
@@ -27,7 +31,7 @@ enum SpoolCensus {
     /// Counts `pending/` after a pass that saw all of it: the events it left are the report's `remaining`.
     static func pending(
         after report: SweepReport,
-        of spool: DirectorySpool
+        of spool: any Spool
     ) async throws(CommandFailure)
         -> SpoolStatistics
     {
@@ -42,7 +46,7 @@ enum SpoolCensus {
     /// Objects, bytes and the oldest key of `state`; no object read.
     private static func occupancy(
         _ state: SpoolState,
-        of spool: DirectorySpool
+        of spool: any Spool
     ) async throws(CommandFailure)
         -> SpoolStatistics
     {
@@ -54,8 +58,10 @@ enum SpoolCensus {
             // Keys sort by time: the first one listed is the oldest.
             var entries = spool.list(state).makeAsyncIterator()
             statistics.total.oldest = try await entries.next()?.key.time
+        } catch let error as SpoolError {
+            throw SpoolAccess.failure(error, doing: "cannot count \(state)/ in \(spool.location)")
         } catch {
-            throw CommandFailure(.ioError, "cannot count \(state)/ in \(spool.configuration.directory): \(error)")
+            throw CommandFailure(.ioError, "cannot count \(state)/ in \(spool.location): \(error)")
         }
         return statistics
     }

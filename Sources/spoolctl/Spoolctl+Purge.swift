@@ -58,13 +58,15 @@ extension Spoolctl {
                 if dryRun {
                     try await purge(states, of: spool)
                 } else {
-                    try await SpoolAccess.withSweeperLock(spool) { try await purge(states, of: spool) }
+                    try await SpoolAccess.withSweeperLock(spool, logger: logger) { _ in
+                        try await purge(states, of: spool)
+                    }
                 }
             }
         }
 
         /// Purges (or, in a dry run, lists) the selected events of `states`.
-        private func purge(_ states: [SpoolState], of spool: DirectorySpool) async throws {
+        private func purge(_ states: [SpoolState], of spool: any Spool) async throws {
             var changes = EventChanges(spool: spool, identifiers: identifiers, filter: filter, json: global.json)
             var left = 0
             let elsewhere: (SpoolState) -> String = { "it is in \($0)/" }
@@ -81,7 +83,7 @@ extension Spoolctl {
 
         private func purge(
             _ target: EventChanges.Target,
-            spool: DirectorySpool,
+            spool: any Spool,
             changes: inout EventChanges,
             left: inout Int
         ) async throws(CommandFailure) {

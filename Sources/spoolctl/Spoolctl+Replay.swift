@@ -67,7 +67,7 @@ extension Spoolctl {
             }
             bar?.finish()
             if report.lockHeld {
-                throw SpoolAccess.busy(configuration.spool.directory)
+                throw SpoolAccess.busy(configuration.spool)
             }
             let allDelivered = report.deferred == 0 && report.failedAgain == 0 && report.missing.isEmpty
             try SweeperRun.print(report, json: global.json, always: true, needsAttention: !allDelivered)

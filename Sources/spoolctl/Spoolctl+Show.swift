@@ -70,7 +70,7 @@ extension Spoolctl {
             }
         }
 
-        private func writeRaw(_ selections: [ObjectSelection], spool: DirectorySpool) async throws(CommandFailure) {
+        private func writeRaw(_ selections: [ObjectSelection], spool: any Spool) async throws(CommandFailure) {
             guard selections.count == 1, let selection = selections.first else {
                 let places = selections.map { "\($0.state)/\($0.key)" }.joined(separator: "\n  ")
                 throw CommandFailure(
@@ -80,7 +80,7 @@ extension Spoolctl {
                 )
             }
             do {
-                Output.raw(try await spool.inspect(selection.key, in: selection.state).bytes)
+                Output.raw(try await SpoolAccess.inspect(selection.key, in: selection.state, spool: spool).bytes)
             } catch {
                 throw SpoolAccess.failure(error, doing: "cannot read \(selection.state)/\(selection.key)")
             }
@@ -88,7 +88,7 @@ extension Spoolctl {
 
         private func show(
             _ selection: ObjectSelection,
-            spool: DirectorySpool,
+            spool: any Spool,
             separated: Bool
         ) async throws(CommandFailure) {
             let object: SpoolObject
@@ -96,6 +96,8 @@ extension Spoolctl {
                 object = try await spool.get(selection.key, in: selection.state)
             } catch let error where error.code == .notFound {
                 throw CommandFailure(.notFound, "\(selection.state)/\(selection.key) was removed meanwhile")
+            } catch let error where error.code == .unavailable {
+                throw SpoolAccess.failure(error, doing: "cannot read \(selection.state)/\(selection.key)")
             } catch {
                 guard !body else {
                     throw CommandFailure(.ioError, "cannot read the body: \(error)")
@@ -126,11 +128,14 @@ extension Spoolctl {
         }
 
         /// Shows what can be made of an object that does not read as a whole.
-        private func dump(_ selection: ObjectSelection, spool: DirectorySpool) async {
-            let path = spool.path(of: selection.key, in: selection.state)
+        private func dump(_ selection: ObjectSelection, spool: any Spool) async {
+            let path = SpoolAccess.objectLocation(of: selection.key, in: selection.state, spool: spool)
             let report: ObjectReport
             do {
-                report = ObjectReport(try await spool.inspect(selection.key, in: selection.state), path: path)
+                report = ObjectReport(
+                    try await SpoolAccess.inspect(selection.key, in: selection.state, spool: spool),
+                    path: path
+                )
             } catch {
                 report = ObjectReport(unreadable: selection.key, state: selection.state, path: path, error: error)
             }

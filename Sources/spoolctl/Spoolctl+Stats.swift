@@ -62,7 +62,7 @@ extension Spoolctl {
 
         private func statistics(
             of state: SpoolState,
-            in spool: DirectorySpool
+            in spool: any Spool
         ) async throws(CommandFailure)
             -> SpoolStatistics
         {

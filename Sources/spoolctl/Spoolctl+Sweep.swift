@@ -76,26 +76,27 @@ extension Spoolctl {
 
 /// Running a sweeper for `sweep` and `replay`, and printing its report.
 enum SweeperRun {
-    /// Creates a sweeper (as the spool's owner only, on an existing spool), runs `body` with it, and shuts it
-    /// down.
+    /// Opens the spool for writing (as its owner only, on an existing spool directory, or the bucket), creates
+    /// a sweeper over it, runs `body` with it, and shuts both down.
     static func with(
         _ configuration: Sweeper.Configuration,
         logger: Logger,
         _ body: (Sweeper) async throws -> SweepReport
     ) async throws -> SweepReport {
-        try SpoolAccess.requireSpool(configuration.spool)
-        let sweeper = try await LoadedConfiguration.making(
-            broker: configuration.broker,
-            spool: configuration.spool,
-            logger: logger
-        ) { try Sweeper(configuration: configuration, logger: logger) }
-        do {
-            let report = try await body(sweeper)
-            await sweeper.shutdown()
-            return report
-        } catch {
-            await sweeper.shutdown()
-            throw error
+        try await SpoolAccess.withSpool(configuration.spool, for: .writing, logger: logger) { spool in
+            let sweeper = try await LoadedConfiguration.making(
+                broker: configuration.broker,
+                spool: configuration.spool,
+                logger: logger
+            ) { try Sweeper(configuration: configuration, spool: spool, logger: logger) }
+            do {
+                let report = try await body(sweeper)
+                await sweeper.shutdown()
+                return report
+            } catch {
+                await sweeper.shutdown()
+                throw error
+            }
         }
     }
 

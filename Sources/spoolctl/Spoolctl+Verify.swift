@@ -32,7 +32,7 @@ extension Spoolctl {
                 spool in
                 // Reading needs no lock; moving objects to quarantine/ must not race a sweeper.
                 if quarantine {
-                    try await SpoolAccess.withSweeperLock(spool) {
+                    try await SpoolAccess.withSweeperLock(spool, logger: logger) { _ in
                         try await verify(spool, logger: logger, into: &result)
                     }
                 } else {
@@ -53,7 +53,7 @@ extension Spoolctl {
 
         /// Reads every object of the states checked, noting the bad ones (and quarantining them with `--quarantine`).
         private func verify(
-            _ spool: DirectorySpool,
+            _ spool: any Spool,
             logger: Logger,
             into result: inout VerifyResult
         ) async throws(CommandFailure) {

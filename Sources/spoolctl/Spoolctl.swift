@@ -15,22 +15,27 @@ struct Spoolctl: AsyncParsableCommand {
 
             EXIT CODES
               0   success (also: sweep found another sweeper holding the lock)
-              1   not delivered, given up or quarantined; verify found a bad object
+              1   not delivered, given up or quarantined; verify found a bad object;
+                  migrate left an object in the directory
               64  usage error: unknown subcommand or flag, bad value, ambiguous prefix
               65  bad input data (an invalid event)
               66  not found: no such event or object; the --data-file cannot be read
-              69  sweep: the backlog is past an alert threshold (sweeper.alert.*)
+              69  sweep: the backlog is past an alert threshold (sweeper.alert.*);
+                  any command: the object store does not answer or refuses (kind
+                  "unavailable")
               70  internal error (a bug in spoolctl)
-              73  no spool at the path (only publish creates one), or it cannot be opened
+              73  no spool at the path (only publish creates one) or no such bucket, or it
+                  cannot be opened
               74  I/O error
-              75  a sweeper holds the lock: commands that change the spool do not race it
+              75  a sweeper holds the lock (or the bucket's lease): commands that change
+                  the spool do not race it
               77  another user's spool: run it as its owner (sudo -u OWNER spoolctl ...)
               78  configuration error (the message names the file or variable, and the key)
             """,
         version: "1.0.0",
         subcommands: [
             Publish.self, List.self, Show.self, Replay.self, Sweep.self, Stats.self, Purge.self, Requeue.self,
-            Hold.self, Release.self, Verify.self, Doctor.self,
+            Hold.self, Release.self, Verify.self, Migrate.self, Doctor.self,
         ]
     )
 

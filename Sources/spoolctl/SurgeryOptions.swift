@@ -47,7 +47,7 @@ struct SurgeryOptions: ParsableArguments {
         let logger = global.makeLogger()
         let configuration = try await LoadedConfiguration.load(global, logger: logger).spool()
         try await SpoolAccess.withSpool(configuration, for: .writing, logger: logger) { spool in
-            try await SpoolAccess.withSweeperLock(spool) {
+            try await SpoolAccess.withSweeperLock(spool, logger: logger) { _ in
                 var changes = EventChanges(spool: spool, identifiers: identifiers, filter: filter, json: global.json)
                 let surgery = SpoolSurgery(spool: spool)
                 try await changes.forEachTarget(in: [source], elsewhere: { "it is in \($0)/; \(note)" }) {

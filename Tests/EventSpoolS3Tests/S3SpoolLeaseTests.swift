@@ -103,6 +103,25 @@ import Testing
         #expect(lease == nil)
     }
 
+    /// A bucket that records no pass of the race probe is probed before the spool's first lease, and the pass is
+    /// recorded; moto answers a probe in well under a second (a store that fails it: `S3RaceProbeStartupTests`).
+    @Test func theFirstLeaseOnAnUnprobedBucketProbesTheStoreAndRecordsThePass() async throws {
+        let server = try await S3TestServer.shared(.moto)
+        let bucket = S3SpoolBucket(server: server, s3: try await server.makeBucket())
+        let record = { () async throws -> Bool in
+            try await bucket.withClient { client in
+                if case .found = try await client.head(client.key(S3RaceProbe.recordName)) { return true }
+                return false
+            }
+        }
+        #expect(try await !record())
+        try await bucket.withSpool { spool in
+            let lease = try #require(try await spool.tryAcquireSweeperLease())
+            await lease.release()
+        }
+        #expect(try await record())
+    }
+
     private func leaseRecord(_ bucket: S3SpoolBucket) async throws -> S3LeaseRecord {
         let object = try await bucket.withClient { try found(try await $0.get($0.key("sweeper.lease"))) }
         return try #require(S3LeaseRecord(bytes: object.bytes))

@@ -15,7 +15,7 @@ struct S3SpoolBucket: Sendable {
 
     static func make(_ kind: S3TestServer.Kind = .seaweedfs, prefix: String = "") async throws -> S3SpoolBucket {
         let server = try await S3TestServer.shared(kind)
-        return S3SpoolBucket(server: server, s3: try await server.makeBucket(prefix: prefix))
+        return S3SpoolBucket(server: server, s3: try await server.makeSpoolBucket(prefix: prefix))
     }
 
     /// A spool configuration for the bucket.

@@ -257,7 +257,7 @@ import Testing
     @Test func aSweeperOfTheConfiguredSpoolDrainsTheBucketAndTheLastResort() async throws {
         try await withSpoolTest { context in
             let server = try await S3TestServer.shared(.seaweedfs)
-            let bucket = try await server.makeBucket()
+            let bucket = try await server.makeSpoolBucket()
             let configuration = SpoolConfiguration(
                 directory: context.spoolPath,
                 objectStore: SpoolConfiguration.ObjectStore(
@@ -306,7 +306,7 @@ import Testing
     @Test func aStoreThatDeniesThePutSendsTheEventToTheLastResortShowingNoSecret() async throws {
         try await withSpoolTest { context in
             let server = try await S3TestServer.shared(.seaweedfs)
-            let bucket = try await server.makeBucket()
+            let bucket = try await server.makeSpoolBucket()
             let wrongSecret = "wr0ng/S3cr3t+Key=\(UInt32.random(in: 0...UInt32.max))"
             let configuration = SpoolConfiguration(
                 directory: context.spoolPath,

@@ -231,6 +231,7 @@ struct CommandContractTests {
     func helpAndCompletion() async throws {
         let commands = [
             "publish", "list", "show", "replay", "sweep", "stats", "purge", "requeue", "hold", "release", "verify",
+            "migrate",
         ]
         for arguments in [["--help"]] + commands.map({ [$0, "--help"] }) {
             let help = try await BuiltExecutable.run("spoolctl", arguments)

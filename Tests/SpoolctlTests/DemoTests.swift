@@ -28,7 +28,7 @@ struct DemoTests {
     @Test("publishes into a bucket from two processes, drains it with two sweepers, and loses nothing")
     func s3DemoLosesNothing() async throws {
         let server = try await S3TestServer.shared(.seaweedfs)
-        let bucket = try await server.makeBucket()
+        let bucket = try await server.makeSpoolBucket()
         let credentials = try #require(bucket.credentials)
         let result = try await BuiltExecutable.run(
             "eventspool-demo",

@@ -175,4 +175,21 @@ struct JSONOutputTests {
             _ = try await run(["release"] + spool, status: 64)
         }
     }
+
+    @Test("migrate: a failure ends with its error line (the lines of a move: MigrateCommandTests)")
+    func migrate() async throws {
+        try await withTemporaryDirectory { directory in
+            try await ExitCodeScene.make(in: directory, corrupt: false)
+            let spool = ["--spool-dir", directory.path + "/spool"]
+            _ = try await run(["migrate", "--to", "s3"] + spool, status: 78)
+            _ = try await run(["migrate"] + spool, status: 64)
+            let unreachable = try await run(
+                ["migrate", "--to", "s3", "--dry-run"] + spool,
+                status: 69,
+                environment: ExitCodeTests.unreachableBucket
+            )
+            let error = try #require(unreachable.last?["error"] as? [String: Any])
+            #expect(error["kind"] as? String == "unavailable", "\(unreachable)")
+        }
+    }
 }

@@ -80,6 +80,13 @@ extension SpoolFixture {
         state: SpoolState = .pending
     ) async throws -> [String] {
         let spool = try DirectorySpool(configuration: SpoolConfiguration(directory: directory), logger: logger)
+        let keys = try await put(objects: objects, into: spool, state: state)
+        await spool.shutdown()
+        return keys
+    }
+
+    /// Puts each list of events as one object (in order) into `state` of `spool`; returns the keys.
+    static func put(objects: [[FixtureEvent]], into spool: any Spool, state: SpoolState) async throws -> [String] {
         var keys: [String] = []
         for events in objects {
             let key = try await spool.put(events.map(\.spooled))
@@ -88,7 +95,6 @@ extension SpoolFixture {
             }
             keys.append(key.rawValue)
         }
-        await spool.shutdown()
         return keys
     }
 

@@ -46,6 +46,8 @@ package final class S3TestServer: Sendable {
     /// Held open for the life of the test process: the watchdog kills the server when it closes.
     private let watchdogPipe: Pipe
     private let buckets = Atomic<Int>(0)
+    /// The race probe of this server, once started (``makeSpoolBucket(prefix:)``).
+    let probing = Mutex<Task<[UInt8], any Error>?>(nil)
 
     init(kind: Kind, endpoint: String, logPath: String, process: Process, watchdogPipe: Pipe) {
         self.kind = kind
@@ -53,6 +55,17 @@ package final class S3TestServer: Sendable {
         self.logPath = logPath
         self.process = process
         self.watchdogPipe = watchdogPipe
+    }
+
+    /// Freezes the server (`SIGSTOP`): connections are accepted by the kernel and never answered, as a store that
+    /// hangs. ``resume()`` undoes it.
+    package func suspend() {
+        kill(process.processIdentifier, SIGSTOP)
+    }
+
+    /// Lets a server frozen by ``suspend()`` run again (`SIGCONT`).
+    package func resume() {
+        kill(process.processIdentifier, SIGCONT)
     }
 
     /// Whether the server process is still running.

@@ -7,13 +7,17 @@ extension SpoolConfiguration.ObjectStore {
     /// `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN` are read.
     package enum Key: String, ConfigurationKeySet {
         case endpoint, bucket, region, prefix, accessKeyId, secretAccessKey, secretAccessKeyFile, sessionToken
-        case pathStyle, leaseDuration, hostId
+        case pathStyle, leaseDuration, hostId, timeout
 
         private static let defaults = SpoolConfiguration.ObjectStore(endpoint: "", bucket: "")
 
         /// How long a sweeper's lease may last unrenewed: long enough for a renewal's round trip, short enough that a
         /// crashed sweeper's successor is not kept waiting for hours.
-        static let leaseDurations: ClosedRange<Duration> = .seconds(1)...(.seconds(3600))
+        /// At least 6 s: the holder stops 2 s (a third of the term) before it ends, and must have time left to work.
+        static let leaseDurations: ClosedRange<Duration> = .seconds(6)...(.seconds(3600))
+        /// One store operation, retries included: far below the age at which a put's `writing` mark counts as
+        /// abandoned (10 minutes).
+        static let timeouts: ClosedRange<Duration> = .milliseconds(1)...(.seconds(300))
 
         package var definition: ConfigurationSchema.Definition {
             switch self {
@@ -47,6 +51,12 @@ extension SpoolConfiguration.ObjectStore {
                     "How long the sweeper's lease holds unrenewed; a crashed sweeper's is taken over after it"
                 )
             case .hostId: .text("This host's name in the sweeper's lease; empty: the host name")
+            case .timeout:
+                .duration(
+                    default: Self.defaults.timeout,
+                    in: Self.timeouts,
+                    "The longest one store operation may take, retries included; then a put goes to the last resort"
+                )
             }
         }
     }

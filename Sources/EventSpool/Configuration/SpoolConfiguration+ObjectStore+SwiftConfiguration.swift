@@ -14,7 +14,7 @@ extension SpoolConfiguration.ObjectStore {
     /// `A-Z a-z 0-9 . _ ~ / -`), the credentials `accessKeyId` with `secretAccessKey` or `secretAccessKeyFile`, and
     /// `sessionToken` (all secret; when none is set, the environment's `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`
     /// and `AWS_SESSION_TOKEN`; with neither, requests are not signed), `pathStyle` (true), `leaseDuration` (30 s),
-    /// `hostId` (empty: the host name), and the scope `tls` (``TLSConfiguration/init(config:)``, as a broker's).
+    /// `hostId` (empty: the host name), `timeout` (20 s), and the scope `tls` (``TLSConfiguration/init(config:)``, as a broker's).
     ///
     /// - Throws: ``ConfigurationError`` naming the key (never a secret's value) when `endpoint` or `bucket` is
     ///   missing, a value is unusable, half of a credential is set, or the secret's file cannot be read.
@@ -44,7 +44,8 @@ extension SpoolConfiguration.ObjectStore {
             pathStyle: try config.flag(Key.pathStyle),
             tls: try config.reading(.tls) { config throws(ConfigurationError) in try TLSConfiguration(config: config) },
             leaseDuration: try config.duration(Key.leaseDuration),
-            hostID: hostID.isEmpty ? nil : hostID
+            hostID: hostID.isEmpty ? nil : hostID,
+            timeout: try config.duration(Key.timeout)
         )
     }
 

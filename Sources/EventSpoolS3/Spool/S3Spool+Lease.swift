@@ -18,6 +18,7 @@ extension S3Spool {
     /// - Returns: `nil` when another sweeper holds an unexpired lease, or won the race for it.
     /// - Throws: ``SpoolError``: the store cannot be asked; `.corrupt` when `sweeper.lease` is not a lease.
     public func tryAcquireSweeperLease() async throws(SpoolError) -> (any SpoolLease)? {
+        try await requireAtomicConditionalWrites()
         let name = Self.leaseName
         let sentAt = ContinuousClock.now
         // A listing tells whether the object is there, and the store's clock even when it is not.
@@ -80,6 +81,29 @@ extension S3Spool {
             etag = receipt.etag
         }
         return S3SpoolLease(spool: self, record: record, etag: etag, sentAt: sentAt, serverDate: serverNow)
+    }
+
+    /// Refuses a store whose conditional writes are not atomic: two sweepers would both win the lease. Checked before
+    /// this spool's first lease (``S3RaceProbe/requirePassed(client:maxAge:probe:logger:)``: a pass recorded in the
+    /// bucket, or a short probe that records one).
+    ///
+    /// - Throws: ``SpoolError`` with code `.unsafe` when the store failed the probe; the store's error when it could
+    ///   not be asked.
+    private func requireAtomicConditionalWrites() async throws(SpoolError) {
+        guard !probePassed.withLock({ $0 }) else { return }
+        do {
+            try await S3RaceProbe.requirePassed(client: client, logger: logger)
+        } catch  where error.code == .notAtomic {
+            throw SpoolError(
+                code: .unsafe,
+                operation: "lease",
+                path: path(S3RaceProbe.recordName),
+                message: error.message
+            )
+        } catch {
+            throw failure(error, "lease", S3RaceProbe.recordName)
+        }
+        probePassed.withLock { $0 = true }
     }
 
     /// This host's name, for the lease's owner.

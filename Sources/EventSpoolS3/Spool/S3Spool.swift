@@ -29,6 +29,8 @@ public final class S3Spool: Spool {
     let versions = Mutex(S3VersionCache())
     /// The first key new objects must follow (the newest key in `pending/`, found at the first put), once found.
     let keyFloor = Mutex<SpoolKey??>(nil)
+    /// Whether the store's conditional writes were found atomic (before the first lease).
+    let probePassed = Mutex(false)
     /// The ordering-key marks and their versions when the sweeper began a release.
     let releaseSnapshot = Mutex<[String: S3ETag]?>(nil)
 

@@ -77,7 +77,7 @@ struct SpoolKind: Sendable, CustomTestStringConvertible {
     /// the S3 lease tests wait for a real expiry.
     static let s3 = SpoolKind(name: "s3") { request in
         let server = try await S3TestServer.shared(.seaweedfs)
-        let bucket = try await server.makeBucket()
+        let bucket = try await server.makeSpoolBucket()
         let configuration = SpoolConfiguration(
             directory: request.location,
             limits: request.limits,
