@@ -16,7 +16,8 @@ struct Spoolctl: AsyncParsableCommand {
             EXIT CODES
               0   success (also: sweep found another sweeper holding the lock)
               1   not delivered, given up or quarantined; verify found a bad object;
-                  migrate left an object in the directory
+                  migrate left an object in the directory; doctor: the bucket failed
+                  the race probe or the write check
               64  usage error: unknown subcommand or flag, bad value, ambiguous prefix
               65  bad input data (an invalid event)
               66  not found: no such event or object; the --data-file cannot be read

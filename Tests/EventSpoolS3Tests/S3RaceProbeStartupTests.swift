@@ -11,9 +11,14 @@ import Testing
 @Suite(.timeLimit(.minutes(5))) struct S3RaceProbeStartupTests {
     private static let probingMessage = "probing the store's conditional writes before the first sweeper lease"
 
-    @Test(arguments: S3TestServer.Kind.allCases)
-    func probesOnceThenTrustsTheRecord(kind: S3TestServer.Kind) async throws {
-        try await withBucket(kind, prefix: "spool") { client, _ in
+    /// A probe cheap on SeaweedFS (2 writers: the loser does not wait for a lock retry), for the tests of the
+    /// record's rules. moto is no store for these: its conditional writes are not atomic, and even with small
+    /// bodies a round was seen with two winners under load (docs/s3.md).
+    private static let small = S3RaceProbe(configuration: .init(writers: 2, rounds: 1, races: [.create]))
+
+    /// The start-up probe itself, once, on SeaweedFS (about 12 s: its losers wait in 1-second lock retries).
+    @Test func probesOnceThenTrustsTheRecord() async throws {
+        try await withBucket(.seaweedfs, prefix: "spool") { client, _ in
             let handler = InMemoryLogHandler()
             let logger = Logger.recording(into: handler, level: .info)
             let record = try await S3RaceProbe.requirePassed(client: client, logger: logger)
@@ -32,9 +37,9 @@ import Testing
     /// Records that vouch for nothing: too old, from the future (a clock stepped back), another server, a smaller
     /// probe, not JSON. Each is replaced by a fresh probe's record (a replace of the version read).
     @Test func aRecordThatVouchesForNothingIsProbedAgainAndReplaced() async throws {
-        try await withBucket(.moto, prefix: "spool") { client, _ in
+        try await withBucket(.seaweedfs, prefix: "spool") { client, _ in
             let now = try #require(try await client.serverSoftware(key: "spool/probe/passed").date)
-            let fresh = try await S3RaceProbe.requirePassed(client: client, logger: quietLogger)
+            let fresh = try await S3RaceProbe.requirePassed(client: client, probe: Self.small, logger: quietLogger)
             var cases: [(String, [UInt8])] = []
             var old = fresh
             old.passedAt = now.addingTimeInterval(-8 * 24 * 3600)
@@ -46,8 +51,8 @@ import Testing
             foreign.server = "AnotherStore/1.0"
             cases.append(("another server", foreign.json))
             var smaller = fresh
-            smaller.writers = 2
-            cases.append(("two writers", smaller.json))
+            smaller.rounds = 0
+            cases.append(("no rounds", smaller.json))
             cases.append(("not JSON", Array("{\"format\":1,\"passedAt\":".utf8)))
             cases.append(
                 (
@@ -68,10 +73,11 @@ import Testing
                 let handler = InMemoryLogHandler()
                 let record = try await S3RaceProbe.requirePassed(
                     client: client,
+                    probe: Self.small,
                     logger: Logger.recording(into: handler, level: .info)
                 )
                 #expect(probes(handler) == 1, "\(name): no new probe")
-                #expect(record.server == fresh.server && record.writers == 8, "\(name)")
+                #expect(record.server == fresh.server && record.writers == 2 && record.rounds == 1, "\(name)")
                 let stored = try found(try await client.get("spool/probe/passed"))
                 #expect(S3ProbeRecord(json: stored.bytes) == record, "\(name): the record was not replaced")
             }
@@ -79,8 +85,8 @@ import Testing
     }
 
     @Test func aRecentRecordWithinTheAgeIsTrusted() async throws {
-        try await withBucket(.moto, prefix: "spool") { client, _ in
-            let fresh = try await S3RaceProbe.requirePassed(client: client, logger: quietLogger)
+        try await withBucket(.seaweedfs, prefix: "spool") { client, _ in
+            let fresh = try await S3RaceProbe.requirePassed(client: client, probe: Self.small, logger: quietLogger)
             let now = try #require(try await client.serverSoftware(key: "spool/probe/passed").date)
             var sixDays = fresh
             sixDays.passedAt = now.addingTimeInterval(-6 * 24 * 3600)
@@ -89,6 +95,7 @@ import Testing
             let handler = InMemoryLogHandler()
             let record = try await S3RaceProbe.requirePassed(
                 client: client,
+                probe: Self.small,
                 logger: Logger.recording(into: handler, level: .info)
             )
             #expect(record == sixDays)
@@ -112,7 +119,9 @@ import Testing
                 #expect(error.code == .notAtomic)
                 #expect(error.description.contains("the store's conditional writes are not atomic: "))
                 #expect(error.description.contains("EventSpool refuses to run a sweeper lease on it"))
-                #expect(error.description.contains(" winners of 16"))
+                // The round that failed: more than one winner, or a request moto answered 500 (a concurrent
+                // overwrite closed another's temporary file), which may have been applied and proves nothing.
+                #expect(error.description.contains(" round ") && error.description.contains(" of 16"))
             }
             #expect(try await client.head("spool/probe/passed") == .notFound)
             try await expectNoProbeObjects(client)

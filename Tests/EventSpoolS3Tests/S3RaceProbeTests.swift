@@ -23,13 +23,21 @@ import Testing
         }
     }
 
-    @Test func motoPassesWithSmallBodies() async throws {
+    /// moto with its default buffer: every request is answered (412 to the losers of creates and replaces, 404 to
+    /// those of deletes) and counted as a loss, and each round's verdict is what its answers and the stored bytes
+    /// say. Whether moto passes is not asserted: its conditional writes are not atomic (no lock between check and
+    /// write), and even with 4 KiB bodies a create round was seen with two winners while the whole suite ran.
+    @Test func motoEveryAnswerIsClassifiedAndEveryVerdictFollowsIt() async throws {
         let probe = S3RaceProbe(configuration: .init(writers: 16, rounds: 5))
         try await withBucket(.moto) { client, _ in
             let report = try await probe.run(store: client.configuration, logger: quietLogger)
-            #expect(report.passed, "\(report.summary)")
             #expect(report.rounds.count == 15)
-            #expect(report.rounds.allSatisfy { $0.winners == 1 && $0.losers == 15 })
+            for round in report.rounds {
+                #expect(round.errors.isEmpty, "\(round.problem)")
+                #expect(round.winners + round.losers == 16, "\(round.problem)")
+                #expect(round.passed == (round.winners == 1 && round.storeHoldsWinnersBytes))
+            }
+            #expect(report.passed == report.failedRounds.isEmpty)
             try await expectNoProbeObjects(client)
         }
     }
