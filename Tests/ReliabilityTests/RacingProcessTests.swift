@@ -51,6 +51,11 @@ struct RacingProcessTests {
             )
         }
 
+        // The sweepers race publishers on a spool that exists: the first publisher makes the directory (a sweep of
+        // a path where there is none is exit 73, by design), and each says `ready` once its spool is open.
+        for child in children {
+            _ = await child.wait { $0.ready || $0.ended }
+        }
         let publishing = Shared(true)
         let recordedRuns = Shared<[SweeperRun]>([])
         try await withThrowingTaskGroup(of: Void.self) { group in
