@@ -21,6 +21,8 @@ extension TestBroker {
                 throw TestBrokerError(code: .shutDown, message: "the broker at \(self.host):\(state.port) is shut down")
             case .stopped:
                 state.listener = .binding
+                state.reservation?.release()
+                state.reservation = nil
                 return state.port
             }
         }
@@ -68,6 +70,14 @@ extension TestBroker {
             return (listener, Array(state.connections.values))
         }
         await Self.close(listener, connections)
+        let port = self.port
+        let reservation = PortReservation(port: port)
+        let unused = self.state.withLock { state -> PortReservation? in
+            guard case .stopped = state.listener, state.reservation == nil else { return reservation }
+            state.reservation = reservation
+            return nil
+        }
+        unused?.release()
     }
 
     /// Closes the listening socket and every connection, releasing hanging requests, and fails pending
@@ -81,6 +91,8 @@ extension TestBroker {
                 listener = nil
             }
             state.listener = .shutDown
+            state.reservation?.release()
+            state.reservation = nil
             let waiters = Array(state.waiters.values)
             state.waiters.removeAll()
             return (listener, Array(state.connections.values), waiters)

@@ -26,6 +26,8 @@ extension TestBroker {
 
         var listener = Listener.stopped
         var port: Int
+        /// Holds the port while the broker does not listen (``TestBroker/stopListening()``).
+        var reservation: PortReservation?
         var connections: [Int: any Channel] = [:]
         var acceptedConnections = 0
 
