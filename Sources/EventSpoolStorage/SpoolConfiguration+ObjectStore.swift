@@ -100,6 +100,9 @@ extension SpoolConfiguration {
             public var secretAccessKey: String
             /// The session token of temporary credentials (`AWS_SESSION_TOKEN`), or `nil`.
             public var sessionToken: String?
+            /// What reading the secret from a file found worth a warning (a file others may read); logged when
+            /// the spool is opened (`SpoolConfiguration.open`). Never the secret.
+            package var fileWarnings: [String] = []
 
             public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil) {
                 self.accessKeyID = accessKeyID

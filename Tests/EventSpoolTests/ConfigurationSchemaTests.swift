@@ -105,7 +105,7 @@ enum ConfigurationTable {
     private static func defaultText(_ value: ConfigurationSchema.Value) -> String {
         switch value {
         case .text(let defaultValue, _): defaultValue.isEmpty ? "none" : "`\(defaultValue)`"
-        case .requiredText(_, let fallback): fallback.map { "`\($0)`" } ?? "(required to send)"
+        case .requiredText(_, let fallback): fallback.map { "`\($0)`" } ?? "(required)"
         case .integer(let defaultValue, _): "`\(defaultValue)`"
         case .number(let defaultValue, _): "`\(ConfigurationSchema.text(defaultValue))`"
         case .flag(let defaultValue): "`\(defaultValue)`"

@@ -101,12 +101,16 @@ struct ConfigurationDefaultsTests {
     @Test("the readers read every key in it and in the schema, and no other")
     func readersReadEveryKey() async throws {
         let recorder = KeyRecorder()
-        // Broker URLs (the file leaves both unset), so that every key of both brokers is read.
+        // Broker URLs (the file leaves both unset), so that every key of both brokers is read; the S3 backend
+        // with its endpoint and bucket, so that every key of the object store is read.
         let reader = ConfigReader(
             providers: [
                 InMemoryProvider(values: [
                     "broker.url": "https://broker.example/events",
                     "secondaryBroker.url": "https://broker-2.example/events",
+                    "spool.backend": "s3",
+                    "spool.s3.endpoint": "http://127.0.0.1:8333",
+                    "spool.s3.bucket": "events",
                 ]),
                 try await FileProvider<JSONSnapshot>(filePath: FilePath(Self.samplePath)),
             ],

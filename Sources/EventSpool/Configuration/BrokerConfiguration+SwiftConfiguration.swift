@@ -1,5 +1,4 @@
 public import Configuration
-import EventSpoolHTTP
 import EventSpoolModel
 import EventSpoolStorage
 import EventSpoolWebhook
@@ -16,17 +15,8 @@ extension BrokerConfiguration {
     /// - Parameter config: The reader, scoped to the broker's keys.
     /// - Throws: ``ConfigurationError`` naming the key when `url` is missing or a value is unusable.
     public init(config: ConfigReader) throws(ConfigurationError) {
-        let url = try config.requiredText(Key.url)
-        let lowercased = url.lowercased()
-        guard lowercased.hasPrefix("http://") || lowercased.hasPrefix("https://") else {
-            throw ConfigurationError(
-                key: Key.url.rawValue,
-                found: "'\(HTTPURL.masked(url))'",
-                expected: "an http:// or https:// URL"
-            )
-        }
         self.init(
-            url: url,
+            url: try config.requiredURL(Key.url),
             connectTimeout: try config.duration(Key.connectTimeout),
             timeout: try config.duration(Key.timeout),
             headers: try Self.headers(config.texts(Key.headers)),
@@ -167,7 +157,7 @@ extension BrokerConfiguration.TLS {
 extension ConfigReader {
     /// A secret given as the value of `key` or as the path in `fileKey`; `nil` when neither is set (an
     /// empty value counts as not set).
-    fileprivate func secret<Key: ConfigurationKeySet>(
+    func secret<Key: ConfigurationKeySet>(
         _ key: Key,
         file fileKey: Key
     ) throws(ConfigurationError) -> Secret? {

@@ -1,4 +1,5 @@
 import Configuration
+import EventSpoolHTTP
 import EventSpoolModel
 import EventSpoolStorage
 import EventSpoolWebhook
@@ -12,17 +13,33 @@ import EventSpoolWebhook
 // text and parses it here, so a value that is present but unusable — or outside its key's range — throws a
 // ``ConfigurationError`` naming the key. Keys are relative to the reader's scope; enclosing readers prefix theirs.
 extension ConfigReader {
-    /// A string that must be present and not empty.
-    func requiredText(_ key: some ConfigurationKeySet) throws(ConfigurationError) -> String {
+    /// A string that must be present and, unless `allowingEmpty`, not empty.
+    func requiredText(_ key: some ConfigurationKeySet, allowingEmpty: Bool = false) throws(ConfigurationError) -> String
+    {
         guard case .requiredText(let expected, _) = key.definition.value else { Self.misread(key, as: "required text") }
         guard let value = string(forKey: ConfigKey(key.rawValue), isSecret: key.definition.isSecret) else {
             throw ConfigurationError(key: key.rawValue, found: nil, expected: expected)
         }
         // Empty is how a sample file leaves a required key unset (`"url": ""`): say so, not just "missing".
-        guard !value.isEmpty else {
+        guard allowingEmpty || !value.isEmpty else {
             throw ConfigurationError(key: key.rawValue, found: "an empty value", expected: expected)
         }
         return value
+    }
+
+    /// An `http://` or `https://` URL that must be present (a broker's, an object store's); an error shows it
+    /// without the credentials it may hold.
+    func requiredURL(_ key: some ConfigurationKeySet) throws(ConfigurationError) -> String {
+        let url = try requiredText(key)
+        let lowercased = url.lowercased()
+        guard lowercased.hasPrefix("http://") || lowercased.hasPrefix("https://") else {
+            throw ConfigurationError(
+                key: key.rawValue,
+                found: "'\(HTTPURL.masked(url))'",
+                expected: "an http:// or https:// URL"
+            )
+        }
+        return url
     }
 
     /// A string, or the key's default when it is missing; one of the key's choices when it has any.

@@ -121,17 +121,27 @@ extension BrokerConfiguration.TLS {
 extension SpoolConfiguration {
     /// The keys of `spool.*`.
     package enum Key: String, ConfigurationKeySet {
-        case directory, maxBytes, maxObjects, maxEventsPerObject, staleTemporaryFileAge, allowUnsafePermissions
+        case directory, backend, maxBytes, maxObjects, maxEventsPerObject, staleTemporaryFileAge, allowUnsafePermissions
 
         private static let defaults = SpoolConfiguration(directory: "")
+
+        /// The values of `backend`: a directory, or an S3-compatible bucket (`spool.s3.*`).
+        package static let directoryBackend = "directory"
+        package static let s3Backend = "s3"
 
         package var definition: ConfigurationSchema.Definition {
             switch self {
             case .directory:
                 .requiredText(
-                    expected: "the path of the spool directory",
+                    expected: "the path of the spool directory (with backend s3, of the local last resort, or \"\")",
                     fallback: "/var/spool/eventspool",
-                    "The spool directory (created, mode 0700)"
+                    "The spool directory (created, mode 0700); with `backend: s3` the local last resort, `\"\"` for none"
+                )
+            case .backend:
+                .text(
+                    default: Self.directoryBackend,
+                    choices: [Self.directoryBackend, Self.s3Backend],
+                    "`directory` (spool to `directory`) or `s3` (to the bucket of `spool.s3.*`)"
                 )
             case .maxBytes:
                 .integer(

@@ -5,7 +5,8 @@ import EventSpoolStorage
 public enum PublishOutcome: Sendable, Hashable, CustomStringConvertible {
     /// A broker answered 2xx.
     case delivered
-    /// The event is on stable storage in the spool, under `key`, for the sweeper to deliver.
+    /// The event is on stable storage in the spool, under `key`, for the sweeper to deliver. When the spool's
+    /// local last resort took it (its object store refused it), ``SpoolReason/lastResort`` says so.
     case spooled(key: SpoolKey, reason: SpoolReason)
 
     public var description: String {
@@ -25,6 +26,10 @@ public struct SpoolReason: Sendable, Hashable, CustomStringConvertible {
     }
 
     private let base: Base
+    /// Set when the spool's local last resort took the event instead of its object store (a ``LastResortSpool``):
+    /// both spools' locations, and the store's error or the ordering key that sent it there.
+    public internal(set) var lastResort: LastResortDiversion?
+
     private init(_ base: Base) { self.base = base }
 
     /// The broker (and the secondary, if any) did not take the event.
@@ -41,10 +46,12 @@ public struct SpoolReason: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        switch base {
-        case .deliveryFailed(let error): error.message
-        case .circuitOpen: "circuit open: broker not tried"
-        case .orderingKeyWaiting(let key): "ordering key \(key) has events waiting in the spool"
-        }
+        let why =
+            switch base {
+            case .deliveryFailed(let error): error.message
+            case .circuitOpen: "circuit open: broker not tried"
+            case .orderingKeyWaiting(let key): "ordering key \(key) has events waiting in the spool"
+            }
+        return lastResort.map { "\(why); \($0)" } ?? why
     }
 }

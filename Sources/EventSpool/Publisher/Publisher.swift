@@ -25,11 +25,11 @@ public final class Publisher: Sendable {
 
     /// The primary broker, then the secondary one when configured.
     private let brokers: [Broker]
-    private let spool: any Spool
+    let spool: any Spool
     /// The spool this publisher opened itself, and so shuts down.
-    private let ownedSpool: DirectorySpool?
+    private let ownedSpool: (any Spool)?
     private let clock: any WallClock
-    private let logger: Logger
+    let logger: Logger
     private let state: Mutex<State>
     let writeAheadObjects = WriteAheadObjects()
     private let metrics = PublisherMetrics()
@@ -42,7 +42,8 @@ public final class Publisher: Sendable {
         var nextWaiterID = 0
     }
 
-    /// Opens the spool directory and prepares the broker clients; no connection is made yet.
+    /// Opens the configured spool (``SpoolConfiguration/open(clock:logger:)``: a directory, or an object store
+    /// with its local last resort) and prepares the broker clients; no connection is made yet.
     ///
     /// - Throws: ``SpoolError`` when the spool cannot be opened, ``BrokerClientError`` when a broker
     ///   configuration is unusable.
@@ -51,7 +52,7 @@ public final class Publisher: Sendable {
         clock: any WallClock = SystemWallClock(),
         logger: Logger
     ) throws {
-        let spool = try DirectorySpool(configuration: configuration.spool, clock: clock, logger: logger)
+        let spool = try configuration.spool.open(clock: clock, logger: logger)
         try self.init(configuration: configuration, spool: spool, ownedSpool: spool, clock: clock, logger: logger)
     }
 
@@ -75,7 +76,7 @@ public final class Publisher: Sendable {
     private init(
         configuration: Configuration,
         spool: any Spool,
-        ownedSpool: DirectorySpool?,
+        ownedSpool: (any Spool)?,
         clock: any WallClock,
         logger: Logger
     ) throws {
@@ -198,8 +199,9 @@ public final class Publisher: Sendable {
         let key: SpoolKey
         // Announced first: the object group commit puts it in is settled only once this event has ended too.
         writeAheadObjects.start(event.id)
+        let diversion: LastResortDiversion?
         do {
-            key = try await spool.put([SpooledEvent(event: event, delivery: record)])
+            (key, diversion) = try await put(event, record: record)
         } catch {
             writeAheadObjects.abandon(event.id)
             // Not durable: a delivery is now the only way to keep the event.
@@ -210,18 +212,20 @@ public final class Publisher: Sendable {
             throw PublishError(code: .notDurable, event: event, deliveryError: unsaved.lastError, cause: error)
         }
 
-        let outcome: PublishOutcome
+        var reason: SpoolReason
         if let result = await attempt(event, record: &record) {
             if result.isDelivered {
                 await writeAheadObjects.finish(event.id, in: key, as: .delivered, spool: spool, logger: logger)
                 return .delivered
             }
             record.nextAttemptAt = nextAttempt(after: result, record: record)
-            outcome = .spooled(key: key, reason: .deliveryFailed(result.failure))
+            reason = .deliveryFailed(result.failure)
         } else {
             record.nextAttemptAt = clock.now
-            outcome = .spooled(key: key, reason: .circuitOpen)
+            reason = .circuitOpen
         }
+        reason.lastResort = diversion
+        let outcome = PublishOutcome.spooled(key: key, reason: reason)
         await writeAheadObjects.finish(event.id, in: key, as: .kept(record), spool: spool, logger: logger)
         return outcome
     }
@@ -272,38 +276,6 @@ public final class Publisher: Sendable {
             return configuration.retry.nextAttempt(after: now, attempts: record.attempts, retryAfter: retryAfter)
         case .delivered, .permanent, .endpointGone:
             return now
-        }
-    }
-
-    private func write(
-        _ event: Event,
-        record: DeliveryRecord,
-        reason: SpoolReason
-    ) async throws(PublishError)
-        -> PublishOutcome
-    {
-        do {
-            let key = try await spool.put([SpooledEvent(event: event, delivery: record)])
-            logger.info(
-                "event spooled",
-                metadata: [
-                    "event.id": "\(event.id)", "event.type": "\(event.type)", "spool.key": "\(key)",
-                    "spool.reason": "\(reason)",
-                ]
-            )
-            return .spooled(key: key, reason: reason)
-        } catch {
-            throw PublishError(code: .notDurable, event: event, deliveryError: reason.deliveryError, cause: error)
-        }
-    }
-
-    private func orderingKeyIsWaiting(_ orderingKey: String) async -> Bool {
-        do {
-            return try await spool.hasWaitingEvents(orderingKey: orderingKey)
-        } catch {
-            // Unknown: spooling keeps the order, sending might not.
-            logger.info("cannot check the ordering key; spooling to keep order", metadata: ["error": "\(error)"])
-            return true
         }
     }
 

@@ -106,7 +106,7 @@ extension SweepPass {
 /// The objects of a pass's sources, one source after the other, each streaming.
 struct SweepListing {
     private enum Current {
-        case listing(MergedListing, [SpoolState])
+        case listing(MergedSpoolListing.Iterator, [SpoolState])
         case objects(IndexingIterator<[(SpoolKey, SpoolState)]>)
     }
 
@@ -133,7 +133,10 @@ struct SweepListing {
                 guard let source = sources.popFirst() else { return nil }
                 switch source {
                 case .listing(let states):
-                    current = .listing(MergedListing(spool, states: states), states)
+                    // One listing of several states, in key order: an event goes after the earlier events of its
+                    // ordering key wherever they are.
+                    let listing = MergedSpoolListing(states.map { spool.list($0) })
+                    current = .listing(listing.makeAsyncIterator(), states)
                 case .objects(let objects):
                     current = .objects(objects.makeIterator())
                 }

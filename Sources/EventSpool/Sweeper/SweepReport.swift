@@ -18,7 +18,8 @@ public struct SweepReport: Sendable, Hashable {
 
     /// Whether the report is of a sweep or a replay.
     public internal(set) var kind: Kind
-    /// Where the spool is (``Spool/location``): its directory, or `s3://bucket/prefix`.
+    /// Where the spool is (``Spool/location``): its directory, or for an object store `s3://bucket/prefix` (with
+    /// its local last resort in parentheses).
     public internal(set) var spoolDirectory: String
     /// When the pass started (wall clock).
     public internal(set) var startedAt: Date

@@ -40,7 +40,7 @@ public final class Sweeper: Sendable {
 
     let spool: any Spool
     /// The spool this sweeper opened itself, and so shuts down.
-    private let ownedSpool: DirectorySpool?
+    private let ownedSpool: (any Spool)?
     private let primary: Broker
     private let secondary: Broker?
     let clock: any WallClock
@@ -48,7 +48,8 @@ public final class Sweeper: Sendable {
     private let metrics = SweeperMetrics()
     let logger: Logger
 
-    /// Opens the spool directory and prepares the broker clients; no connection is made yet.
+    /// Opens the configured spool (``SpoolConfiguration/open(clock:logger:)``: a directory, or an object store
+    /// with its local last resort) and prepares the broker clients; no connection is made yet.
     ///
     /// - Parameters:
     ///   - configuration: Brokers, spool, policies and pacing.
@@ -65,7 +66,7 @@ public final class Sweeper: Sendable {
     ) throws {
         // The clients first: they hold nothing until the first delivery, so a spool error leaks nothing.
         let (primary, secondary) = try Self.makeBrokers(configuration, clock: clock, logger: logger)
-        let spool = try DirectorySpool(configuration: configuration.spool, clock: clock, logger: logger)
+        let spool = try configuration.spool.open(clock: clock, logger: logger)
         self.init(
             configuration: configuration,
             spool: spool,
@@ -111,7 +112,7 @@ public final class Sweeper: Sendable {
     private init(
         configuration: Configuration,
         spool: any Spool,
-        ownedSpool: DirectorySpool?,
+        ownedSpool: (any Spool)?,
         primary: Broker,
         secondary: Broker?,
         clock: any WallClock,

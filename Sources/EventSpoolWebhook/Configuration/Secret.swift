@@ -47,7 +47,7 @@ public struct Secret: Sendable, Hashable {
     ///   owner's group, when this process is in it), naming the file and its mode.
     /// - Throws: ``SecretError`` naming the file (never its contents) when it cannot be read, is not a
     ///   regular file, is too large, is not UTF-8, or is empty.
-    func reveal(warnings: inout [String]) throws(SecretError) -> String {
+    package func reveal(warnings: inout [String]) throws(SecretError) -> String {
         switch source {
         case .value(let value):
             return value
@@ -106,12 +106,12 @@ extension Secret: CustomStringConvertible, CustomDebugStringConvertible, CustomR
 }
 
 /// Why a ``Secret`` could not be read. The message names the file, never its contents.
-struct SecretError: Error, Sendable, Hashable, CustomStringConvertible {
-    var message: String
+package struct SecretError: Error, Sendable, Hashable, CustomStringConvertible {
+    package var message: String
 
     init(_ message: String) {
         self.message = message
     }
 
-    var description: String { message }
+    package var description: String { message }
 }

@@ -40,14 +40,17 @@ import Testing
         try await SweeperFixture.with(kind, limits: .init(maxObjects: 2)) { fixture in
             let spool = fixture.spool
             await #expect(throws: SpoolError.self) { try await spool.put([]) }
-            _ = try await spool.put([event("a")])
-            _ = try await spool.put([event("b")])
+            // Two objects fill a store; a spool with a last resort fills its primary, then the last resort.
+            let capacity = 2 * fixture.opened.stores
+            for index in 0..<capacity {
+                _ = try await spool.put([event("\(index)")])
+            }
             let full = await spoolError { _ = try await spool.put([event("c")]) }
             #expect(full?.code == .full)
             #expect(full?.message.contains("spool.maxObjects") == true, "\(String(describing: full))")
-            #expect(try await spool.keys(in: .pending).count == 2)
+            #expect(try await spool.keys(in: .pending).count == capacity)
             let occupancy = try await spool.occupancy(of: .pending)
-            #expect(occupancy.objects == 2)
+            #expect(occupancy.objects == capacity)
             var bytes: Int64 = 0
             for key in try await spool.keys(in: .pending) {
                 bytes += Int64(try await spool.header(key, in: .pending).size)

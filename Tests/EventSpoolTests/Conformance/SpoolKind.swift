@@ -45,6 +45,33 @@ struct SpoolKind: Sendable, CustomTestStringConvertible {
         return OpenedSpool.inMemory(spool)
     }
 
+    /// A ``LastResortSpool``: a spool in memory as its primary (its lease expires, as an object store's does) and a
+    /// directory spool in the same place as its last resort, as `SpoolConfiguration.open` makes for an object store.
+    static let lastResort = SpoolKind(name: "memory+last resort") { request in
+        let configuration = SpoolConfiguration(directory: request.location, limits: request.limits)
+        let primary = InMemorySpool(
+            configuration: configuration,
+            clock: request.clock,
+            leaseDuration: request.leaseDuration
+        )
+        @Sendable func open() throws -> OpenedSpool {
+            let lastResort = try DirectorySpool(
+                configuration: configuration,
+                clock: request.clock,
+                logger: request.logger
+            )
+            let spool = LastResortSpool(primary: primary, lastResort: lastResort)
+            return OpenedSpool(
+                spool: spool,
+                leaseCanExpire: true,
+                stores: 2,
+                close: { await spool.shutdown() },
+                openAgain: open
+            )
+        }
+        return try open()
+    }
+
     /// An ``S3Spool`` in a fresh bucket of the test process's SeaweedFS (started on first use). Its lease expires
     /// by the store's clock, which a test cannot move: the tests of expiry that move a manual clock skip it, and
     /// the S3 lease tests wait for a real expiry.
@@ -78,7 +105,7 @@ struct SpoolKind: Sendable, CustomTestStringConvertible {
     }
 
     /// Every conformer of `Spool`.
-    static let all: [SpoolKind] = [.directory, .memory, .s3]
+    static let all: [SpoolKind] = [.directory, .memory, .lastResort, .s3]
 }
 
 /// What a test asks of a new spool.
@@ -98,6 +125,9 @@ struct OpenedSpool: Sendable {
     let spool: any Spool
     /// Whether the spool's sweeper lease can expire (and so be lost mid-pass).
     let leaseCanExpire: Bool
+    /// How many stores, each with the configured limits, a put may fill before the spool is full: 2 for a spool
+    /// with a last resort, which takes the puts its primary refuses.
+    var stores = 1
     /// Stops the spool's threads and connections.
     let close: @Sendable () async -> Void
     /// Opens the same spool once more, as another process would: a second instance where the kind has
