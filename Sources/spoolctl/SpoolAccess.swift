@@ -43,13 +43,21 @@ enum SpoolAccess {
         return try openDirectory(configuration, for: purpose, logger: logger)
     }
 
-    /// Opens the spool in the bucket `configuration.objectStore` names; no request is made yet. The one place
-    /// that makes the object-store spool the commands work on.
+    /// Opens the spool in the bucket `configuration.objectStore` names, with `spool.directory` as its local last
+    /// resort unless that is empty (``SpoolConfiguration/open(clock:logger:)``, as a publisher and a sweeper
+    /// open it); no request is made yet.
+    ///
+    /// - Throws: ``CommandFailure``: `configuration` (78) when the store's settings cannot be used,
+    ///   `cannotOpenSpool` (73) otherwise.
     static func openObjectStore(
         _ configuration: SpoolConfiguration,
         logger: Logger
     ) throws(CommandFailure) -> any Spool {
-        try openBucket(configuration, logger: logger)
+        do {
+            return try configuration.open(logger: logger)
+        } catch {
+            throw openingFailure(error, configuration)
+        }
     }
 
     /// Opens the bucket alone, without a local last resort: what `migrate` writes into.
@@ -59,11 +67,17 @@ enum SpoolAccess {
     static func openBucket(_ configuration: SpoolConfiguration, logger: Logger) throws(CommandFailure) -> S3Spool {
         do {
             return try S3Spool(configuration: configuration, logger: logger)
-        } catch let error where error.code == .invalidConfiguration {
-            throw CommandFailure(.configuration, "cannot open the spool \(location(of: configuration)): \(error)")
         } catch {
-            throw CommandFailure(.cannotOpenSpool, "cannot open the spool \(location(of: configuration)): \(error)")
+            throw openingFailure(error, configuration)
         }
+    }
+
+    /// A bucket's spool that cannot be opened: 78 when its settings are refused, else 73.
+    private static func openingFailure(_ error: SpoolError, _ configuration: SpoolConfiguration) -> CommandFailure {
+        CommandFailure(
+            error.code == .invalidConfiguration ? .configuration : .cannotOpenSpool,
+            "cannot open the spool \(location(of: configuration)): \(error)"
+        )
     }
 
     /// Opens the spool directory: for reading only, or for writing as its owner and only where it exists.
