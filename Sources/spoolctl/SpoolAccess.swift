@@ -34,13 +34,33 @@ enum SpoolAccess {
         logger: Logger
     ) throws(CommandFailure) -> any Spool {
         guard configuration.objectStore == nil else {
+            guard purpose == .writing else { return try openObjectStoreForReading(configuration, logger: logger) }
             // The local last resort takes what the store refuses, and sweeps drain it: only its owner writes.
-            if purpose == .writing && !configuration.directory.isEmpty {
+            if !configuration.directory.isEmpty {
                 try checkOwner(of: configuration)
             }
             return try openObjectStore(configuration, logger: logger)
         }
         return try openDirectory(configuration, for: purpose, logger: logger)
+    }
+
+    /// Opens a bucket's spool for a command that only reads, creating nothing: its local last resort is read
+    /// where it is a spool, and left out where there is none (no directory, or one no writer has used yet).
+    private static func openObjectStoreForReading(
+        _ configuration: SpoolConfiguration,
+        logger: Logger
+    ) throws(CommandFailure) -> any Spool {
+        let bucket = try openBucket(configuration, logger: logger)
+        guard !configuration.directory.isEmpty, FileManager.default.fileExists(atPath: configuration.directory) else {
+            return bucket
+        }
+        var local = configuration
+        local.objectStore = nil
+        do {
+            return LastResortSpool(primary: bucket, lastResort: try openDirectory(local, for: .reading, logger: logger))
+        } catch let failure where failure.status == .cannotOpenSpool {
+            return bucket
+        }
     }
 
     /// Opens the spool in the bucket `configuration.objectStore` names, with `spool.directory` as its local last

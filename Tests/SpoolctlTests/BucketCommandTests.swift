@@ -57,6 +57,21 @@ struct BucketCommandTests {
             let actions = try jsonObjects(dryRun.stdout).compactMap { $0["action"] as? String }
             #expect(actions == ["wouldRemove", "wouldRemove", "wouldRemove"], "\(dryRun)")
             #expect(try await scene.keys(in: .pending) == keys, "a dry run removes nothing")
+            #expect(!FileManager.default.fileExists(atPath: scene.directory), "reading made no local last resort")
+        }
+    }
+
+    @Test("list and stats read the bucket and its local last resort as one spool, in key order")
+    func lastResortIsListedWithTheBucket() async throws {
+        try await withTemporaryDirectory { folder in
+            let scene = try await BucketScene.make(in: folder)
+            try await scene.put(objects: [[FixtureEvent(id: "evt-in-bucket")]])
+            try await SpoolFixture.put(objects: [[FixtureEvent(id: "evt-on-disk")]], into: scene.directory)
+            let list = try await scene.spoolctl(["list", "--json"])
+            #expect(list.status == 0, "\(list)")
+            #expect(try ids(list.stdout) == ["evt-in-bucket", "evt-on-disk"], "\(list)")
+            let show = try await scene.spoolctl(["show", "evt-on-disk", "--json"])
+            #expect(try jsonObject(show.stdout)["id"] as? String == "evt-on-disk", "\(show)")
         }
     }
 
