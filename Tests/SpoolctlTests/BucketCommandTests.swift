@@ -100,6 +100,31 @@ struct BucketCommandTests {
         }
     }
 
+    @Test("hold, release, requeue and replay change a bucket's objects as a directory's")
+    func surgeryAndReplay() async throws {
+        try await withTemporaryDirectory { folder in
+            let scene = try await BucketScene.make(in: folder)
+            try await scene.put(objects: [[FixtureEvent(id: "evt-h1")], [FixtureEvent(id: "evt-r1")]])
+            try await scene.put(objects: [[FixtureEvent(id: "evt-d1", deadReason: "HTTP 400")]], state: .dead)
+            let held = try await scene.spoolctl(["hold", "evt-h1"])
+            #expect(held.status == 0 && held.stdout.contains("held evt-h1"), "\(held)")
+            #expect(try ids(try await scene.spoolctl(["list", "--held", "--json"]).stdout) == ["evt-h1"])
+            let released = try await scene.spoolctl(["release", "evt-h1"])
+            #expect(released.status == 0, "\(released)")
+            #expect(try await scene.keys(in: .held).isEmpty)
+            let requeued = try await scene.spoolctl(["requeue", "evt-d1"])
+            #expect(requeued.status == 0 && requeued.stdout.contains("requeued evt-d1"), "\(requeued)")
+            #expect(try await scene.keys(in: .dead).isEmpty)
+            try await withTestBroker { broker in
+                let replayed = try await scene.spoolctl(["replay", "evt-r1", "--json", "--broker-url", broker.url])
+                #expect(replayed.status == 0, "\(replayed)")
+                #expect(broker.requests.compactMap { $0.header("ce-id") } == ["evt-r1"], "\(replayed)")
+            }
+            let left = try await scene.spoolctl(["list", "--json"])
+            #expect(Set(try ids(left.stdout)) == ["evt-h1", "evt-d1"], "\(left)")
+        }
+    }
+
     @Test("purge --yes takes the bucket's sweeper lease: 75 while another holder has it, then removes")
     func purgeTakesTheLease() async throws {
         try await withTemporaryDirectory { folder in
