@@ -2,7 +2,7 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps python-deps s3-servers test test-reliability lint build demo conformance clean bench bench-quick
+.PHONY: deps python-deps s3-servers test test-reliability lint build demo demo-s3 conformance clean bench bench-quick
 .PHONY: release man completions install install-bin install-service uninstall test-install
 
 # Installs what the build needs when it is missing: libcurl's headers (Debian: libcurl4-openssl-dev).
@@ -52,6 +52,16 @@ lint:
 demo: deps
 	$(SWIFT) build --product eventspool-demo
 	"$$($(SWIFT) build --show-bin-path)/eventspool-demo"
+
+# The demo with the spool in an S3 bucket (docs/s3.md): starts a SeaweedFS of its own in a temporary folder,
+# publishes through a broker outage into the bucket from two publisher processes, drains it with two sweeper
+# processes (host ids sweeper-a and sweeper-b), counts (lost = 0), and SIGKILLs SeaweedFS.
+demo-s3: deps s3-servers
+	$(SWIFT) build --product eventspool-demo
+	@run="$$(mktemp -d)"; trap 'scripts/seaweedfs.sh stop "$$run/seaweedfs"; rm -rf "$$run"' EXIT; \
+	  endpoint="$$(scripts/seaweedfs.sh start "$$run/seaweedfs" eventspool-demo)" || exit 1; \
+	  . "$$run/seaweedfs/env"; export S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY; \
+	  "$$($(SWIFT) build --show-bin-path)/eventspool-demo" --s3-endpoint "$$endpoint" --bucket "$$S3_BUCKET"
 
 # EventSpool's real requests checked by the official CloudEvents SDK and Standard Webhooks library.
 conformance: deps python-deps

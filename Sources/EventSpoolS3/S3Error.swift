@@ -22,6 +22,7 @@ package struct S3Error: Error, Sendable, CustomStringConvertible {
             case transport
             case badResponse
             case cancelled
+            case notAtomic
         }
 
         private let base: Base
@@ -50,6 +51,8 @@ package struct S3Error: Error, Sendable, CustomStringConvertible {
         package static let badResponse = Code(.badResponse)
         /// The calling task was cancelled.
         package static let cancelled = Code(.cancelled)
+        /// The store let two writers win one conditional write (``S3RaceProbe``): it cannot hold a spool's lease.
+        package static let notAtomic = Code(.notAtomic)
 
         package var description: String { base.rawValue }
     }

@@ -21,6 +21,12 @@ struct BenchOptions: Sendable {
     var wrkScript = "Benchmarks/post.lua"
     /// The `spoolctl` binary for the `list` row; by default next to this executable.
     var spoolctl: String?
+    /// The S3-compatible store of the S3 rows (`make bench` starts SeaweedFS), and its bucket; without an
+    /// endpoint those rows do not run.
+    var s3Endpoint: String?
+    var s3Bucket = "eventspool-bench"
+    /// The bucket size of the S3 drain row.
+    var s3DrainEvents = 20_000
     /// The rows to run (all by default).
     var rows: Set<BenchRowKind> = Set(BenchRowKind.allCases)
 
@@ -36,6 +42,8 @@ struct BenchOptions: Sendable {
         usage: eventspool-bench run --url <sink url> [--quick] [--rounds n] [--seconds s] [--dir path]
                                     [--scaling n,n,…] [--drain n] [--events-per-object n]
                                     [--wrk path] [--wrk-script path] [--spoolctl path] [--rows name,…]
+                                    [--s3-endpoint url] [--s3-bucket name] [--s3-drain n]
+               (the S3 rows read S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY)
                eventspool-bench fill --dir <spool> --events <n> [--events-per-object n]
                eventspool-bench drain --dir <spool> --url <sink url>   (the drain rows' child process)
         rows: \(BenchRowKind.allCases.map(\.rawValue).joined(separator: ", "))
@@ -64,6 +72,7 @@ struct BenchOptions: Sendable {
                 secondsPerRound = 2
                 scalingEvents = [10_000, 100_000]
                 drainEvents = 100_000
+                s3DrainEvents = 10_000
             case "--rounds": rounds = try number(flag)
             case "--seconds": secondsPerRound = try number(flag)
             case "--drain": drainEvents = try number(flag)
@@ -71,6 +80,9 @@ struct BenchOptions: Sendable {
             case "--wrk": wrk = try value(flag)
             case "--wrk-script": wrkScript = try value(flag)
             case "--spoolctl": spoolctl = try value(flag)
+            case "--s3-endpoint": s3Endpoint = try value(flag)
+            case "--s3-bucket": s3Bucket = try value(flag)
+            case "--s3-drain": s3DrainEvents = try number(flag)
             case "--scaling":
                 let text = try value(flag)
                 let sizes = text.split(separator: ",").compactMap { Int($0.replacing("_", with: "")) }
@@ -104,6 +116,8 @@ enum BenchRowKind: String, CaseIterable, Sendable {
     case latency
     case drain
     case scaling
+    case s3spooling
+    case s3drain
 }
 
 /// A benchmark that cannot run: a bad option, a missing tool, a failed baseline.

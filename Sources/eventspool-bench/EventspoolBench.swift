@@ -1,3 +1,4 @@
+import EventSpool
 import Foundation
 import Logging
 
@@ -81,6 +82,9 @@ struct BenchRun {
         if options.rows.contains(.drain) || options.rows.contains(.scaling) {
             results += await DrainRows(options: options, logger: logger, concurrentRate: concurrentRate).run()
         }
+        if !options.rows.isDisjoint(with: [.s3spooling, .s3drain]) {
+            results += await s3Rows()
+        }
 
         let report =
             [
@@ -97,6 +101,30 @@ struct BenchRun {
                 "raw numbers:",
             ] + results.flatMap(\.raw).map { "  " + $0 }
         print(report.joined(separator: "\n"))
+    }
+
+    /// The S3 rows, or why they did not run.
+    private func s3Rows() async -> [RowResult] {
+        let store: SpoolConfiguration.ObjectStore
+        do throws(BenchError) {
+            guard let given = try S3Rows.store(options) else {
+                return [.notRun(.s3spooling, "spooling to S3", target: "≥ 1×", reason: "no --s3-endpoint")]
+            }
+            store = given
+        } catch {
+            return [.notRun(.s3spooling, "spooling to S3", target: "≥ 1×", reason: "\(error)")]
+        }
+        let rows = S3Rows(options: options, logger: logger, store: store)
+        var results: [RowResult] = []
+        if options.rows.contains(.s3spooling) {
+            results.append(
+                await attempt(.s3spooling, "spooling to S3, broker down", "≥ 1×") { try await rows.spooling() }
+            )
+        }
+        if options.rows.contains(.s3drain) {
+            results.append(await attempt(.s3drain, "drain from S3", "≥ 0.5×") { try await rows.drain() })
+        }
+        return results
     }
 
     private func attempt(

@@ -364,7 +364,7 @@ struct PublishRows: Sendable {
     /// Publishes to a broker that is down until the circuit breaker opens.
     ///
     /// - Returns: How many events that took (each spooled as an object of its own).
-    private func openCircuit(_ publisher: Publisher) async throws(BenchError) -> Int {
+    func openCircuit(_ publisher: Publisher) async throws(BenchError) -> Int {
         for attempt in 1...100 {
             let outcome = try? await publisher.publish(Event(type: "com.example.bench", source: "/bench", body: body))
             if PublishRows.Expectation.circuitOpen.isMet(by: outcome ?? .delivered) { return attempt }

@@ -2,24 +2,43 @@ import EventSpool
 import Foundation
 import Logging
 
-/// Fills a spool with due events for the sweeper rows, quickly: several spool instances on one directory,
-/// each with its own writer thread, flush objects at the same time (as several processes sharing a spool
+/// Fills a spool with due events for the sweeper rows, quickly: several spool instances on one directory (or
+/// bucket), each with its own writer thread, flush objects at the same time (as several processes sharing a spool
 /// would). Every object is written through the spool API, durable, as a publish would write it.
 struct SpoolFill: Sendable {
-    var directory: String
+    /// The spool's configuration: a directory, or a bucket (``SpoolConfiguration/objectStore``).
+    var configuration: SpoolConfiguration
     var events: Int
-    var eventsPerObject: Int
     var writers = 4
+
+    var eventsPerObject: Int { configuration.maxEventsPerObject }
+
+    init(configuration: SpoolConfiguration, events: Int, writers: Int = 4) {
+        self.configuration = configuration
+        self.events = events
+        self.writers = writers
+    }
+
+    init(directory: String, events: Int, eventsPerObject: Int) {
+        self.init(
+            configuration: SpoolConfiguration(
+                directory: directory,
+                limits: SpoolConfiguration.Limits(maxBytes: 1 << 40, maxObjects: 1 << 30),
+                maxEventsPerObject: eventsPerObject
+            ),
+            events: events
+        )
+    }
 
     /// Writes the events; returns how many per second.
     func run(logger: Logger) async throws -> Double {
         let body = [UInt8](repeating: UInt8(ascii: "x"), count: BenchOptions.bodyBytes)
-        let configuration = SpoolConfiguration(
-            directory: directory,
-            limits: SpoolConfiguration.Limits(maxBytes: 1 << 40, maxObjects: 1 << 30),
-            maxEventsPerObject: eventsPerObject
-        )
-        let spools = try (0..<writers).map { _ in try DirectorySpool(configuration: configuration, logger: logger) }
+        let configuration = configuration
+        let spools: [any Spool] = try (0..<writers).map { _ in
+            configuration.objectStore == nil
+                ? try DirectorySpool(configuration: configuration, logger: logger) as any Spool
+                : try S3Spool(configuration: configuration, logger: logger)
+        }
         let start = ContinuousClock.now
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -2,6 +2,8 @@ import ArgumentParser
 import EventSpool
 import Logging
 
+import class Foundation.ProcessInfo
+
 extension CrashTest {
     /// Publishes from several tasks until told how many events, or until killed, and writes every id to a
     /// start log before its publish and to an acknowledgement log after its publish returned.
@@ -13,8 +15,22 @@ extension CrashTest {
             abstract: "Publish events from concurrent tasks, journalling each start and acknowledgement."
         )
 
-        @Option(help: "The spool directory.")
+        @Option(help: "The spool directory; with --s3-endpoint, the local last resort.")
         var spoolDir: String
+
+        @Option(
+            help: """
+                Spool into a bucket of this S3-compatible store (credentials from AWS_ACCESS_KEY_ID and \
+                AWS_SECRET_ACCESS_KEY); --spool-dir is then the local last resort.
+                """
+        )
+        var s3Endpoint: String?
+
+        @Option(help: "The bucket, with --s3-endpoint.")
+        var s3Bucket = ""
+
+        @Option(help: "The longest one store operation may take, in milliseconds, with --s3-endpoint.")
+        var s3TimeoutMilliseconds = 2000
 
         @Option(help: "The broker's URL.")
         var brokerURL: String
@@ -86,7 +102,7 @@ extension CrashTest {
                     timeout: timeout,
                     headers: ["X-Sender": sender]
                 ),
-                spool: SpoolConfiguration(directory: spoolDir),
+                spool: spoolConfiguration,
                 mode: Publisher.Mode(mode) ?? .fallback,
                 circuitBreaker: CircuitBreakerConfiguration(
                     failureThreshold: 5,
@@ -121,6 +137,8 @@ extension CrashTest {
                             do throws(PublishError) {
                                 switch try await publisher.publish(event) {
                                 case .delivered: await journal.acknowledged(id, "delivered")
+                                case .spooled(_, let reason) where reason.lastResort != nil:
+                                    await journal.acknowledged(id, "spooled-locally")
                                 case .spooled: await journal.acknowledged(id, "spooled")
                                 }
                             } catch {
@@ -132,6 +150,26 @@ extension CrashTest {
             }
             await publisher.shutdown()
             journal.announce("done")
+        }
+
+        /// The spool directory, or the bucket with the directory as its last resort.
+        private var spoolConfiguration: SpoolConfiguration {
+            var configuration = SpoolConfiguration(directory: spoolDir)
+            if let s3Endpoint {
+                let environment = ProcessInfo.processInfo.environment
+                configuration.objectStore = SpoolConfiguration.ObjectStore(
+                    endpoint: s3Endpoint,
+                    bucket: s3Bucket,
+                    credentials: environment["AWS_ACCESS_KEY_ID"].map {
+                        SpoolConfiguration.ObjectStore.Credentials(
+                            accessKeyID: $0,
+                            secretAccessKey: environment["AWS_SECRET_ACCESS_KEY"] ?? ""
+                        )
+                    },
+                    timeout: .milliseconds(s3TimeoutMilliseconds)
+                )
+            }
+            return configuration
         }
 
         /// A JSON body of 30 to 540 bytes: objects of many sizes.

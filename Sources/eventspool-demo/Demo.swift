@@ -31,10 +31,47 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "The spool directory; wiped at the start.")
     var directory = ".eventspool-demo"
 
+    @Option(
+        help: "Spool into the S3 bucket at this endpoint instead (credentials: S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY)."
+    )
+    var s3Endpoint: String?
+
+    @Option(help: "The bucket (with --s3-endpoint); it must exist.")
+    var bucket = "eventspool-demo"
+
+    @Option(help: "The key prefix in the bucket (with --s3-endpoint); by default a new one per run.")
+    var prefix: String?
+
+    @Option(help: .hidden)
+    var child: String?
+
+    @Option(help: .hidden)
+    var hostID: String?
+
+    @Option(help: .hidden)
+    var brokerURL: String?
+
     func validate() throws {
         guard events >= 4, concurrency >= 1 else {
             throw ValidationError("--events must be at least 4 and --concurrency at least 1.")
         }
+    }
+
+    /// The bucket of `--s3-endpoint`, signed with the credentials of the environment.
+    private func objectStore(_ endpoint: String) throws -> SpoolConfiguration.ObjectStore {
+        let environment = ProcessInfo.processInfo.environment
+        guard let key = environment["S3_ACCESS_KEY_ID"], let secret = environment["S3_SECRET_ACCESS_KEY"] else {
+            throw ValidationError("--s3-endpoint needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY in the environment.")
+        }
+        return SpoolConfiguration.ObjectStore(
+            endpoint: endpoint,
+            bucket: bucket,
+            prefix: prefix ?? "demo-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))",
+            credentials: .init(accessKeyID: key, secretAccessKey: secret),
+            // Short, so that a sweeper that dies mid-pass does not hold the other up for long.
+            leaseDuration: .seconds(10),
+            hostID: hostID
+        )
     }
 
     func run() async throws {
@@ -44,6 +81,30 @@ struct Demo: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "eventspool-demo")
+        if let s3Endpoint {
+            let store = try objectStore(s3Endpoint)
+            switch (child, brokerURL) {
+            case ("publish", let url?):
+                try await DemoChild.publish(store: store, brokerURL: url, concurrency: concurrency, logger: logger)
+                return
+            case ("sweep", let url?):
+                try await DemoChild.sweep(store: store, brokerURL: url, logger: logger)
+                return
+            default:
+                let lost = try await withTestBroker { broker in
+                    try await S3DemoRun(
+                        broker: broker,
+                        store: store,
+                        events: events,
+                        concurrency: max(1, concurrency / 2),
+                        logger: logger
+                    )
+                    .run()
+                }
+                if lost > 0 { throw ExitCode(1) }
+                return
+            }
+        }
         try? FileManager.default.removeItem(atPath: directory)
 
         let lost = try await withTestBroker { broker in
@@ -159,6 +220,16 @@ struct DemoRun {
         return tally.lost
     }
 
+    /// The demo's event number `index`.
+    static func event(_ index: Int) -> Event {
+        Event(
+            type: "com.example.demo.order.created",
+            source: "/eventspool-demo",
+            subject: "order-\(index)",
+            text: #"{"order":\#(index),"total":"\#(index % 97).99"}"#
+        )
+    }
+
     private func setBroker(up: Bool, status: Int) async throws {
         broker.setDefaultBehavior(.status(status))
         if up && !broker.isListening {
@@ -177,12 +248,7 @@ struct DemoRun {
                     var ids: [String] = []
                     while true {
                         guard let index = nextIndex.next() else { return ids }
-                        let event = Event(
-                            type: "com.example.demo.order.created",
-                            source: "/eventspool-demo",
-                            subject: "order-\(index)",
-                            text: #"{"order":\#(index),"total":"\#(index % 97).99"}"#
-                        )
+                        let event = Self.event(index)
                         do {
                             switch try await publisher.publish(event) {
                             case .delivered: counts.recordDelivered()

@@ -35,7 +35,7 @@ struct Spoolctl: AsyncParsableCommand {
         version: "1.0.0",
         subcommands: [
             Publish.self, List.self, Show.self, Replay.self, Sweep.self, Stats.self, Purge.self, Requeue.self,
-            Hold.self, Release.self, Verify.self, Migrate.self,
+            Hold.self, Release.self, Verify.self, Migrate.self, Doctor.self,
         ]
     )
 

@@ -57,13 +57,14 @@ import Testing
             "spool.s3.accessKeyId": Self.secret(Self.accessKeyID),
             "spool.s3.secretAccessKey": Self.secret(Self.secretKey),
             "spool.s3.sessionToken": Self.secret(Self.sessionToken),
-            "spool.s3.pathStyle": false, "spool.s3.leaseDuration": "45s", "spool.s3.hostId": "host-7",
+            "spool.s3.pathStyle": false, "spool.s3.timeout": "90s", "spool.s3.leaseDuration": "45s",
+            "spool.s3.hostId": "host-7",
             "spool.s3.tls.caFile": "/etc/eventspool/s3-ca.pem", "spool.s3.tls.minimumVersion": "1.3",
         ])
         let store = try #require(spool.objectStore)
         #expect(spool.directory == "/var/spool/eventspool")
         #expect(store.region == "eu-central-1" && store.prefix == "orders/eu-1/" && !store.pathStyle)
-        #expect(store.leaseDuration == .seconds(45) && store.hostID == "host-7")
+        #expect(store.leaseDuration == .seconds(45) && store.hostID == "host-7" && store.timeout == .seconds(90))
         #expect(store.tls == TLSConfiguration(caFile: "/etc/eventspool/s3-ca.pem", minimumVersion: .v1_3))
         #expect(
             store.credentials
@@ -132,8 +133,9 @@ import Testing
             let error = Self.error(["spool.s3.prefix": ConfigValue(.string(prefix), isSecret: false)])
             #expect(error?.key == "spool.s3.prefix", "\(prefix)")
         }
-        #expect(Self.error(["spool.s3.leaseDuration": "0s"])?.key == "spool.s3.leaseDuration")
+        #expect(Self.error(["spool.s3.leaseDuration": "5s"])?.key == "spool.s3.leaseDuration")
         #expect(Self.error(["spool.s3.leaseDuration": "2h"])?.key == "spool.s3.leaseDuration")
+        #expect(Self.error(["spool.s3.timeout": "6m"])?.key == "spool.s3.timeout", "more than S3Spool accepts")
         #expect(Self.error(["spool.s3.accessKeyId": Self.secret(Self.accessKeyID)])?.key == "spool.s3.secretAccessKey")
         #expect(Self.error(["spool.s3.secretAccessKey": Self.secret(Self.secretKey)])?.key == "spool.s3.accessKeyId")
         #expect(Self.error(["spool.s3.sessionToken": Self.secret(Self.sessionToken)])?.key == "spool.s3.accessKeyId")
@@ -210,7 +212,13 @@ import Testing
         otherBucket.objectStore?.bucket = "other-bucket"
         var noStore = spool
         noStore.objectStore = nil
-        for (configuration, words) in [(otherBucket, "s3.bucket 'other-bucket'"), (noStore, "backend 'directory'")] {
+        var otherTimeout = spool
+        otherTimeout.objectStore?.timeout = .seconds(7)
+        let others = [
+            (otherBucket, "s3.bucket 'other-bucket'"), (otherTimeout, "s3.timeout '7.0 seconds'"),
+            (noStore, "backend 'directory'"),
+        ]
+        for (configuration, words) in others {
             let error = #expect(throws: ConfigurationError.self) {
                 try Sweeper(configuration: .init(broker: broker, spool: configuration), spool: opened, logger: logger)
             }

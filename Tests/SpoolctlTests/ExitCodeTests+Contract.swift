@@ -17,6 +17,9 @@ extension ExitCodeTests {
         Case(description: "hold of no spool", arguments: ["hold", "--all"] + typo, status: 73),
         Case(description: "release of no spool", arguments: ["release", "--all"] + typo, status: 73),
         Case(description: "verify --quarantine of no spool", arguments: ["verify", "--quarantine"] + typo, status: 73),
+        // doctor probes a bucket; a directory spool, even a missing one, has nothing to probe and is left alone.
+        Case(description: "doctor of a directory spool", arguments: ["doctor"] + typo, status: 0),
+        Case(description: "doctor with one writer", arguments: ["doctor", "--writers", "1"], status: 64),
         // A dry run only reads.
         Case(
             description: "purge --dry-run while a sweeper runs",

@@ -9,8 +9,9 @@ import Glibc
 // Starting a server: its program, its ports, its folder, the watchdog that kills it, and the wait until it takes a
 // write.
 extension S3TestServer {
-    /// Starts a server of `kind` in a new temporary folder and waits until it stores an object.
-    static func launch(_ kind: Kind) async throws -> S3TestServer {
+    /// Starts a server of `kind` in a new temporary folder, with `environment` added to this process's, and waits
+    /// until it stores an object.
+    static func launch(_ kind: Kind, environment: [String: String] = [:]) async throws -> S3TestServer {
         let folder = NSTemporaryDirectory() + "/eventspool-s3-\(kind)-\(getpid())-\(UInt16.random(in: 0...9999))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var lastProblem = ""
@@ -26,7 +27,7 @@ extension S3TestServer {
                 case .moto: try motoArguments()
                 }
             let logPath = run + "/server.out"
-            let process = try start(program(kind), arguments: arguments, logPath: logPath)
+            let process = try start(program(kind), arguments: arguments, environment: environment, logPath: logPath)
             let watchdog = try startWatchdog(killing: process.processIdentifier, removing: leftovers + [folder])
             let server = S3TestServer(
                 kind: kind,
@@ -136,12 +137,18 @@ extension S3TestServer {
     }
 
     /// Runs `program` with its output going to `logPath`.
-    private static func start(_ program: String, arguments: [String], logPath: String) throws -> Process {
+    private static func start(
+        _ program: String,
+        arguments: [String],
+        environment: [String: String],
+        logPath: String
+    ) throws -> Process {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = log
         process.standardError = log

@@ -55,6 +55,17 @@ package final class S3TestServer: Sendable {
         self.watchdogPipe = watchdogPipe
     }
 
+    /// Freezes the server (`SIGSTOP`): connections are accepted by the kernel and never answered, as a store that
+    /// hangs. ``resume()`` undoes it.
+    package func suspend() {
+        kill(process.processIdentifier, SIGSTOP)
+    }
+
+    /// Lets a server frozen by ``suspend()`` run again (`SIGCONT`).
+    package func resume() {
+        kill(process.processIdentifier, SIGCONT)
+    }
+
     /// Whether the server process is still running.
     package var isRunning: Bool { process.isRunning }
 

@@ -57,6 +57,7 @@ extension ConfigurationError {
         compare("prefix", store.prefix, opened.prefix)
         compare("pathStyle", store.pathStyle, opened.pathStyle)
         compare("tls", store.tls, opened.tls)
+        compare("timeout", store.timeout, opened.timeout)
         compare("leaseDuration", store.leaseDuration, opened.leaseDuration)
         compare("hostId", store.hostID ?? "", opened.hostID ?? "")
         if store.credentials != opened.credentials {
