@@ -14,7 +14,7 @@ extension Spoolctl {
                 <prefix>/probe/passed, which spares the spools their start-up probe. On SeaweedFS the losers of \
                 a race wait in 1-second lock retries: the default probe takes minutes. With a directory backend \
                 there is nothing to probe (exit 0). Exits 1 when the store fails (writes not atomic, or the \
-                object written does not come back), 74 when it cannot be reached or refuses, 73 when the bucket \
+                object written does not come back), 69 when it cannot be reached or refuses, 73 when the bucket \
                 does not exist. With --json, one object: {"backend", "location", "endpoint", "server", "write", \
                 "probe", "passed", "recorded"}.
                 """
@@ -98,7 +98,8 @@ extension Spoolctl {
             (location.hasSuffix("/") ? location : location + "/") + S3RaceProbe.recordName
         }
 
-        /// The exit status of a store that could not be asked.
+        /// The exit status of a store that could not be asked: 69 (`unavailable`) when it does not answer or
+        /// refuses, as for every command on a bucket.
         private static func failure(_ error: S3Error) -> CommandFailure {
             switch error.code {
             case .invalidConfiguration, .invalidKey:
@@ -106,7 +107,7 @@ extension Spoolctl {
             case .notFound:
                 CommandFailure(.cannotOpenSpool, error.description)
             default:
-                CommandFailure(.ioError, error.description)
+                CommandFailure(.unavailable, error.description)
             }
         }
     }

@@ -115,13 +115,13 @@ struct DoctorCommandTests {
         #expect(result.stdout.contains("EventSpool refuses to run a sweeper lease on it"), "\(result)")
     }
 
-    @Test("a store that does not answer is 74, a missing bucket 73, each with its JSON error line")
+    @Test("a store that does not answer is 69, a missing bucket 73, each with its JSON error line")
     func unreachableAndMissing() async throws {
         let server = try await S3TestServer.shared(.moto)
         var missing = server.configuration(bucket: "no-such-bucket")
         missing.credentials = nil
         let closed = S3Configuration(endpoint: "http://127.0.0.1:1", bucket: "nowhere")
-        for (configuration, status, kind) in [(closed, 74, "ioError"), (missing, 73, "cannotOpenSpool")] {
+        for (configuration, status, kind) in [(closed, 69, "unavailable"), (missing, 73, "cannotOpenSpool")] {
             let result = try await BuiltExecutable.run(
                 "spoolctl",
                 ["doctor", "--json", "--rounds", "1", "--writers", "2"],
