@@ -34,34 +34,50 @@ enum SpoolAccess {
         logger: Logger
     ) throws(CommandFailure) -> any Spool {
         guard configuration.objectStore == nil else {
+            guard purpose == .writing else { return try openObjectStoreForReading(configuration, logger: logger) }
             // The local last resort takes what the store refuses, and sweeps drain it: only its owner writes.
-            if purpose == .writing && !configuration.directory.isEmpty {
+            if !configuration.directory.isEmpty {
                 try checkOwner(of: configuration)
             }
-            return try openObjectStore(configuration, for: purpose, logger: logger)
+            return try openObjectStore(configuration, logger: logger)
         }
         return try openDirectory(configuration, for: purpose, logger: logger)
     }
 
-    /// Opens the spool in the bucket `configuration.objectStore` names; no request is made yet. The one place
-    /// that makes the object-store spool the commands work on.
-    ///
-    /// With a local last resort (`spool.directory`) that exists, the commands work on both, as the publisher and
-    /// the sweeper do (``LastResortSpool``): `sweep` drains the events a store outage left on this host, `list` and
-    /// `stats` count them. A host that never fell back has no such directory, and then the bucket is all there is.
-    static func openObjectStore(
+    /// Opens a bucket's spool for a command that only reads, creating nothing: its local last resort is read
+    /// where it is a spool, and left out where there is none (no directory, or one no writer has used yet).
+    private static func openObjectStoreForReading(
         _ configuration: SpoolConfiguration,
-        for purpose: Purpose,
         logger: Logger
     ) throws(CommandFailure) -> any Spool {
+        let bucket = try openBucket(configuration, logger: logger)
         guard !configuration.directory.isEmpty, FileManager.default.fileExists(atPath: configuration.directory) else {
-            return try openBucket(configuration, logger: logger)
+            return bucket
         }
         var local = configuration
         local.objectStore = nil
-        // The directory first: should the bucket's settings be refused, dropping it stops its threads.
-        let lastResort = try openDirectory(local, for: purpose, logger: logger)
-        return LastResortSpool(primary: try openBucket(configuration, logger: logger), lastResort: lastResort)
+        do {
+            return LastResortSpool(primary: bucket, lastResort: try openDirectory(local, for: .reading, logger: logger))
+        } catch let failure where failure.status == .cannotOpenSpool {
+            return bucket
+        }
+    }
+
+    /// Opens the spool in the bucket `configuration.objectStore` names, with `spool.directory` as its local last
+    /// resort unless that is empty (``SpoolConfiguration/open(clock:logger:)``, as a publisher and a sweeper
+    /// open it); no request is made yet.
+    ///
+    /// - Throws: ``CommandFailure``: `configuration` (78) when the store's settings cannot be used,
+    ///   `cannotOpenSpool` (73) otherwise.
+    static func openObjectStore(
+        _ configuration: SpoolConfiguration,
+        logger: Logger
+    ) throws(CommandFailure) -> any Spool {
+        do {
+            return try configuration.open(logger: logger)
+        } catch {
+            throw openingFailure(error, configuration)
+        }
     }
 
     /// Opens the bucket alone, without a local last resort: what `migrate` writes into.
@@ -71,11 +87,17 @@ enum SpoolAccess {
     static func openBucket(_ configuration: SpoolConfiguration, logger: Logger) throws(CommandFailure) -> S3Spool {
         do {
             return try S3Spool(configuration: configuration, logger: logger)
-        } catch let error where error.code == .invalidConfiguration {
-            throw CommandFailure(.configuration, "cannot open the spool \(location(of: configuration)): \(error)")
         } catch {
-            throw CommandFailure(.cannotOpenSpool, "cannot open the spool \(location(of: configuration)): \(error)")
+            throw openingFailure(error, configuration)
         }
+    }
+
+    /// A bucket's spool that cannot be opened: 78 when its settings are refused, else 73.
+    private static func openingFailure(_ error: SpoolError, _ configuration: SpoolConfiguration) -> CommandFailure {
+        CommandFailure(
+            error.code == .invalidConfiguration ? .configuration : .cannotOpenSpool,
+            "cannot open the spool \(location(of: configuration)): \(error)"
+        )
     }
 
     /// Opens the spool directory: for reading only, or for writing as its owner and only where it exists.

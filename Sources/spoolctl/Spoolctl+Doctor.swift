@@ -98,7 +98,8 @@ extension Spoolctl {
             (location.hasSuffix("/") ? location : location + "/") + S3RaceProbe.recordName
         }
 
-        /// The exit status of a store that could not be asked.
+        /// The exit status of a store that could not be asked: 69 (`unavailable`) when it does not answer or
+        /// refuses, as for every command on a bucket.
         private static func failure(_ error: S3Error) -> CommandFailure {
             switch error.code {
             case .invalidConfiguration, .invalidKey:

@@ -57,6 +57,21 @@ struct BucketCommandTests {
             let actions = try jsonObjects(dryRun.stdout).compactMap { $0["action"] as? String }
             #expect(actions == ["wouldRemove", "wouldRemove", "wouldRemove"], "\(dryRun)")
             #expect(try await scene.keys(in: .pending) == keys, "a dry run removes nothing")
+            #expect(!FileManager.default.fileExists(atPath: scene.directory), "reading made no local last resort")
+        }
+    }
+
+    @Test("list and stats read the bucket and its local last resort as one spool, in key order")
+    func lastResortIsListedWithTheBucket() async throws {
+        try await withTemporaryDirectory { folder in
+            let scene = try await BucketScene.make(in: folder)
+            try await scene.put(objects: [[FixtureEvent(id: "evt-in-bucket")]])
+            try await SpoolFixture.put(objects: [[FixtureEvent(id: "evt-on-disk")]], into: scene.directory)
+            let list = try await scene.spoolctl(["list", "--json"])
+            #expect(list.status == 0, "\(list)")
+            #expect(try ids(list.stdout) == ["evt-in-bucket", "evt-on-disk"], "\(list)")
+            let show = try await scene.spoolctl(["show", "evt-on-disk", "--json"])
+            #expect(try jsonObject(show.stdout)["id"] as? String == "evt-on-disk", "\(show)")
         }
     }
 
@@ -82,6 +97,31 @@ struct BucketCommandTests {
                 )
             }
             #expect(try await scene.keys(in: .pending).isEmpty)
+        }
+    }
+
+    @Test("hold, release, requeue and replay change a bucket's objects as a directory's")
+    func surgeryAndReplay() async throws {
+        try await withTemporaryDirectory { folder in
+            let scene = try await BucketScene.make(in: folder)
+            try await scene.put(objects: [[FixtureEvent(id: "evt-h1")], [FixtureEvent(id: "evt-r1")]])
+            try await scene.put(objects: [[FixtureEvent(id: "evt-d1", deadReason: "HTTP 400")]], state: .dead)
+            let held = try await scene.spoolctl(["hold", "evt-h1"])
+            #expect(held.status == 0 && held.stdout.contains("held evt-h1"), "\(held)")
+            #expect(try ids(try await scene.spoolctl(["list", "--held", "--json"]).stdout) == ["evt-h1"])
+            let released = try await scene.spoolctl(["release", "evt-h1"])
+            #expect(released.status == 0, "\(released)")
+            #expect(try await scene.keys(in: .held).isEmpty)
+            let requeued = try await scene.spoolctl(["requeue", "evt-d1"])
+            #expect(requeued.status == 0 && requeued.stdout.contains("requeued evt-d1"), "\(requeued)")
+            #expect(try await scene.keys(in: .dead).isEmpty)
+            try await withTestBroker { broker in
+                let replayed = try await scene.spoolctl(["replay", "evt-r1", "--json", "--broker-url", broker.url])
+                #expect(replayed.status == 0, "\(replayed)")
+                #expect(broker.requests.compactMap { $0.header("ce-id") } == ["evt-r1"], "\(replayed)")
+            }
+            let left = try await scene.spoolctl(["list", "--json"])
+            #expect(Set(try ids(left.stdout)) == ["evt-h1", "evt-d1"], "\(left)")
         }
     }
 
