@@ -63,7 +63,9 @@ extension S3TestServer {
             "-master.port=\(base)", "-volume.port=\(base + 1)", "-filer.port=\(base + 2)", "-s3",
             "-s3.port=\(base + 3)", "-s3.config=\(run)/s3-config.json", "-s3.port.iceberg=0", "-s3.port.lance=0",
             "-filer.localSocket=\(run)/filer.sock", "-s3.localSocket=\(run)/s3.sock",
-            "-master.volumeSizeLimitMB=64", "-volume.max=0", "-master.resumeState=false",
+            // Every bucket takes 7 volumes: with the count left to weed (free disk / size limit) a full test run
+            // ran out after about 160 buckets (500 InternalError on every PUT to a new one).
+            "-master.volumeSizeLimitMB=16", "-volume.max=20000", "-master.resumeState=false",
             "-s3.autoCreateBucket=false",
         ]
         // weed puts its gRPC unix sockets in /tmp whatever it is told, and leaves them after SIGKILL.

@@ -94,6 +94,36 @@ struct SpoolKind: Sendable, CustomTestStringConvertible {
         return try openS3(configuration, request)
     }
 
+    /// What `spool.backend: s3` opens in production (``SpoolConfiguration/open(clock:logger:)``): an ``S3Spool`` in
+    /// a fresh bucket with a directory spool as its local last resort.
+    static let s3WithLastResort = SpoolKind(name: "s3+directory") { request in
+        let bucket = try await S3TestServer.shared(.seaweedfs).makeSpoolBucket()
+        let configuration = SpoolConfiguration(
+            directory: request.location,
+            limits: request.limits,
+            objectStore: SpoolConfiguration.ObjectStore(
+                endpoint: bucket.endpoint,
+                bucket: bucket.bucket,
+                credentials: SpoolConfiguration.ObjectStore.Credentials(
+                    accessKeyID: S3TestServer.adminCredentials.accessKeyID,
+                    secretAccessKey: S3TestServer.adminCredentials.secretAccessKey
+                ),
+                leaseDuration: request.leaseDuration
+            )
+        )
+        @Sendable func open() throws -> OpenedSpool {
+            let spool = try configuration.open(clock: request.clock, logger: request.logger)
+            return OpenedSpool(
+                spool: spool,
+                leaseCanExpire: false,
+                stores: 2,
+                close: { await spool.shutdown() },
+                openAgain: open
+            )
+        }
+        return try open()
+    }
+
     private static func openS3(_ configuration: SpoolConfiguration, _ request: SpoolRequest) throws -> OpenedSpool {
         let spool = try S3Spool(configuration: configuration, clock: request.clock, logger: request.logger)
         return OpenedSpool(
@@ -105,7 +135,7 @@ struct SpoolKind: Sendable, CustomTestStringConvertible {
     }
 
     /// Every conformer of `Spool`.
-    static let all: [SpoolKind] = [.directory, .memory, .lastResort, .s3]
+    static let all: [SpoolKind] = [.directory, .memory, .lastResort, .s3, .s3WithLastResort]
 }
 
 /// What a test asks of a new spool.
