@@ -211,6 +211,9 @@ enum SpoolAccess {
         let lease: (any SpoolLease)?
         do {
             lease = try await spool.tryAcquireSweeperLease()
+        } catch  where error.code == .notFound {
+            // The lease object itself is never "not found": a bucket that does not exist is no spool (73).
+            throw CommandFailure(.cannotOpenSpool, "no spool at \(spool.location): \(error)")
         } catch {
             throw failure(error, doing: "cannot take the sweeper's lease of \(spool.location)")
         }

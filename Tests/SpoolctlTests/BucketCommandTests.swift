@@ -125,6 +125,22 @@ struct BucketCommandTests {
         }
     }
 
+    @Test("a bucket that does not exist is 73 for the commands that change objects, as for those that read")
+    func missingBucketIsNoSpool() async throws {
+        try await withTemporaryDirectory { folder in
+            let scene = try await BucketScene.make(in: folder)
+            try FileManager.default.createDirectory(atPath: scene.directory, withIntermediateDirectories: true)
+            let data = try Data(contentsOf: URL(fileURLWithPath: scene.configFile))
+            let text = String(decoding: data, as: UTF8.self)
+                .replacingOccurrences(of: "\"\(scene.store.bucket)\"", with: "\"no-such-\(scene.store.bucket)\"")
+            try text.write(toFile: scene.configFile, atomically: true, encoding: .utf8)
+            for command in [["purge", "--dead", "--yes"], ["requeue", "--all"], ["list"]] {
+                let result = try await scene.spoolctl(command)
+                #expect(result.status == 73, "\(command): \(result)")
+            }
+        }
+    }
+
     @Test("purge --yes takes the bucket's sweeper lease: 75 while another holder has it, then removes")
     func purgeTakesTheLease() async throws {
         try await withTemporaryDirectory { folder in
