@@ -182,6 +182,7 @@ let package = Package(
             dependencies: [
                 // The S3 servers the fixture starts are made ready (and a bucket made) with the client.
                 "EventSpoolS3",
+                "EventSpoolStorage",
                 "EventSpoolSystem",
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),

@@ -26,21 +26,13 @@ struct S3SpoolBucket: Sendable {
         endpoint: String? = nil,
         timeout: Duration = .seconds(20)
     ) -> SpoolConfiguration {
-        SpoolConfiguration(
-            directory: "",
-            objectStore: SpoolConfiguration.ObjectStore(
-                endpoint: endpoint ?? s3.endpoint,
-                bucket: s3.bucket,
-                prefix: s3.prefix,
-                credentials: SpoolConfiguration.ObjectStore.Credentials(
-                    accessKeyID: S3TestServer.adminCredentials.accessKeyID,
-                    secretAccessKey: secretAccessKey
-                ),
-                leaseDuration: leaseDuration,
-                hostID: hostID,
-                timeout: timeout
-            )
-        )
+        var store = s3.objectStore
+        store.credentials?.secretAccessKey = secretAccessKey
+        store.endpoint = endpoint ?? s3.endpoint
+        store.leaseDuration = leaseDuration
+        store.hostID = hostID
+        store.timeout = timeout
+        return SpoolConfiguration(directory: "", objectStore: store)
     }
 
     /// Runs `body` with a spool on the bucket, shut down afterwards.

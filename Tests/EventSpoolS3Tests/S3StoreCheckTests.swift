@@ -9,7 +9,7 @@ import Testing
     @Test func seaweedFSIsWritableAndAtomicAndThePassIsRecorded() async throws {
         let server = try await S3TestServer.shared(.seaweedfs)
         let bucket = try await server.makeBucket(prefix: "spool")
-        let store = objectStore(bucket)
+        let store = bucket.objectStore
         let probe = S3RaceProbe(configuration: .init(writers: 4, rounds: 2))
         let report = try await S3StoreCheck.run(store: store, probe: probe, logger: quietLogger)
         #expect(report.write.problem == nil)
@@ -29,7 +29,7 @@ import Testing
         let server = try await S3TestServer.sharedNonAtomicMoto()
         let bucket = try await server.makeBucket(prefix: "spool")
         let probe = S3RaceProbe(configuration: .init(writers: 16, rounds: 30, races: [.create, .replace]))
-        let report = try await S3StoreCheck.run(store: objectStore(bucket), probe: probe, logger: quietLogger)
+        let report = try await S3StoreCheck.run(store: bucket.objectStore, probe: probe, logger: quietLogger)
         #expect(report.write.problem == nil)
         #expect(!report.passed && !report.recorded)
         #expect(report.probe?.failedRounds.isEmpty == false)
@@ -44,7 +44,7 @@ import Testing
         var bucket = server.configuration(bucket: "no-such-bucket")
         bucket.prefix = "spool"
         do throws(S3Error) {
-            _ = try await S3StoreCheck.run(store: objectStore(bucket), probe: .startup, logger: quietLogger)
+            _ = try await S3StoreCheck.run(store: bucket.objectStore, probe: .startup, logger: quietLogger)
             Issue.record("a missing bucket was checked")
         } catch {
             #expect(error.code == .notFound)
@@ -61,18 +61,4 @@ import Testing
         }
     }
 
-    /// The spool's description of the test bucket.
-    private func objectStore(_ bucket: S3Configuration) -> SpoolConfiguration.ObjectStore {
-        SpoolConfiguration.ObjectStore(
-            endpoint: bucket.endpoint,
-            bucket: bucket.bucket,
-            prefix: bucket.prefix,
-            credentials: bucket.credentials.map {
-                SpoolConfiguration.ObjectStore.Credentials(
-                    accessKeyID: $0.accessKeyID,
-                    secretAccessKey: $0.secretAccessKey
-                )
-            }
-        )
-    }
 }

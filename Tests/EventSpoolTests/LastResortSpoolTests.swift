@@ -260,14 +260,7 @@ import Testing
             let bucket = try await server.makeSpoolBucket()
             let configuration = SpoolConfiguration(
                 directory: context.spoolPath,
-                objectStore: SpoolConfiguration.ObjectStore(
-                    endpoint: bucket.endpoint,
-                    bucket: bucket.bucket,
-                    credentials: .init(
-                        accessKeyID: S3TestServer.adminCredentials.accessKeyID,
-                        secretAccessKey: S3TestServer.adminCredentials.secretAccessKey
-                    )
-                )
+                objectStore: bucket.objectStore
             )
             let spool = try #require(try configuration.open(logger: quietLogger) as? LastResortSpool)
             func spooled(_ name: String) -> [SpooledEvent] {
@@ -308,17 +301,9 @@ import Testing
             let server = try await S3TestServer.shared(.seaweedfs)
             let bucket = try await server.makeSpoolBucket()
             let wrongSecret = "wr0ng/S3cr3t+Key=\(UInt32.random(in: 0...UInt32.max))"
-            let configuration = SpoolConfiguration(
-                directory: context.spoolPath,
-                objectStore: SpoolConfiguration.ObjectStore(
-                    endpoint: bucket.endpoint,
-                    bucket: bucket.bucket,
-                    credentials: .init(
-                        accessKeyID: S3TestServer.adminCredentials.accessKeyID,
-                        secretAccessKey: wrongSecret
-                    )
-                )
-            )
+            var store = bucket.objectStore
+            store.credentials?.secretAccessKey = wrongSecret
+            let configuration = SpoolConfiguration(directory: context.spoolPath, objectStore: store)
             let spool = try configuration.open(logger: context.logger)
             try await withTestBroker { broker in
                 broker.setDefaultBehavior(.status(503))

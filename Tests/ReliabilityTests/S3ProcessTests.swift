@@ -199,21 +199,10 @@ struct S3ProcessTests {
         ) { $1 }
     }
 
-    private func objectStore(_ bucket: S3Configuration) -> SpoolConfiguration.ObjectStore {
-        SpoolConfiguration.ObjectStore(
-            endpoint: bucket.endpoint,
-            bucket: bucket.bucket,
-            credentials: SpoolConfiguration.ObjectStore.Credentials(
-                accessKeyID: S3TestServer.adminCredentials.accessKeyID,
-                secretAccessKey: S3TestServer.adminCredentials.secretAccessKey
-            )
-        )
-    }
-
     /// The ids of the events in the bucket's `pending/`.
     private func storedIDs(_ bucket: S3Configuration) async throws -> Set<String> {
         let spool = try S3Spool(
-            configuration: SpoolConfiguration(directory: "", objectStore: objectStore(bucket)),
+            configuration: SpoolConfiguration(directory: "", objectStore: bucket.objectStore),
             logger: quietLogger
         )
         var ids: Set<String> = []
@@ -227,7 +216,7 @@ struct S3ProcessTests {
     /// Puts events with `ids` into the bucket, due now, `eventsPerObject` to an object, from 16 tasks.
     private func spool(_ ids: [String], into bucket: S3Configuration, eventsPerObject: Int) async throws {
         let spool = try S3Spool(
-            configuration: SpoolConfiguration(directory: "", objectStore: objectStore(bucket)),
+            configuration: SpoolConfiguration(directory: "", objectStore: bucket.objectStore),
             logger: quietLogger
         )
         let batches = stride(from: 0, to: ids.count, by: eventsPerObject).map {

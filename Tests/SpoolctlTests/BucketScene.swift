@@ -38,16 +38,7 @@ struct BucketScene {
     var spoolConfiguration: SpoolConfiguration {
         SpoolConfiguration(
             directory: directory,
-            objectStore: SpoolConfiguration.ObjectStore(
-                endpoint: store.endpoint,
-                bucket: store.bucket,
-                credentials: store.credentials.map {
-                    SpoolConfiguration.ObjectStore.Credentials(
-                        accessKeyID: $0.accessKeyID,
-                        secretAccessKey: $0.secretAccessKey
-                    )
-                }
-            )
+            objectStore: store.objectStore
         )
     }
 

@@ -78,19 +78,7 @@ struct SpoolKind: Sendable, CustomTestStringConvertible {
     static let s3 = SpoolKind(name: "s3") { request in
         let server = try await S3TestServer.shared(.seaweedfs)
         let bucket = try await server.makeSpoolBucket()
-        let configuration = SpoolConfiguration(
-            directory: request.location,
-            limits: request.limits,
-            objectStore: SpoolConfiguration.ObjectStore(
-                endpoint: bucket.endpoint,
-                bucket: bucket.bucket,
-                credentials: SpoolConfiguration.ObjectStore.Credentials(
-                    accessKeyID: S3TestServer.adminCredentials.accessKeyID,
-                    secretAccessKey: S3TestServer.adminCredentials.secretAccessKey
-                ),
-                leaseDuration: request.leaseDuration
-            )
-        )
+        let configuration = s3Configuration(bucket, request)
         return try openS3(configuration, request)
     }
 
@@ -98,19 +86,7 @@ struct SpoolKind: Sendable, CustomTestStringConvertible {
     /// a fresh bucket with a directory spool as its local last resort.
     static let s3WithLastResort = SpoolKind(name: "s3+directory") { request in
         let bucket = try await S3TestServer.shared(.seaweedfs).makeSpoolBucket()
-        let configuration = SpoolConfiguration(
-            directory: request.location,
-            limits: request.limits,
-            objectStore: SpoolConfiguration.ObjectStore(
-                endpoint: bucket.endpoint,
-                bucket: bucket.bucket,
-                credentials: SpoolConfiguration.ObjectStore.Credentials(
-                    accessKeyID: S3TestServer.adminCredentials.accessKeyID,
-                    secretAccessKey: S3TestServer.adminCredentials.secretAccessKey
-                ),
-                leaseDuration: request.leaseDuration
-            )
-        )
+        let configuration = s3Configuration(bucket, request)
         @Sendable func open() throws -> OpenedSpool {
             let spool = try configuration.open(clock: request.clock, logger: request.logger)
             return OpenedSpool(
@@ -122,6 +98,13 @@ struct SpoolKind: Sendable, CustomTestStringConvertible {
             )
         }
         return try open()
+    }
+
+    /// A spool configuration for a test bucket, in the request's directory and with its limits and lease.
+    private static func s3Configuration(_ bucket: S3Configuration, _ request: SpoolRequest) -> SpoolConfiguration {
+        var store = bucket.objectStore
+        store.leaseDuration = request.leaseDuration
+        return SpoolConfiguration(directory: request.location, limits: request.limits, objectStore: store)
     }
 
     private static func openS3(_ configuration: SpoolConfiguration, _ request: SpoolRequest) throws -> OpenedSpool {
