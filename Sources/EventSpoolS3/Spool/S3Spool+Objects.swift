@@ -168,9 +168,11 @@ extension S3Spool {
         let etag = try await replaceVersion(of: name, with: bytes)
         versions.withLock { $0.record(etag, for: name) }
         if object.state == .pending {
-            // A replayed or rewritten object's ordering keys are waiting (again).
+            // A migrated or rewritten object's ordering keys are waiting (again). Only missing marks are written:
+            // a sweeper recording an attempt finds its keys marked already, and pays one read per key, no write.
             let orderingKeys = Set(object.events.compactMap(\.event.orderingKey))
             var marks = try await readMarks(orderingKeys, deadline: ContinuousClock.now + putDeadline)
+            marks.names.removeAll { marks.etags[$0] != nil }
             _ = try await writeMarks(&marks, state: .written, objectKey: object.key, deadline: nil)
         }
     }
