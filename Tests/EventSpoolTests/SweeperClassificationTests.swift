@@ -182,9 +182,9 @@ import Testing
                     return (first, await sweeper.sweep())
                 }
 
-                #expect(first.deferred == 1 && first.deadLettered == 0)
-                #expect(second.deadLettered == 1)
-                let givenUp = try #require(second.givenUp.first)
+                #expect(first.deferred == 1 && first.deadLettered == 0, "\(first)")
+                #expect(second.deadLettered == 1, "\(second)")
+                let givenUp = try #require(second.givenUp.first, "\(second)")
                 #expect(givenUp.id == event.id)
                 #expect(givenUp.attempts == 2)
                 #expect(givenUp.reason.contains("retry.maxAttempts"))
